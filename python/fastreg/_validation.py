@@ -1,0 +1,83 @@
+"""Input checks shared by the estimators: parameters, arrays and sample weights, each checked
+once in ``fit`` with errors that name the problem."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def check_real(value, name, *, low=None, high=None, low_open=False):
+    """A finite real scalar within bounds; TypeError if not a number, ValueError if out of range."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value < low or (low_open and value == low)):
+        op = ">" if low_open else ">="
+        raise ValueError(f"{name} must be {op} {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}, got {value}")
+    return value
+
+
+def check_int(value, name, *, low=1):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    return int(value)
+
+
+def check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a bool, got {type(value).__name__}")
+    return bool(value)
+
+
+def check_choice(value, name, choices):
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Float64 weights of length n_samples: finite, non-negative, with a positive sum."""
+    if sample_weight is None or isinstance(sample_weight, numbers.Number):
+        if sample_weight is not None:
+            check_real(sample_weight, "sample_weight", low=0.0, low_open=True)
+        return None
+    try:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"sample_weight must be numeric: {exc}") from None
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must have shape ({n_samples},), got {sw.shape}"
+        )
+    if not np.all(np.isfinite(sw)):
+        raise ValueError("sample_weight contains NaN or infinity")
+    if np.any(sw < 0):
+        raise ValueError("sample_weight must be non-negative; negative weights found")
+    if not sw.sum() > 0:
+        raise ValueError("sample_weight must have a positive sum")
+    return np.ascontiguousarray(sw)
+
+
+def as_design(X):
+    """The design in the form the core reads without copying where possible: a Fortran-ordered
+    float64 ndarray, or a CSC matrix with float64 data (CSR/COO converted, never densified)."""
+    if sp.issparse(X):
+        X = X.tocsc() if X.format != "csc" else X
+        if X.data.dtype != np.float64:
+            X = X.astype(np.float64)
+        if X.indices.dtype != X.indptr.dtype:
+            idx = np.promote_types(X.indices.dtype, X.indptr.dtype)
+            X = sp.csc_matrix(
+                (X.data, X.indices.astype(idx), X.indptr.astype(idx)), shape=X.shape
+            )
+        return X
+    return np.asfortranarray(X, dtype=np.float64)

@@ -1,0 +1,286 @@
+//! Design matrices: the only view of X the solvers have. A dense column-major and a CSC
+//! implementation of one trait; solvers are generic over it and monomorphised.
+
+use crate::error::{FastregError, Result};
+
+/// Column access to an `n_samples × n_features` matrix. Centring and sample weights are not
+/// the design's business: the solver applies them implicitly through column means.
+pub trait Design: Sync {
+    fn n_samples(&self) -> usize;
+    fn n_features(&self) -> usize;
+    /// `Σ_i x_ij v_i`
+    fn col_dot(&self, j: usize, v: &[f64]) -> f64;
+    /// `Σ_i x_ij w_i v_i`
+    fn col_wdot(&self, j: usize, w: &[f64], v: &[f64]) -> f64;
+    /// `v += a · x_j`
+    fn col_axpy(&self, j: usize, a: f64, v: &mut [f64]);
+    /// Weighted mean and centred sum of squares of column j, `(μ_j, Σ_i w_i (x_ij − μ_j)²)`,
+    /// with `w_i = 1` when `w` is `None` and `w_sum = Σ_i w_i`. Two passes, so a large mean
+    /// does not cancel the variance away.
+    fn col_moments(&self, j: usize, w: Option<&[f64]>, w_sum: f64) -> (f64, f64);
+    /// Number of stored entries of column j (n for dense); a cost estimate.
+    fn col_nnz(&self, j: usize) -> usize;
+}
+
+/// Dot product written with independent accumulators so that it vectorises.
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let ca = a.chunks_exact(8);
+    let cb = b.chunks_exact(8);
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in ra.iter().zip(rb) {
+        tail += x * y;
+    }
+    (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
+}
+
+/// `Σ a_i b_i c_i`, vectorisable like [`dot`].
+#[inline]
+pub fn dot3(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
+    let n = a.len().min(b.len()).min(c.len());
+    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+    let mut acc = [0.0f64; 8];
+    let mut i = 0;
+    while i + 8 <= n {
+        for k in 0..8 {
+            acc[k] += a[i + k] * b[i + k] * c[i + k];
+        }
+        i += 8;
+    }
+    let mut tail = 0.0;
+    while i < n {
+        tail += a[i] * b[i] * c[i];
+        i += 1;
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
+#[inline]
+pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+    for (yi, xi) in y.iter_mut().zip(x) {
+        *yi += a * xi;
+    }
+}
+
+/// Dense column-major matrix borrowed from the caller (a Fortran-ordered numpy array).
+#[derive(Clone, Copy, Debug)]
+pub struct DenseDesign<'a> {
+    data: &'a [f64],
+    n_samples: usize,
+    n_features: usize,
+}
+
+impl<'a> DenseDesign<'a> {
+    pub fn new(data: &'a [f64], n_samples: usize, n_features: usize) -> Result<Self> {
+        if n_samples.checked_mul(n_features) != Some(data.len()) {
+            return Err(FastregError::Shape(format!(
+                "dense buffer of length {} is not {n_samples} × {n_features}",
+                data.len()
+            )));
+        }
+        Ok(Self {
+            data,
+            n_samples,
+            n_features,
+        })
+    }
+
+    #[inline]
+    pub fn col(&self, j: usize) -> &'a [f64] {
+        &self.data[j * self.n_samples..(j + 1) * self.n_samples]
+    }
+}
+
+impl Design for DenseDesign<'_> {
+    fn n_samples(&self) -> usize {
+        self.n_samples
+    }
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+    #[inline]
+    fn col_dot(&self, j: usize, v: &[f64]) -> f64 {
+        dot(self.col(j), v)
+    }
+    #[inline]
+    fn col_wdot(&self, j: usize, w: &[f64], v: &[f64]) -> f64 {
+        dot3(self.col(j), w, v)
+    }
+    #[inline]
+    fn col_axpy(&self, j: usize, a: f64, v: &mut [f64]) {
+        axpy(a, self.col(j), v)
+    }
+    fn col_moments(&self, j: usize, w: Option<&[f64]>, w_sum: f64) -> (f64, f64) {
+        let c = self.col(j);
+        let mean = match w {
+            None => c.iter().sum::<f64>(),
+            Some(w) => dot(c, w),
+        } / w_sum;
+        let ss = match w {
+            None => c.iter().map(|x| (x - mean) * (x - mean)).sum(),
+            Some(w) => c
+                .iter()
+                .zip(w)
+                .map(|(x, wi)| wi * (x - mean) * (x - mean))
+                .sum(),
+        };
+        (mean, ss)
+    }
+    fn col_nnz(&self, _j: usize) -> usize {
+        self.n_samples
+    }
+}
+
+/// Index types scipy uses for sparse matrices.
+pub trait SparseIndex: Copy + Send + Sync + 'static {
+    fn to_usize(self) -> usize;
+    fn try_usize(self) -> Option<usize>;
+}
+impl SparseIndex for i32 {
+    #[inline(always)]
+    fn to_usize(self) -> usize {
+        self as usize
+    }
+    fn try_usize(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+impl SparseIndex for i64 {
+    #[inline(always)]
+    fn to_usize(self) -> usize {
+        self as usize
+    }
+    fn try_usize(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
+/// Compressed sparse column matrix borrowed from a scipy CSC matrix; never densified.
+#[derive(Clone, Copy, Debug)]
+pub struct CscDesign<'a, I: SparseIndex> {
+    data: &'a [f64],
+    indices: &'a [I],
+    indptr: &'a [I],
+    n_samples: usize,
+}
+
+impl<'a, I: SparseIndex> CscDesign<'a, I> {
+    /// Checks the structure once so the solvers can index without further checks.
+    pub fn new(
+        data: &'a [f64],
+        indices: &'a [I],
+        indptr: &'a [I],
+        n_samples: usize,
+    ) -> Result<Self> {
+        if indptr.is_empty() {
+            return Err(FastregError::InvalidSparse("indptr is empty".into()));
+        }
+        if data.len() != indices.len() {
+            return Err(FastregError::InvalidSparse(format!(
+                "data has {} entries but indices has {}",
+                data.len(),
+                indices.len()
+            )));
+        }
+        let mut prev = 0usize;
+        for (k, p) in indptr.iter().enumerate() {
+            let p = p
+                .try_usize()
+                .ok_or_else(|| FastregError::InvalidSparse("negative indptr".into()))?;
+            if (k == 0 && p != 0) || p < prev || p > data.len() {
+                return Err(FastregError::InvalidSparse(
+                    "indptr is not a valid offset array".into(),
+                ));
+            }
+            prev = p;
+        }
+        if prev != data.len() {
+            return Err(FastregError::InvalidSparse(
+                "indptr does not end at nnz".into(),
+            ));
+        }
+        if indices
+            .iter()
+            .any(|i| i.try_usize().is_none_or(|i| i >= n_samples))
+        {
+            return Err(FastregError::InvalidSparse("row index out of range".into()));
+        }
+        Ok(Self {
+            data,
+            indices,
+            indptr,
+            n_samples,
+        })
+    }
+
+    #[inline]
+    fn range(&self, j: usize) -> std::ops::Range<usize> {
+        self.indptr[j].to_usize()..self.indptr[j + 1].to_usize()
+    }
+}
+
+impl<I: SparseIndex> Design for CscDesign<'_, I> {
+    fn n_samples(&self) -> usize {
+        self.n_samples
+    }
+    fn n_features(&self) -> usize {
+        self.indptr.len() - 1
+    }
+    #[inline]
+    fn col_dot(&self, j: usize, v: &[f64]) -> f64 {
+        let r = self.range(j);
+        assert!(v.len() >= self.n_samples);
+        let mut s = 0.0;
+        for (x, i) in self.data[r.clone()].iter().zip(&self.indices[r]) {
+            // SAFETY: indices were checked `< n_samples` in `new`, and v has n_samples entries.
+            s += x * unsafe { *v.get_unchecked(i.to_usize()) };
+        }
+        s
+    }
+    #[inline]
+    fn col_wdot(&self, j: usize, w: &[f64], v: &[f64]) -> f64 {
+        let r = self.range(j);
+        let mut s = 0.0;
+        for (x, i) in self.data[r.clone()].iter().zip(&self.indices[r]) {
+            let i = i.to_usize();
+            s += x * w[i] * v[i];
+        }
+        s
+    }
+    #[inline]
+    fn col_axpy(&self, j: usize, a: f64, v: &mut [f64]) {
+        let r = self.range(j);
+        assert!(v.len() >= self.n_samples);
+        for (x, i) in self.data[r.clone()].iter().zip(&self.indices[r]) {
+            // SAFETY: as in col_dot.
+            unsafe { *v.get_unchecked_mut(i.to_usize()) += a * x };
+        }
+    }
+    fn col_moments(&self, j: usize, w: Option<&[f64]>, w_sum: f64) -> (f64, f64) {
+        let r = self.range(j);
+        let entries = || {
+            self.data[r.clone()]
+                .iter()
+                .zip(&self.indices[r.clone()])
+                .map(|(x, i)| (*x, w.map_or(1.0, |w| w[i.to_usize()])))
+        };
+        let mean = entries().map(|(x, wi)| wi * x).sum::<f64>() / w_sum;
+        // Implicit zeros contribute w_i·μ²: add μ²·W once and correct the stored entries.
+        let stored: f64 = entries()
+            .map(|(x, wi)| wi * ((x - mean) * (x - mean) - mean * mean))
+            .sum();
+        (mean, (stored + mean * mean * w_sum).max(0.0))
+    }
+    fn col_nnz(&self, j: usize) -> usize {
+        self.range(j).len()
+    }
+}

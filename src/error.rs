@@ -1,0 +1,25 @@
+//! The one error type of the core. Every fallible public function returns it; the Python
+//! bindings map it to `ValueError` in a single `From` impl.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum FastregError {
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter { name: &'static str, reason: String },
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    #[error("{0} contains NaN or infinity")]
+    NonFinite(&'static str),
+    #[error("invalid sparse matrix: {0}")]
+    InvalidSparse(String),
+}
+
+pub type Result<T> = std::result::Result<T, FastregError>;
+
+pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> FastregError {
+    FastregError::InvalidParameter {
+        name,
+        reason: reason.into(),
+    }
+}

@@ -1,0 +1,19 @@
+//! fastreg: L1, L2 and elastic-net regularised linear regression.
+//!
+//! The core is pure Rust (designs, problems, solvers); `src/python/` adds the PyO3 bindings
+//! behind the `python` feature.
+
+pub mod cd;
+pub mod design;
+pub mod error;
+pub mod params;
+pub mod problem;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use cd::{fit_enet, CoordinateDescent, EnetFit};
+pub use design::{CscDesign, DenseDesign, Design};
+pub use error::{FastregError, Result};
+pub use params::{EnetParams, EnetParamsBuilder, Selection};
+pub use problem::Problem;
