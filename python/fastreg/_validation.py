@@ -63,7 +63,7 @@ def check_sample_weight(sample_weight, n_samples):
     if np.any(sw < 0):
         raise ValueError("sample_weight must be non-negative; negative weights found")
     if not sw.sum() > 0:
-        raise ValueError("sample_weight must have a positive sum")
+        raise ValueError("sample_weight sums to zero: weights must have a positive sum")
     return np.ascontiguousarray(sw)
 
 
