@@ -1,0 +1,93 @@
+"""First comparison: fastreg.Lasso against scikit-learn's Lasso at one alpha, on one dense and
+one sparse problem, at the same achieved accuracy.
+
+Each solver runs over a ladder of its own tolerances; the harness evaluates the objective of
+every result itself and reports, per solver, the median time of the cheapest run whose relative
+objective excess over the best objective seen is <= 1e-6. Usage:
+    python benches/compare_sklearn.py [--repeat 5]
+"""
+
+import argparse
+import os
+import time
+
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
+import sklearn.linear_model as sk  # noqa: E402
+
+import fastreg  # noqa: E402
+
+TOLS = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10]
+
+
+def problems(seed=0):
+    rng = np.random.default_rng(seed)
+    n, p = 1000, 5000
+    X = np.sqrt(0.5) * rng.standard_normal((n, 1)) + np.sqrt(0.5) * rng.standard_normal((n, p))
+    beta = np.zeros(p)
+    beta[rng.choice(p, p // 50, replace=False)] = rng.standard_normal(p // 50)
+    y = X @ beta
+    y += 0.5 * y.std() * rng.standard_normal(n) + 1.0
+    yield "dense 1000x5000 rho=0.5", np.asfortranarray(X), y
+    n, p = 10000, 20000
+    Xs = sp.random(n, p, density=0.002, format="csc", random_state=seed, data_rvs=rng.standard_normal)
+    beta = np.zeros(p)
+    beta[rng.choice(p, p // 50, replace=False)] = rng.standard_normal(p // 50)
+    y = Xs @ beta
+    y += 0.5 * y.std() * rng.standard_normal(n) + 1.0
+    yield "sparse 10000x20000 0.2%", Xs, y
+
+
+def objective(coef, intercept, X, y, alpha):
+    r = y - X @ coef - intercept
+    return 0.5 * r @ r / len(y) + alpha * np.abs(coef).sum()
+
+
+def ladder(make, X, y, alpha, repeat):
+    out = []
+    for tol in TOLS:
+        m = make(alpha, tol)
+        m.fit(X, y)  # warm-up
+        times = []
+        for _ in range(repeat):
+            m = make(alpha, tol)
+            t0 = time.perf_counter()
+            m.fit(X, y)
+            times.append(time.perf_counter() - t0)
+        out.append((tol, float(np.median(times)), objective(m.coef_, m.intercept_, X, y, alpha)))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--target", type=float, default=1e-6)
+    args = ap.parse_args()
+    solvers = {
+        "fastreg": lambda a, t: fastreg.Lasso(alpha=a, tol=t, max_iter=100_000),
+        "scikit-learn": lambda a, t: sk.Lasso(alpha=a, tol=t, max_iter=100_000),
+    }
+    print(f"| problem | alpha/alpha_max | fastreg (s) | scikit-learn (s) | speed-up | accuracy ≤ {args.target:g} |")
+    print("|---|---|---|---|---|---|")
+    for name, X, y in problems():
+        Xc = X if sp.issparse(X) else X - X.mean(0)
+        alpha_max = np.abs(Xc.T @ (y - y.mean())).max() / len(y)
+        for frac in (0.1, 0.01):
+            alpha = frac * alpha_max
+            runs = {s: ladder(make, X, y, alpha, args.repeat) for s, make in solvers.items()}
+            best = min(f for r in runs.values() for _, _, f in r)
+            reach = {}
+            for s, r in runs.items():
+                ok = [t for _, t, f in r if (f - best) / best <= args.target]
+                reach[s] = min(ok) if ok else float("nan")
+            print(
+                f"| {name} | {frac:g} | {reach['fastreg']:.4f} | {reach['scikit-learn']:.4f} "
+                f"| {reach['scikit-learn'] / reach['fastreg']:.1f}x | relative objective excess |"
+            )
+
+
+if __name__ == "__main__":
+    main()
