@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any, Optional, Union
+
+from numpy.typing import ArrayLike, NDArray
 
 import numpy as np
 import scipy.sparse as sp
@@ -49,18 +52,18 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha: float = 1.0,
         *,
-        l1_ratio=0.5,
-        fit_intercept=True,
-        max_iter=1000,
-        copy_X=True,
-        tol=1e-4,
-        warm_start=False,
-        positive=False,
-        random_state=None,
-        selection="cyclic",
-    ):
+        l1_ratio: float = 0.5,
+        fit_intercept: bool = True,
+        max_iter: int = 1000,
+        copy_X: bool = True,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        positive: bool = False,
+        random_state: Union[int, np.random.RandomState, None] = None,
+        selection: str = "cyclic",
+    ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
         self.fit_intercept = fit_intercept
@@ -91,8 +94,18 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
         return alpha, l1_ratio
 
-    def fit(self, X, y, sample_weight=None, check_input=True):
-        """Fit the model. X may be dense or scipy.sparse (CSC used as is, never densified)."""
+    def fit(
+        self,
+        X: Any,
+        y: ArrayLike,
+        sample_weight: Optional[ArrayLike] = None,
+        check_input: bool = True,
+    ) -> "ElasticNet":
+        """Fit the model. X may be dense or scipy.sparse (CSC used as is, never densified).
+
+        ``check_input`` is accepted for compatibility; inputs are always checked, which costs
+        one pass over X.
+        """
         alpha, l1_ratio = self._check_params()
         X, y = validate_data(
             self,
@@ -161,17 +174,17 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         return self
 
     @property
-    def sparse_coef_(self):
+    def sparse_coef_(self) -> Any:
         """Coefficients as a scipy CSR matrix."""
         check_is_fitted(self)
         return sp.csr_matrix(np.atleast_2d(self.coef_))
 
-    def _decision_function(self, X):
+    def _decision_function(self, X: Any) -> NDArray[Any]:
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], reset=False)
         return X @ np.asarray(self.coef_).T + self.intercept_
 
-    def predict(self, X):
+    def predict(self, X: Any) -> NDArray[Any]:
         """Predict with the fitted linear model."""
         return self._decision_function(X)
 
@@ -190,17 +203,17 @@ class Lasso(ElasticNet):
 
     def __init__(
         self,
-        alpha=1.0,
+        alpha: float = 1.0,
         *,
-        fit_intercept=True,
-        max_iter=1000,
-        copy_X=True,
-        tol=1e-4,
-        warm_start=False,
-        positive=False,
-        random_state=None,
-        selection="cyclic",
-    ):
+        fit_intercept: bool = True,
+        max_iter: int = 1000,
+        copy_X: bool = True,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        positive: bool = False,
+        random_state: Union[int, np.random.RandomState, None] = None,
+        selection: str = "cyclic",
+    ) -> None:
         super().__init__(
             alpha=alpha,
             l1_ratio=1.0,
