@@ -309,7 +309,10 @@ mod tests {
     struct Lcg(u64);
     impl Lcg {
         fn uniform(&mut self) -> f64 {
-            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             ((self.0 >> 11) as f64) / ((1u64 << 53) as f64)
         }
         fn normal(&mut self) -> f64 {
@@ -355,11 +358,28 @@ mod tests {
     }
 
     fn params(l1: f64, l2: f64, tol: f64, positive: bool) -> EnetParams {
-        EnetParamsBuilder { l1, l2, tol, positive, max_iter: 100_000, ..Default::default() }.check().unwrap()
+        EnetParamsBuilder {
+            l1,
+            l2,
+            tol,
+            positive,
+            max_iter: 100_000,
+            ..Default::default()
+        }
+        .check()
+        .unwrap()
     }
 
     /// Independent objective evaluation from the definition, with an explicit intercept.
-    fn objective(x: &[f64], y: &[f64], w: Option<&[f64]>, n: usize, fit: &EnetFit, l1: f64, l2: f64) -> f64 {
+    fn objective(
+        x: &[f64],
+        y: &[f64],
+        w: Option<&[f64]>,
+        n: usize,
+        fit: &EnetFit,
+        l1: f64,
+        l2: f64,
+    ) -> f64 {
         let p = fit.coef.len();
         let wsum: f64 = w.map_or(n as f64, |w| w.iter().sum());
         let mut loss = 0.0;
@@ -367,28 +387,52 @@ mod tests {
             let pred: f64 = fit.intercept + (0..p).map(|j| x[j * n + i] * fit.coef[j]).sum::<f64>();
             loss += w.map_or(1.0, |w| w[i]) * (y[i] - pred).powi(2);
         }
-        0.5 * loss / wsum + l1 * fit.coef.iter().map(|c| c.abs()).sum::<f64>() + 0.5 * l2 * dot(&fit.coef, &fit.coef)
+        0.5 * loss / wsum
+            + l1 * fit.coef.iter().map(|c| c.abs()).sum::<f64>()
+            + 0.5 * l2 * dot(&fit.coef, &fit.coef)
     }
 
     /// KKT conditions of the (centred, weighted) problem from first principles.
-    fn assert_kkt(x: &[f64], y: &[f64], w: Option<&[f64]>, n: usize, fit: &EnetFit, l1: f64, l2: f64, positive: bool, slack: f64) {
+    fn assert_kkt(
+        x: &[f64],
+        y: &[f64],
+        w: Option<&[f64]>,
+        n: usize,
+        fit: &EnetFit,
+        l1: f64,
+        l2: f64,
+        positive: bool,
+        slack: f64,
+    ) {
         let p = fit.coef.len();
         let wsum: f64 = w.map_or(n as f64, |w| w.iter().sum());
         let resid: Vec<f64> = (0..n)
             .map(|i| y[i] - fit.intercept - (0..p).map(|j| x[j * n + i] * fit.coef[j]).sum::<f64>())
             .collect();
         for j in 0..p {
-            let g: f64 = (0..n).map(|i| w.map_or(1.0, |w| w[i]) * x[j * n + i] * resid[i]).sum::<f64>() / wsum
+            let g: f64 = (0..n)
+                .map(|i| w.map_or(1.0, |w| w[i]) * x[j * n + i] * resid[i])
+                .sum::<f64>()
+                / wsum
                 - l2 * fit.coef[j];
             let b = fit.coef[j];
             if b > 0.0 {
-                assert!((g - l1).abs() < slack, "feature {j}: β={b} gradient {g} ≠ {l1}");
+                assert!(
+                    (g - l1).abs() < slack,
+                    "feature {j}: β={b} gradient {g} ≠ {l1}"
+                );
             } else if b < 0.0 {
-                assert!(!positive && (g + l1).abs() < slack, "feature {j}: β={b} gradient {g} ≠ −{l1}");
+                assert!(
+                    !positive && (g + l1).abs() < slack,
+                    "feature {j}: β={b} gradient {g} ≠ −{l1}"
+                );
             } else if positive {
                 assert!(g < l1 + slack, "feature {j}: β=0 gradient {g} > {l1}");
             } else {
-                assert!(g.abs() < l1 + slack, "feature {j}: β=0 |gradient| {g} > {l1}");
+                assert!(
+                    g.abs() < l1 + slack,
+                    "feature {j}: β=0 |gradient| {g} > {l1}"
+                );
             }
         }
         // The intercept makes the weighted residual sum zero.
@@ -401,7 +445,11 @@ mod tests {
         let (n, p) = (60, 40);
         let (x, y, w) = data(n, p, 1.0, 1);
         let d = DenseDesign::new(&x, n, p).unwrap();
-        for (l1, l2, positive, weighted) in [(0.3, 0.0, false, false), (0.1, 0.2, false, true), (0.2, 0.05, true, true)] {
+        for (l1, l2, positive, weighted) in [
+            (0.3, 0.0, false, false),
+            (0.1, 0.2, false, true),
+            (0.2, 0.05, true, true),
+        ] {
             let wopt = weighted.then_some(&w[..]);
             let pb = Problem::new(&d, &y, wopt, true).unwrap();
             let prm = params(l1, l2, 1e-14, positive);
@@ -432,7 +480,10 @@ mod tests {
         for _ in 0..5 {
             cd.epoch(&all);
             let gap = cd.dual_gap_scaled() / n as f64;
-            assert!(cd.primal() - p_star <= gap + 1e-12, "suboptimality above gap");
+            assert!(
+                cd.primal() - p_star <= gap + 1e-12,
+                "suboptimality above gap"
+            );
             assert!(gap >= 0.0);
         }
     }
@@ -444,14 +495,24 @@ mod tests {
         let d = DenseDesign::new(&x, n, p).unwrap();
         let pb = Problem::new(&d, &y, Some(&w), true).unwrap();
         for selection in [Selection::Cyclic, Selection::Random { seed: 7 }] {
-            let prm = EnetParamsBuilder { l1: 0.02, l2: 0.01, selection, ..Default::default() }.check().unwrap();
+            let prm = EnetParamsBuilder {
+                l1: 0.02,
+                l2: 0.01,
+                selection,
+                ..Default::default()
+            }
+            .check()
+            .unwrap();
             let mut cd = CoordinateDescent::new(&pb, &prm, None).unwrap();
             let all: Vec<usize> = (0..p).collect();
             let mut prev = cd.primal();
             for _ in 0..50 {
                 cd.epoch(&all);
                 let now = cd.primal();
-                assert!(now <= prev * (1.0 + 1e-14), "objective rose from {prev} to {now}");
+                assert!(
+                    now <= prev * (1.0 + 1e-14),
+                    "objective rose from {prev} to {now}"
+                );
                 prev = now;
             }
         }
@@ -467,13 +528,28 @@ mod tests {
         for (intercept, weighted) in [(true, false), (true, true), (false, true)] {
             let wopt = weighted.then_some(&w[..]);
             let prm = params(0.02, 0.01, 1e-13, false);
-            let a = fit_enet(&Problem::new(&dense, &y, wopt, intercept).unwrap(), &prm, None).unwrap();
-            let b = fit_enet(&Problem::new(&csc, &y, wopt, intercept).unwrap(), &prm, None).unwrap();
+            let a = fit_enet(
+                &Problem::new(&dense, &y, wopt, intercept).unwrap(),
+                &prm,
+                None,
+            )
+            .unwrap();
+            let b = fit_enet(
+                &Problem::new(&csc, &y, wopt, intercept).unwrap(),
+                &prm,
+                None,
+            )
+            .unwrap();
             let oa = objective(&x, &y, wopt, n, &a, 0.02, 0.01);
             let ob = objective(&x, &y, wopt, n, &b, 0.02, 0.01);
             assert!((oa - ob).abs() <= 1e-10 * oa, "objectives {oa} vs {ob}");
             for j in 0..p {
-                assert!((a.coef[j] - b.coef[j]).abs() < 1e-6, "coef {j}: {} vs {}", a.coef[j], b.coef[j]);
+                assert!(
+                    (a.coef[j] - b.coef[j]).abs() < 1e-6,
+                    "coef {j}: {} vs {}",
+                    a.coef[j],
+                    b.coef[j]
+                );
             }
             assert!((a.intercept - b.intercept).abs() < 1e-6);
         }
@@ -486,13 +562,20 @@ mod tests {
         let (x, y, _) = data(n, 1, 1.0, 5);
         let d = DenseDesign::new(&x, n, 1).unwrap();
         let pb = Problem::new(&d, &y, None, true).unwrap();
-        let (xm, ym) = (x.iter().sum::<f64>() / n as f64, y.iter().sum::<f64>() / n as f64);
+        let (xm, ym) = (
+            x.iter().sum::<f64>() / n as f64,
+            y.iter().sum::<f64>() / n as f64,
+        );
         let sxy: f64 = (0..n).map(|i| (x[i] - xm) * (y[i] - ym)).sum::<f64>() / n as f64;
         let sxx: f64 = (0..n).map(|i| (x[i] - xm).powi(2)).sum::<f64>() / n as f64;
         for (l1, l2) in [(0.1, 0.0), (0.05, 0.3), (sxy.abs() * 2.0, 0.0)] {
             let fit = fit_enet(&pb, &params(l1, l2, 1e-14, false), None).unwrap();
             let expect = sxy.signum() * (sxy.abs() - l1).max(0.0) / (sxx + l2);
-            assert!((fit.coef[0] - expect).abs() < 1e-12, "{} vs {expect}", fit.coef[0]);
+            assert!(
+                (fit.coef[0] - expect).abs() < 1e-12,
+                "{} vs {expect}",
+                fit.coef[0]
+            );
             assert!((fit.intercept - (ym - xm * expect)).abs() < 1e-12);
         }
     }
@@ -513,8 +596,16 @@ mod tests {
         let mut bad = x.clone();
         bad[3] = f64::NAN;
         let dbad = DenseDesign::new(&bad, n, p).unwrap();
-        assert!(matches!(Problem::new(&dbad, &y, None, true), Err(FastregError::NonFinite("X"))));
-        assert!(EnetParamsBuilder { l1: -1.0, ..Default::default() }.check().is_err());
+        assert!(matches!(
+            Problem::new(&dbad, &y, None, true),
+            Err(FastregError::NonFinite("X"))
+        ));
+        assert!(EnetParamsBuilder {
+            l1: -1.0,
+            ..Default::default()
+        }
+        .check()
+        .is_err());
         assert!(CscDesign::new(&[1.0], &[5i32], &[0, 1], 3).is_err());
     }
 }

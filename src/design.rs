@@ -22,52 +22,150 @@ pub trait Design: Sync {
     fn col_nnz(&self, j: usize) -> usize;
 }
 
-/// Dot product written with independent accumulators so that it vectorises.
+/// Dense kernels. Each body is written once, with independent accumulators so it vectorises,
+/// and compiled twice: for the portable baseline (x86-64-v1: SSE2) and, on x86_64 CPUs that
+/// have them, for AVX2 + FMA, chosen at run time so the wheel never uses an instruction the
+/// CPU lacks. `FMA` selects fused multiply-adds, which the baseline build would emulate slowly.
+/// Measured: about 1.15× on a dense 1000 × 5000 Lasso fit, 1.1–1.5× on in-cache dot + axpy.
+mod kernels {
+    #[inline(always)]
+    fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+        if FMA {
+            a.mul_add(b, c)
+        } else {
+            a * b + c
+        }
+    }
+
+    #[inline(always)]
+    pub(super) fn dot<const FMA: bool>(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len().min(b.len());
+        let (a, b) = (&a[..n], &b[..n]);
+        let mut acc = [0.0f64; 8];
+        let ca = a.chunks_exact(8);
+        let cb = b.chunks_exact(8);
+        let (ra, rb) = (ca.remainder(), cb.remainder());
+        for (x, y) in ca.zip(cb) {
+            for k in 0..8 {
+                acc[k] = madd::<FMA>(x[k], y[k], acc[k]);
+            }
+        }
+        let mut tail = 0.0;
+        for (x, y) in ra.iter().zip(rb) {
+            tail = madd::<FMA>(*x, *y, tail);
+        }
+        (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
+    }
+
+    #[inline(always)]
+    pub(super) fn dot3<const FMA: bool>(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
+        let n = a.len().min(b.len()).min(c.len());
+        let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
+        let mut acc = [0.0f64; 8];
+        let mut i = 0;
+        while i + 8 <= n {
+            for k in 0..8 {
+                acc[k] = madd::<FMA>(a[i + k] * b[i + k], c[i + k], acc[k]);
+            }
+            i += 8;
+        }
+        let mut tail = 0.0;
+        while i < n {
+            tail = madd::<FMA>(a[i] * b[i], c[i], tail);
+            i += 1;
+        }
+        acc.iter().sum::<f64>() + tail
+    }
+
+    #[inline(always)]
+    pub(super) fn axpy<const FMA: bool>(a: f64, x: &[f64], y: &mut [f64]) {
+        for (yi, xi) in y.iter_mut().zip(x) {
+            *yi = madd::<FMA>(a, *xi, *yi);
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    pub(super) mod avx2 {
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn dot(a: &[f64], b: &[f64]) -> f64 {
+            super::dot::<true>(a, b)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn dot3(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
+            super::dot3::<true>(a, b, c)
+        }
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
+            super::axpy::<true>(a, x, y)
+        }
+    }
+}
+
+/// Whether the AVX2 + FMA kernels can run here (detected once, then a cached load).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn use_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// `Σ a_i b_i`
 #[inline]
 pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 8];
-    let ca = a.chunks_exact(8);
-    let cb = b.chunks_exact(8);
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
+    #[cfg(target_arch = "x86_64")]
+    if use_avx2() {
+        // SAFETY: the CPU supports AVX2 and FMA (checked at run time).
+        return unsafe { kernels::avx2::dot(a, b) };
     }
-    let mut tail = 0.0;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
+    kernels::dot::<false>(a, b)
 }
 
-/// `Σ a_i b_i c_i`, vectorisable like [`dot`].
+/// `Σ a_i b_i c_i`
 #[inline]
 pub fn dot3(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
-    let n = a.len().min(b.len()).min(c.len());
-    let (a, b, c) = (&a[..n], &b[..n], &c[..n]);
-    let mut acc = [0.0f64; 8];
-    let mut i = 0;
-    while i + 8 <= n {
-        for k in 0..8 {
-            acc[k] += a[i + k] * b[i + k] * c[i + k];
-        }
-        i += 8;
+    #[cfg(target_arch = "x86_64")]
+    if use_avx2() {
+        // SAFETY: as in `dot`.
+        return unsafe { kernels::avx2::dot3(a, b, c) };
     }
-    let mut tail = 0.0;
-    while i < n {
-        tail += a[i] * b[i] * c[i];
-        i += 1;
-    }
-    acc.iter().sum::<f64>() + tail
+    kernels::dot3::<false>(a, b, c)
 }
 
+/// `y += a·x`
 #[inline]
 pub fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
-    for (yi, xi) in y.iter_mut().zip(x) {
-        *yi += a * xi;
+    #[cfg(target_arch = "x86_64")]
+    if use_avx2() {
+        // SAFETY: as in `dot`.
+        return unsafe { kernels::avx2::axpy(a, x, y) };
+    }
+    kernels::axpy::<false>(a, x, y)
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::kernels;
+
+    #[test]
+    fn dispatched_kernels_match_portable_ones() {
+        let a: Vec<f64> = (0..1003)
+            .map(|i| ((i * 7919) % 113) as f64 / 17.0 - 3.0)
+            .collect();
+        let b: Vec<f64> = (0..1003)
+            .map(|i| ((i * 104729) % 97) as f64 / 13.0 - 3.5)
+            .collect();
+        let c: Vec<f64> = (0..1003).map(|i| 1.0 + (i % 5) as f64).collect();
+        let (d0, d1) = (kernels::dot::<false>(&a, &b), super::dot(&a, &b));
+        assert!((d0 - d1).abs() <= 1e-12 * d0.abs().max(1.0));
+        let (t0, t1) = (kernels::dot3::<false>(&a, &b, &c), super::dot3(&a, &b, &c));
+        assert!((t0 - t1).abs() <= 1e-12 * t0.abs().max(1.0));
+        let naive: f64 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!((naive - d1).abs() <= 1e-10 * naive.abs().max(1.0));
+        let (mut y0, mut y1) = (b.clone(), b.clone());
+        kernels::axpy::<false>(0.37, &a, &mut y0);
+        super::axpy(0.37, &a, &mut y1);
+        for (u, v) in y0.iter().zip(&y1) {
+            assert!((u - v).abs() <= 1e-14 * u.abs().max(1.0));
+        }
     }
 }
 
