@@ -30,3 +30,9 @@ def test_import_is_light():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_public_names_resolve():
+    for name in fastreg.__all__:
+        assert getattr(fastreg, name) is not None
+    assert set(fastreg.__all__) <= set(dir(fastreg))

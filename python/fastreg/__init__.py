@@ -4,7 +4,36 @@ Drop-in replacements for scikit-learn's estimators, with every solution certifie
 duality gap.
 """
 
-from ._fastreg import __version__
-from ._linear import ElasticNet, Lasso
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._fastreg import __version__ as __version__
+
+# Public names and the private module defining each. They are imported on first use, so that
+# `import fastreg` stays light: scikit-learn (and through it pandas) loads only when an
+# estimator is first touched.
+_LAZY = {
+    "ElasticNet": "._linear",
+    "Lasso": "._linear",
+}
 
 __all__ = ["ElasticNet", "Lasso", "__version__"]
+
+if TYPE_CHECKING:
+    from ._linear import ElasticNet as ElasticNet
+    from ._linear import Lasso as Lasso
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastreg' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -5,6 +5,8 @@ from typing import Optional
 import numpy as np
 import numpy.typing as npt
 
+__all__ = ["__version__", "enet_fit_csc", "enet_fit_dense"]
+
 __version__: str
 
 _F64 = npt.NDArray[np.float64]
