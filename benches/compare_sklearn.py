@@ -25,20 +25,20 @@ TOLS = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10]
 
 def problems(seed=0):
     rng = np.random.default_rng(seed)
-    n, p = 1000, 5000
+    n, p = 500, 2000
     X = np.sqrt(0.5) * rng.standard_normal((n, 1)) + np.sqrt(0.5) * rng.standard_normal((n, p))
     beta = np.zeros(p)
     beta[rng.choice(p, p // 50, replace=False)] = rng.standard_normal(p // 50)
     y = X @ beta
     y += 0.5 * y.std() * rng.standard_normal(n) + 1.0
-    yield "dense 1000x5000 rho=0.5", np.asfortranarray(X), y
-    n, p = 10000, 20000
+    yield "dense 500x2000 rho=0.5", np.asfortranarray(X), y
+    n, p = 5000, 20000
     Xs = sp.random(n, p, density=0.002, format="csc", random_state=seed, data_rvs=rng.standard_normal)
     beta = np.zeros(p)
     beta[rng.choice(p, p // 50, replace=False)] = rng.standard_normal(p // 50)
     y = Xs @ beta
     y += 0.5 * y.std() * rng.standard_normal(n) + 1.0
-    yield "sparse 10000x20000 0.2%", Xs, y
+    yield "sparse 5000x20000 0.2%", Xs, y
 
 
 def objective(coef, intercept, X, y, alpha):
@@ -76,7 +76,7 @@ def main():
     for name, X, y in problems():
         Xc = X if sp.issparse(X) else X - X.mean(0)
         alpha_max = np.abs(Xc.T @ (y - y.mean())).max() / len(y)
-        for frac in (0.1, 0.01):
+        for frac in (0.1, 0.02):
             alpha = frac * alpha_max
             ref = fastreg.Lasso(alpha=alpha, tol=1e-13, max_iter=1_000_000).fit(X, y)
             p_star = objective(ref.coef_, ref.intercept_, X, y, alpha)
