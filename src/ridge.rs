@@ -1343,6 +1343,74 @@ pub fn kfold_paths<D: RidgeDesign>(
         .collect()
 }
 
+/// Weighted mean squared error `Σ w (y − xᵀβ − b)² / W` of a fit on the rows summarised by
+/// `part`, from its statistics alone: the centred part plus the squared mean residual.
+pub fn stats_mse(part: &GramStats, coef: &[f64], intercept: &[f64]) -> Vec<f64> {
+    let (p, t) = (part.n_features(), part.n_targets());
+    let w = part.w_sum();
+    (0..t)
+        .map(|k| {
+            if w <= 0.0 {
+                return f64::NAN;
+            }
+            let beta = &coef[k * p..(k + 1) * p];
+            let g_beta: Vec<f64> = (0..p)
+                .map(|i| dot(&part.xx()[i * p..(i + 1) * p], beta))
+                .collect();
+            let centred = part.yy()[k * t + k] - 2.0 * dot(beta, &part.xy()[k * p..(k + 1) * p])
+                + dot(beta, &g_beta);
+            let mean_resid = part.y_mean()[k] - dot(part.x_mean(), beta) - intercept[k];
+            (centred.max(0.0) + w * mean_resid * mean_resid) / w
+        })
+        .collect()
+}
+
+/// K-fold cross-validation from per-fold statistics only (e.g. gathered chunk by chunk): the
+/// training statistics of fold f are the pooled total minus fold f, and the test error is
+/// [`stats_mse`] on fold f. Returns each fold's path and the test MSE, `F × A × t`.
+pub fn kfold_from_parts(
+    parts: &[GramStats],
+    alphas: &[f64],
+    fit_intercept: bool,
+) -> Result<(Vec<RidgePath>, Vec<f64>)> {
+    check_alphas(alphas, false)?;
+    let first = parts
+        .first()
+        .ok_or_else(|| invalid("folds", "at least two folds are needed"))?;
+    if parts.len() < 2 {
+        return Err(invalid("folds", "at least two folds are needed"));
+    }
+    let mut total = GramStats::new(first.n_features(), first.n_targets());
+    for s in parts {
+        total.merge(s)?;
+    }
+    let (p, t) = (first.n_features(), first.n_targets());
+    let results: Vec<(RidgePath, Vec<f64>)> = parts
+        .par_iter()
+        .map(|part| {
+            let mut train = total.clone();
+            train.remove(part)?;
+            let path = path_stats(&train, alphas, fit_intercept)?;
+            let mut mse = Vec::with_capacity(alphas.len() * t);
+            for a in 0..alphas.len() {
+                mse.extend(stats_mse(
+                    part,
+                    &path.coef[a * t * p..(a + 1) * t * p],
+                    &path.intercept[a * t..(a + 1) * t],
+                ));
+            }
+            Ok((path, mse))
+        })
+        .collect::<Result<_>>()?;
+    let mut paths = Vec::with_capacity(parts.len());
+    let mut mse = Vec::new();
+    for (path, m) in results {
+        paths.push(path);
+        mse.extend(m);
+    }
+    Ok((paths, mse))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1660,6 +1728,44 @@ mod tests {
             close(&paths[f].intercept, &direct.intercept, 1e-9);
         }
         let _ = rows(&x, n, p, 0, 1);
+    }
+
+    #[test]
+    fn kfold_from_parts_mse_equals_direct_prediction_error() {
+        let (n, p) = (45, 4);
+        let x = rand_vec(n * p, 91);
+        let y = rand_vec(n, 92);
+        let w: Vec<f64> = rand_vec(n, 93).iter().map(|v| v.abs() + 0.1).collect();
+        let cuts = [0, 15, 30, 45];
+        let parts: Vec<GramStats> = cuts
+            .windows(2)
+            .map(|c| {
+                GramStats::from_dense(
+                    &rows(&x, n, p, c[0], c[1]),
+                    c[1] - c[0],
+                    p,
+                    &y[c[0]..c[1]],
+                    1,
+                    Some(&w[c[0]..c[1]]),
+                )
+                .unwrap()
+            })
+            .collect();
+        let alphas = [0.1, 10.0];
+        let (paths, mse) = kfold_from_parts(&parts, &alphas, true).unwrap();
+        for (f, c) in cuts.windows(2).enumerate() {
+            for a in 0..2 {
+                let (beta, b) = (&paths[f].coef[a * p..(a + 1) * p], paths[f].intercept[a]);
+                let (mut num, mut den) = (0.0, 0.0);
+                for i in c[0]..c[1] {
+                    let r = y[i] - b - (0..p).map(|j| x[j * n + i] * beta[j]).sum::<f64>();
+                    num += w[i] * r * r;
+                    den += w[i];
+                }
+                let direct = num / den;
+                assert!((mse[f * 2 + a] - direct).abs() < 1e-10 * direct, "{f} {a}");
+            }
+        }
     }
 
     #[test]

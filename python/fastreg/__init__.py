@@ -6,5 +6,14 @@ duality gap.
 
 from ._fastreg import __version__
 from ._linear import ElasticNet, Lasso
+from ._ridge import GramStats, Ridge, RidgeCV, ridge_path
 
-__all__ = ["ElasticNet", "Lasso", "__version__"]
+__all__ = [
+    "ElasticNet",
+    "GramStats",
+    "Lasso",
+    "Ridge",
+    "RidgeCV",
+    "__version__",
+    "ridge_path",
+]
