@@ -31,15 +31,20 @@ def parse_args(argv=None):
 
 ARGS = parse_args()
 if ARGS.threads != "all":
-    for var in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "RAYON_NUM_THREADS"]:
+    for var in [
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "BLIS_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "RAYON_NUM_THREADS",
+    ]:
         os.environ[var] = str(int(ARGS.threads))
 
-import numpy as np  # noqa: E402
-import scipy.sparse as sp  # noqa: E402
-from sklearn import linear_model as sk  # noqa: E402
-
-import fastreg  # noqa: E402
+import fastreg
+import numpy as np
+import scipy.sparse as sp
+from sklearn import linear_model as sk
 
 
 def median_time(fn, repeat):
@@ -93,12 +98,11 @@ def bench_ridgecv_tall(size, repeat):
     t_ours, ours = median_time(lambda: fastreg.RidgeCV(alphas=alphas).fit(X, y), repeat)
     peers = {}
     for mode in ["svd", None]:
-        t, ref = median_time(
-            lambda m=mode: sk.RidgeCV(alphas=alphas, gcv_mode=m).fit(X, y), repeat
+        t, ref = median_time(lambda m=mode: sk.RidgeCV(alphas=alphas, gcv_mode=m).fit(X, y), repeat)
+        same = (
+            "same alpha_" if ref.alpha_ == ours.alpha_ else f"alpha_ {ref.alpha_} vs {ours.alpha_}"
         )
-        same = "same alpha_" if ref.alpha_ == ours.alpha_ else f"alpha_ {ref.alpha_} vs {ours.alpha_}"
-        peers[f"sklearn RidgeCV(gcv_mode={mode!r}) [{same}]"] = (
-            t, rel_diff(ours.coef_, ref.coef_))
+        peers[f"sklearn RidgeCV(gcv_mode={mode!r}) [{same}]"] = (t, rel_diff(ours.coef_, ref.coef_))
     report("ridgecv-tall", t_ours, peers, f"n={n} p={p} dense, 50 alphas, LOO")
 
 
@@ -125,9 +129,13 @@ def bench_ridge_sparse(size, repeat):
     for solver in ["sparse_cg", "lsqr"]:
         t, ref = median_time(lambda s=solver: sk.Ridge(alpha=1.0, solver=s).fit(X, y), repeat)
         peers[f"sklearn Ridge({solver}) [err {rel_diff(ref.coef_, tight):.1e}]"] = (
-            t, rel_diff(ours.coef_, ref.coef_))
-    note = (f"n={n} p={p} CSC density 0.2%, solver_={ours.solver_}, "
-            f"n_iter_={ours.n_iter_}, err {rel_diff(ours.coef_, tight):.1e}")
+            t,
+            rel_diff(ours.coef_, ref.coef_),
+        )
+    note = (
+        f"n={n} p={p} CSC density 0.2%, solver_={ours.solver_}, "
+        f"n_iter_={ours.n_iter_}, err {rel_diff(ours.coef_, tight):.1e}"
+    )
     report("ridge-sparse", t_ours, peers, note)
 
 
@@ -147,8 +155,10 @@ RUN = {
 
 def main():
     threads = ARGS.threads if ARGS.threads == "all" else int(ARGS.threads)
-    print(f"fastreg {fastreg.__version__}, numpy {np.__version__}, threads={threads}, "
-          f"repeat={ARGS.repeat}{', smoke sizes' if ARGS.smoke else ''}")
+    print(
+        f"fastreg {fastreg.__version__}, numpy {np.__version__}, threads={threads}, "
+        f"repeat={ARGS.repeat}{', smoke sizes' if ARGS.smoke else ''}"
+    )
     print("ratio = peer time / fastreg time (> 1: fastreg faster)")
     for case in ARGS.only or CASES:
         full, smoke = SIZES[case]

@@ -21,7 +21,13 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
-from ._validation import as_design, check_bool, check_int, check_real, check_sample_weight
+from ._validation import (
+    as_design,
+    check_bool,
+    check_int,
+    check_real,
+    check_sample_weight,
+)
 
 # scikit-learn solver names → the core solver that serves them. Iterative solvers map to
 # matrix-free conjugate gradients; 'svd' to the eigendecomposition of the Gram (same solution).
@@ -64,7 +70,14 @@ def _weights(sample_weight, n_samples):
     if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
         value = check_real(sample_weight, "sample_weight", low=0.0, low_open=True)
         return np.full(n_samples, value)
-    return check_sample_weight(sample_weight, n_samples)
+    try:
+        return check_sample_weight(sample_weight, n_samples)
+    except ValueError:
+        # Name the usual cause plainly (scikit-learn's checks look for "weight ... zero").
+        sw = np.asarray(sample_weight)
+        if sw.shape == (n_samples,) and np.all(sw == 0):
+            raise ValueError("sample_weight is zero for every sample; no data to fit") from None
+        raise
 
 
 def _response(y, n_samples):
@@ -177,9 +190,7 @@ class Ridge(_RidgeBase):
         check_bool(self.copy_X, "copy_X")
         check_bool(self.positive, "positive")
         if not isinstance(self.solver, str) or self.solver not in _CORE_SOLVER:
-            raise ValueError(
-                f"solver must be one of {sorted(_CORE_SOLVER)}, got {self.solver!r}"
-            )
+            raise ValueError(f"solver must be one of {sorted(_CORE_SOLVER)}, got {self.solver!r}")
         if self.positive and self.solver not in ("auto", "lbfgs"):
             raise ValueError(
                 "only 'lbfgs' (or 'auto') can be used when positive=True, "
@@ -188,13 +199,13 @@ class Ridge(_RidgeBase):
         if self.solver == "lbfgs" and not self.positive:
             raise ValueError("'lbfgs' solver can be used only when positive=True")
         max_iter = None if self.max_iter is None else check_int(self.max_iter, "max_iter")
-        return dict(
-            fit_intercept=bool(self.fit_intercept),
-            solver=_CORE_SOLVER[self.solver],
-            positive=bool(self.positive),
-            tol=check_real(self.tol, "tol", low=0.0),
-            max_iter=max_iter,
-        )
+        return {
+            "fit_intercept": bool(self.fit_intercept),
+            "solver": _CORE_SOLVER[self.solver],
+            "positive": bool(self.positive),
+            "tol": check_real(self.tol, "tol", low=0.0),
+            "max_iter": max_iter,
+        }
 
     def _finish(self, result, y_ndim, dtype, n_features):
         coef, intercept, solver_used, n_iter, converged = result
@@ -244,8 +255,9 @@ class Ridge(_RidgeBase):
         return self._finish(result, stats._y_ndim, np.float64, core.n_features)
 
 
-def ridge_path(X, y=None, alphas=(0.1, 1.0, 10.0), *, sample_weight=None, fit_intercept=True,
-               n_jobs=None):
+def ridge_path(
+    X, y=None, alphas=(0.1, 1.0, 10.0), *, sample_weight=None, fit_intercept=True, n_jobs=None
+):
     """Ridge coefficients for every alpha from one eigendecomposition (O(p²) per alpha).
 
     ``X`` may be a dense or sparse design (with ``y``) or a :class:`GramStats` (``y=None``).
@@ -274,7 +286,11 @@ def ridge_path(X, y=None, alphas=(0.1, 1.0, 10.0), *, sample_weight=None, fit_in
         y, Y = _response(y, Xd.shape[0])
         sw = _weights(sample_weight, Xd.shape[0])
         coef, intercept = _fastreg.ridge_path(
-            _core_x(Xd), Y, sw, alpha_list, fit_intercept=bool(fit_intercept),
+            _core_x(Xd),
+            Y,
+            sw,
+            alpha_list,
+            fit_intercept=bool(fit_intercept),
             threads=_threads(n_jobs),
         )
         p, t, y_ndim = Xd.shape[1], Y.shape[1], y.ndim
@@ -388,7 +404,7 @@ class RidgeCV(_RidgeBase):
         alphas = self.alphas if np.ndim(self.alphas) else [self.alphas]
         alphas = _check_alphas(list(np.ravel(alphas)), "alphas", None)
         cores = [f._require_core() for f in folds]
-        coef, intercept, mse = _fastreg.ridge_kfold_stats(
+        _coef, _intercept, mse = _fastreg.ridge_kfold_stats(
             cores, alphas, fit_intercept=bool(self.fit_intercept)
         )
         nf, na, t = len(cores), len(alphas), cores[0].n_targets
@@ -424,7 +440,12 @@ class RidgeCV(_RidgeBase):
         t = Y.shape[1]
         na = len(alphas)
         errors, coef, intercept = _fastreg.ridge_loo(
-            _core_x(Xd), Y, sw, alphas, fit_intercept=bool(self.fit_intercept), mode="auto",
+            _core_x(Xd),
+            Y,
+            sw,
+            alphas,
+            fit_intercept=bool(self.fit_intercept),
+            mode="auto",
             threads=_threads(self.n_jobs),
         )
         looe = errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
@@ -449,8 +470,9 @@ class RidgeCV(_RidgeBase):
                 pred = results[:, :, a] if y.ndim == 2 else results[:, 0, a]
                 if self.alpha_per_target:
                     for k in range(t):
-                        scores[k, a] = scorer(pred_est, results[:, k, a], y_obs[:, k],
-                                              **score_params)
+                        scores[k, a] = scorer(
+                            pred_est, results[:, k, a], y_obs[:, k], **score_params
+                        )
                 else:
                     scores[0, a] = scorer(pred_est, pred, y, **score_params)
         # First alpha with the strictly best score wins, per target when asked.
@@ -481,7 +503,12 @@ class RidgeCV(_RidgeBase):
             return
         folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
         coef, intercept = _fastreg.ridge_kfold(
-            _core_x(Xd), Y, sw, folds, alphas, fit_intercept=bool(self.fit_intercept),
+            _core_x(Xd),
+            Y,
+            sw,
+            folds,
+            alphas,
+            fit_intercept=bool(self.fit_intercept),
             threads=_threads(self.n_jobs),
         )
         nf, na = len(folds), len(alphas)
@@ -493,21 +520,23 @@ class RidgeCV(_RidgeBase):
         for f, (_, test) in enumerate(splits):
             Xt = Xd[test]
             yt = y[test]
+            # scikit-learn's RidgeCV forwards sample_weight to the scorer as well.
+            score_params = {} if sw is None else {"sample_weight": sw[test]}
             for a in range(na):
                 pred = np.asarray(Xt @ coef[f, a].T) + intercept[f, a]
                 if y.ndim == 1:
                     pred = pred[:, 0]
                 if scorer is None:
-                    scores[f, a] = r2_score(yt, pred)
+                    scores[f, a] = r2_score(yt, pred, **score_params)
                 else:
-                    scores[f, a] = scorer(pred_est, pred, yt)
+                    scores[f, a] = scorer(pred_est, pred, yt, **score_params)
         mean = scores.mean(axis=0)
         b = int(np.argmax(mean))
         self.alpha_ = float(alphas[b])
         self.best_score_ = float(mean[b])
-        final = Ridge(
-            alpha=self.alpha_, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs
-        ).fit(Xd, y, sample_weight=sw)
+        final = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs).fit(
+            Xd, y, sample_weight=sw
+        )
         self.coef_ = final.coef_.astype(dtype, copy=False)
         self.intercept_ = final.intercept_
 
