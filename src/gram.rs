@@ -115,6 +115,33 @@ fn weighted_mean(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> f64 {
     raw + corr
 }
 
+/// Weighted mean and centred sum of squares of one column in two passes (the second pass
+/// corrects the mean, Chan's "corrected two-pass" formula).
+pub(crate) fn column_moments(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> (f64, f64) {
+    let raw = match w {
+        None => c.iter().sum::<f64>(),
+        Some(w) => crate::design::dot(c, w),
+    } / w_sum;
+    let (mut d, mut ss) = (0.0, 0.0);
+    match w {
+        None => {
+            for v in c {
+                let e = v - raw;
+                d += e;
+                ss += e * e;
+            }
+        }
+        Some(w) => {
+            for (v, wi) in c.iter().zip(w) {
+                let e = v - raw;
+                d += wi * e;
+                ss += wi * e * e;
+            }
+        }
+    }
+    (raw + d / w_sum, (ss - d * d / w_sum).max(0.0))
+}
+
 /// Rows per block when X has to be copied block by block (weights or explicit centring).
 fn block_rows(p: usize) -> usize {
     (1 << 21) / p.max(1) + 64
@@ -184,37 +211,32 @@ impl GramStats {
         }
         check_y(y, n, t)?;
         let w_sum = check_weights(w, n)?;
-        if x.iter().any(|v| !v.is_finite()) {
-            return Err(FastregError::NonFinite("X"));
-        }
         let mut s = Self::new(p, t);
         s.count = n;
         if n == 0 || w_sum <= 0.0 {
+            if x.iter().any(|v| !v.is_finite()) {
+                return Err(FastregError::NonFinite("X"));
+            }
             return Ok(s);
         }
         s.w_sum = w_sum;
         let col = |j: usize| &x[j * n..(j + 1) * n];
-        s.x_mean = (0..p)
+        // Mean and exact centred sum of squares per column, both passes over one column while
+        // it is in cache; a NaN or infinity anywhere in the column makes them non-finite.
+        let moments: Vec<(f64, f64)> = (0..p)
             .into_par_iter()
-            .map(|j| weighted_mean(col(j), w, w_sum))
+            .map(|j| column_moments(col(j), w, w_sum))
             .collect();
+        if moments
+            .iter()
+            .any(|(m, d)| !(m.is_finite() && d.is_finite()))
+        {
+            return Err(FastregError::NonFinite("X"));
+        }
+        s.x_mean = moments.iter().map(|m| m.0).collect();
+        let diag: Vec<f64> = moments.iter().map(|m| m.1).collect();
         s.y_mean = (0..t)
             .map(|k| weighted_mean(&y[k * n..(k + 1) * n], w, w_sum))
-            .collect();
-        // Exact centred diagonal (two-pass), used to judge and repair the rank-one correction.
-        let diag: Vec<f64> = (0..p)
-            .into_par_iter()
-            .map(|j| {
-                let m = s.x_mean[j];
-                match w {
-                    None => col(j).iter().map(|v| (v - m) * (v - m)).sum(),
-                    Some(w) => col(j)
-                        .iter()
-                        .zip(w)
-                        .map(|(v, wi)| wi * (v - m) * (v - m))
-                        .sum(),
-                }
-            })
             .collect();
         // Centring on the Gram (XᵀWX − Wμμᵀ) loses about log10(Wμ²/d) digits; beyond 1e8 the
         // blocks of X are centred explicitly instead.

@@ -194,8 +194,9 @@ pub trait RidgeDesign: Design {
         t: usize,
         w: Option<&[f64]>,
     ) -> Result<GramStats>;
-    /// `D (X − 1μᵀ)(X − 1μᵀ)ᵀ D` with `D = diag(sqrt_w)`, `n × n`.
-    fn kernel(&self, mean: &[f64], sqrt_w: &[f64]) -> Vec<f64>;
+    /// `D (X − 1μᵀ)(X − 1μᵀ)ᵀ D` with `D = diag(sqrt_w)`, `n × n`; `spread` holds the centred
+    /// column sums of squares (or is empty) to judge whether centring on the kernel is exact.
+    fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Vec<f64>;
     /// `X B` for a column-major `p × m` matrix B.
     fn x_mul(&self, b: &[f64], m: usize) -> Vec<f64>;
     /// `Xᵀ V` for a column-major `n × m` matrix V.
@@ -245,18 +246,17 @@ impl RidgeDesign for DenseDesign<'_> {
         let ws = w.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<_>>());
         GramStats::from_dense(&xs, rows.len(), p, &ys, t, ws.as_deref())
     }
-    fn kernel(&self, mean: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
+    fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
         let (n, p) = (self.n_samples(), self.n_features());
         let x = self.data();
         let mut k = vec![0.0; n * n];
         let par = current_par();
         // Explicit centring (column blocks are contiguous) only when the means dwarf the
         // spread; otherwise XXᵀ straight from the caller's buffer and a rank-two correction.
-        let ill = mean.iter().enumerate().any(|(j, &m)| {
-            let c = self.col(j);
-            let ss: f64 = c.iter().map(|v| (v - m) * (v - m)).sum();
-            ss > 0.0 && n as f64 * m * m > 1e8 * ss
-        });
+        let ill = mean
+            .iter()
+            .zip(spread)
+            .any(|(&m, &ss)| ss > 0.0 && n as f64 * m * m > 1e8 * ss);
         if !ill {
             let xm = MatRef::from_column_major_slice(x, n, p);
             gram_lower_t(
@@ -393,7 +393,7 @@ impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
         let ws = w.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<_>>());
         GramStats::from_csc(&sub, &ys, t, ws.as_deref())
     }
-    fn kernel(&self, mean: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
+    fn kernel(&self, mean: &[f64], _spread: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
         let n = self.n_samples();
         let (data, indices, indptr) = self.raw();
         // Rows of X as (column, value) lists; column k of XXᵀ is Σ_{j ∈ row k} x_kj · X[:, j].
@@ -702,6 +702,8 @@ struct Prepared {
     w_sum: f64,
     sqrt_w: Vec<f64>,
     x_mean: Vec<f64>,
+    /// Centred weighted sums of squares of the columns (empty unless means were computed).
+    x_ss: Vec<f64>,
     y_mean: Vec<f64>,
 }
 
@@ -728,9 +730,6 @@ fn prepare<D: RidgeDesign>(
     if y.iter().any(|v| !v.is_finite()) {
         return Err(FastregError::NonFinite("y"));
     }
-    if !x.all_finite() {
-        return Err(FastregError::NonFinite("X"));
-    }
     if let Some(w) = w {
         if w.len() != n {
             return Err(FastregError::Shape(format!(
@@ -750,16 +749,27 @@ fn prepare<D: RidgeDesign>(
         return Err(invalid("sample_weight", "must have a positive sum"));
     }
     let sqrt_w = w.map_or_else(|| vec![1.0; n], |w| w.iter().map(|v| v.sqrt()).collect());
-    let (mut x_mean, mut y_mean) = (vec![0.0; p], vec![0.0; t]);
+    let (mut x_mean, mut x_ss, mut y_mean) = (vec![0.0; p], Vec::new(), vec![0.0; t]);
     if fit_intercept && need_means {
-        x_mean = (0..p)
+        // Non-finite entries make their column's moments non-finite: no separate check pass.
+        let moments: Vec<(f64, f64)> = (0..p)
             .into_par_iter()
-            .map(|j| x.col_moments(j, w, w_sum).0)
+            .map(|j| x.col_moments(j, w, w_sum))
             .collect();
+        if moments
+            .iter()
+            .any(|(m, d)| !(m.is_finite() && d.is_finite()))
+        {
+            return Err(FastregError::NonFinite("X"));
+        }
+        x_mean = moments.iter().map(|m| m.0).collect();
+        x_ss = moments.iter().map(|m| m.1).collect();
         for (k, m) in y_mean.iter_mut().enumerate() {
             let yk = &y[k * n..(k + 1) * n];
             *m = w.map_or_else(|| yk.iter().sum::<f64>(), |w| dot(w, yk)) / w_sum;
         }
+    } else if !x.all_finite() {
+        return Err(FastregError::NonFinite("X"));
     }
     Ok(Prepared {
         n,
@@ -768,6 +778,7 @@ fn prepare<D: RidgeDesign>(
         w_sum,
         sqrt_w,
         x_mean,
+        x_ss,
         y_mean,
     })
 }
@@ -894,7 +905,7 @@ fn fit_dual<D: RidgeDesign>(
     let fi = prm.fit_intercept();
     let pr = prepare(x, y, t, w, fi, true)?;
     let (n, p) = (pr.n, pr.p);
-    let k = x.kernel(&pr.x_mean, &pr.sqrt_w);
+    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
     let rhs = scaled_centred_y(y, &pr);
     let use_eigh = prm.solver() == RidgeSolver::Eigh;
     let (a, fell_back) = solve_shifted(&k, n, &rhs, prm.alphas(), use_eigh)?;
@@ -1111,7 +1122,7 @@ pub fn path<D: RidgeDesign>(
         return path_stats(&stats, alphas, fit_intercept);
     }
     let pr = prepare(x, y, t, w, fit_intercept, true)?;
-    let k = x.kernel(&pr.x_mean, &pr.sqrt_w);
+    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
     let e = Eigh::new(&k, n)?;
     let z = e.project(&scaled_centred_y(y, &pr), t);
     let mut dual = Vec::with_capacity(alphas.len() * t * n);
@@ -1235,7 +1246,7 @@ pub fn loo<D: RidgeDesign>(
     }
     // Kernel form, as scikit-learn's "gram" mode: G = K + αI, c = G⁻¹ys, d = diag(G⁻¹) minus the
     // intercept term (G⁻¹√w)∘√w / W, looe = c / d.
-    let k = x.kernel(&pr.x_mean, &pr.sqrt_w);
+    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
     let e = Eigh::new(&k, n)?;
     drop(k);
     let inv: Vec<f64> = alphas

@@ -104,8 +104,7 @@ def test_positive_matches_nnls_on_the_augmented_system(sparse):
 def test_singular_system_falls_back_to_minimum_norm():
     X, y, _ = make_data(30, 3, seed=4)
     X = np.hstack([X, X[:, :1]])  # duplicated column
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with pytest.warns(UserWarning, match="singular"):
         ours = Ridge(alpha=0.0, solver="cholesky").fit(X, y)
     assert ours.solver_ == "eigh"
     Xc = X - X.mean(axis=0)

@@ -119,6 +119,8 @@ def _as_design_and_weights(est, X, y, sample_weight, reset=True):
         multi_output=True,
         y_numeric=True,
         reset=reset,
+        # The core rejects NaN/inf while it forms the column moments: no extra pass over X.
+        ensure_all_finite=False,
     )
     out_dtype = X.dtype
     Xd = as_design(X)
@@ -212,6 +214,14 @@ class Ridge(_RidgeBase):
         self._set_fit(coef.reshape(-1, n_features), intercept, y_ndim, self.fit_intercept, dtype)
         self.solver_ = solver_used
         self.n_iter_ = n_iter if solver_used in ("sparse_cg", "positive_cd") else None
+        if self.solver in ("auto", "cholesky") and solver_used in ("eigh", "eigh_dual"):
+            warnings.warn(
+                "The regularised Gram matrix is singular to working precision (e.g. alpha=0 "
+                "with collinear features); used its eigendecomposition instead of Cholesky, "
+                "which gives the minimum-norm solution.",
+                UserWarning,
+                stacklevel=3,
+            )
         if not converged:
             warnings.warn(
                 f"Ridge solver {solver_used!r} did not converge in {n_iter} iterations "
