@@ -192,6 +192,11 @@ impl<'a> DenseDesign<'a> {
         })
     }
 
+    /// The whole column-major buffer.
+    pub fn data(&self) -> &'a [f64] {
+        self.data
+    }
+
     #[inline]
     pub fn col(&self, j: usize) -> &'a [f64] {
         &self.data[j * self.n_samples..(j + 1) * self.n_samples]
@@ -318,6 +323,11 @@ impl<'a, I: SparseIndex> CscDesign<'a, I> {
             indptr,
             n_samples,
         })
+    }
+
+    /// The three CSC arrays `(data, indices, indptr)`, already checked.
+    pub fn raw(&self) -> (&'a [f64], &'a [I], &'a [I]) {
+        (self.data, self.indices, self.indptr)
     }
 
     #[inline]

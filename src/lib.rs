@@ -6,8 +6,10 @@
 pub mod cd;
 pub mod design;
 pub mod error;
+pub mod gram;
 pub mod params;
 pub mod problem;
+pub mod ridge;
 
 #[cfg(feature = "python")]
 mod python;
@@ -15,5 +17,7 @@ mod python;
 pub use cd::{fit_enet, CoordinateDescent, EnetFit};
 pub use design::{CscDesign, DenseDesign, Design};
 pub use error::{FastregError, Result};
+pub use gram::GramStats;
 pub use params::{EnetParams, EnetParamsBuilder, Selection};
 pub use problem::Problem;
+pub use ridge::{RidgeFit, RidgeParams, RidgeParamsBuilder, RidgeSolver};

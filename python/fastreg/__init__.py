@@ -16,14 +16,22 @@ from ._fastreg import __version__ as __version__
 # estimator is first touched.
 _LAZY = {
     "ElasticNet": "._linear",
+    "GramStats": "._ridge",
     "Lasso": "._linear",
+    "Ridge": "._ridge",
+    "RidgeCV": "._ridge",
+    "ridge_path": "._ridge",
 }
 
-__all__ = ["ElasticNet", "Lasso", "__version__"]
+__all__ = ["ElasticNet", "GramStats", "Lasso", "Ridge", "RidgeCV", "ridge_path", "__version__"]
 
 if TYPE_CHECKING:
     from ._linear import ElasticNet as ElasticNet
     from ._linear import Lasso as Lasso
+    from ._ridge import GramStats as GramStats
+    from ._ridge import Ridge as Ridge
+    from ._ridge import RidgeCV as RidgeCV
+    from ._ridge import ridge_path as ridge_path
 
 
 def __getattr__(name: str) -> Any:

@@ -43,3 +43,88 @@ def enet_fit_csc(
     positive: bool,
     random_seed: Optional[int],
 ) -> tuple[_F64, float, float, int, bool]: ...
+
+# Ridge core. X is a Fortran-ordered float64 array or a CSC triple with n_samples; y is a
+# Fortran-ordered (n_samples, n_targets) array. Results are flat and reshaped by _ridge.py.
+_Design = _F64 | tuple[_F64, _Index, _Index, int]
+
+def ridge_fit(
+    x: _Design,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    alphas: list[float],
+    *,
+    fit_intercept: bool,
+    solver: str,
+    positive: bool,
+    tol: float,
+    max_iter: Optional[int],
+    threads: Optional[int],
+) -> tuple[_F64, _F64, str, int, bool]: ...
+def ridge_path(
+    x: _Design,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    alphas: list[float],
+    *,
+    fit_intercept: bool,
+    threads: Optional[int],
+) -> tuple[_F64, _F64]: ...
+def ridge_loo(
+    x: _Design,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    alphas: list[float],
+    *,
+    fit_intercept: bool,
+    mode: str,
+    threads: Optional[int],
+) -> tuple[_F64, _F64, _F64]: ...
+def ridge_kfold(
+    x: _Design,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    folds: list[list[int]],
+    alphas: list[float],
+    *,
+    fit_intercept: bool,
+    threads: Optional[int],
+) -> tuple[_F64, _F64]: ...
+
+class GramStatsCore:
+    def __init__(self, n_features: int, n_targets: int) -> None: ...
+    def update(self, x: _Design, y: _F64, sample_weight: Optional[_F64]) -> None: ...
+    def merge(self, other: GramStatsCore) -> None: ...
+    def copy(self) -> GramStatsCore: ...
+    @property
+    def n_features(self) -> int: ...
+    @property
+    def n_targets(self) -> int: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def weight_sum(self) -> float: ...
+    @property
+    def x_mean(self) -> _F64: ...
+    @property
+    def y_mean(self) -> _F64: ...
+    @property
+    def xtx(self) -> _F64: ...
+    @property
+    def xty(self) -> _F64: ...
+    @property
+    def yty(self) -> _F64: ...
+    def fit(
+        self,
+        alphas: list[float],
+        *,
+        fit_intercept: bool,
+        solver: str,
+        positive: bool,
+        tol: float,
+        max_iter: Optional[int],
+    ) -> tuple[_F64, _F64, str, int, bool]: ...
+    def path(self, alphas: list[float], *, fit_intercept: bool) -> tuple[_F64, _F64]: ...
+def ridge_kfold_stats(
+    folds: list[GramStatsCore], alphas: list[float], *, fit_intercept: bool
+) -> tuple[_F64, _F64, _F64]: ...

@@ -11,6 +11,8 @@ use crate::params::{EnetParams, EnetParamsBuilder, Selection};
 use crate::problem::Problem;
 use crate::{fit_enet, EnetFit};
 
+mod ridge;
+
 impl From<FastregError> for PyErr {
     fn from(e: FastregError) -> PyErr {
         PyValueError::new_err(e.to_string())
@@ -194,5 +196,6 @@ fn _fastreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(enet_fit_dense, m)?)?;
     m.add_function(wrap_pyfunction!(enet_fit_csc, m)?)?;
+    ridge::register(m)?;
     Ok(())
 }

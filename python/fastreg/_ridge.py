@@ -1,0 +1,672 @@
+"""scikit-learn-compatible Ridge, RidgeCV, ridge_path and GramStats over the Rust Gram core.
+
+The objective is scikit-learn's: ``Σ w_i (y_i − x_iᵀβ − b)² + alpha·‖β‖²`` (weights are not
+rescaled). Dense X is solved through its Gram (n ≥ p) or kernel (p > n) with Cholesky or one
+eigendecomposition; sparse X with few features through its sparse Gram, otherwise with
+matrix-free conjugate gradients. X is never copied to centre it and never densified.
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring, r2_score
+from sklearn.model_selection import check_cv
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _fastreg
+from ._validation import (
+    as_design,
+    check_bool,
+    check_int,
+    check_real,
+    check_sample_weight,
+)
+
+# scikit-learn solver names → the core solver that serves them. Iterative solvers map to
+# matrix-free conjugate gradients; 'svd' to the eigendecomposition of the Gram (same solution).
+_CORE_SOLVER = {
+    "auto": "auto",
+    "cholesky": "cholesky",
+    "svd": "eigh",
+    "eigh": "eigh",
+    "sparse_cg": "cg",
+    "lsqr": "cg",
+    "sag": "cg",
+    "saga": "cg",
+    "lbfgs": "auto",
+}
+
+_ACCEPT_SPARSE = ["csr", "csc", "coo"]
+
+
+def _core_x(Xd):
+    """The design argument of the core: a Fortran array, or the CSC triple with n_samples."""
+    if sp.issparse(Xd):
+        return (Xd.data, Xd.indices, Xd.indptr, Xd.shape[0])
+    return Xd
+
+
+def _threads(n_jobs):
+    if n_jobs is None:
+        return None
+    n_jobs = check_int(n_jobs, "n_jobs", low=-(10**6))
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a non-zero integer or None")
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return n_jobs
+
+
+def _weights(sample_weight, n_samples):
+    """Ridge weights: a scalar means every sample carries that weight (scikit-learn), so it is
+    expanded rather than dropped."""
+    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+        value = check_real(sample_weight, "sample_weight", low=0.0, low_open=True)
+        return np.full(n_samples, value)
+    try:
+        return check_sample_weight(sample_weight, n_samples)
+    except ValueError:
+        # Name the usual cause plainly (scikit-learn's checks look for "weight ... zero").
+        sw = np.asarray(sample_weight)
+        if sw.shape == (n_samples,) and np.all(sw == 0):
+            raise ValueError("sample_weight is zero for every sample; no data to fit") from None
+        raise
+
+
+def _response(y, n_samples):
+    """y as a Fortran-ordered float64 ``n × t`` array (a copy only if y is not already one)."""
+    y = np.asarray(y, dtype=np.float64)
+    Y = np.asfortranarray(y.reshape(n_samples, -1))
+    if not np.all(np.isfinite(Y)):
+        raise ValueError("y contains NaN or infinity")
+    return y, Y
+
+
+def _check_alphas(alphas, name, n_targets, *, strictly_positive=False):
+    """A scalar or one value per target; finite and >= 0 (> 0 when asked)."""
+    if np.ndim(alphas) == 0:
+        values = [check_real(alphas, name, low=0.0, low_open=strictly_positive)]
+    else:
+        try:
+            arr = np.asarray(alphas, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be a real number or an array of them") from None
+        values = [
+            check_real(float(a), f"{name}[{i}]", low=0.0, low_open=strictly_positive)
+            for i, a in enumerate(arr)
+        ]
+        if not values:
+            raise ValueError(f"{name} must not be empty")
+    return values
+
+
+def _as_design_and_weights(est, X, y, sample_weight, reset=True):
+    X, y = validate_data(
+        est,
+        X,
+        y,
+        accept_sparse=_ACCEPT_SPARSE,
+        dtype=[np.float64, np.float32],
+        order="F",
+        copy=False,
+        multi_output=True,
+        y_numeric=True,
+        reset=reset,
+        # The core rejects NaN/inf while it forms the column moments: no extra pass over X.
+        ensure_all_finite=False,
+    )
+    out_dtype = X.dtype
+    Xd = as_design(X)
+    y, Y = _response(y, Xd.shape[0])
+    sw = _weights(sample_weight, Xd.shape[0])
+    return Xd, y, Y, sw, out_dtype
+
+
+class _RidgeBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
+    def _set_fit(self, coef, intercept, y_ndim, fit_intercept, dtype):
+        n_targets = coef.shape[0]
+        if y_ndim == 1:
+            self.coef_ = coef[0].astype(dtype, copy=False)
+            self.intercept_ = float(intercept[0]) if fit_intercept else 0.0
+        else:
+            # scikit-learn: one target given as a column keeps 2-D coef_ in Ridge but not in
+            # RidgeCV; without an intercept, intercept_ is the scalar 0.0.
+            ravel = n_targets == 1 and isinstance(self, RidgeCV)
+            self.coef_ = (coef[0] if ravel else coef).astype(dtype, copy=False)
+            self.intercept_ = intercept.astype(dtype, copy=False) if fit_intercept else 0.0
+
+    def predict(self, X):
+        """Predict with the fitted linear model."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=_ACCEPT_SPARSE, reset=False)
+        return X @ np.asarray(self.coef_).T + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class Ridge(_RidgeBase):
+    """Linear least squares with L2 regularisation, a drop-in for scikit-learn's ``Ridge``.
+
+    Minimises ``Σ w_i (y_i − x_iᵀβ − b)² + alpha·‖β‖²``. ``alpha`` may be one value per target.
+    ``solver`` accepts scikit-learn's names: 'cholesky' (primal Gram when n ≥ p, kernel when
+    p > n), 'svd'/'eigh' (eigendecomposition of the same matrix), 'sparse_cg', 'lsqr', 'sag' and
+    'saga' (all served by matrix-free conjugate gradients), 'lbfgs' (only with
+    ``positive=True``, served by coordinate descent on the Gram). ``solver_`` names the solver
+    actually used, which may be 'eigh' after a Cholesky failure on a singular system. ``copy_X``
+    is accepted for compatibility: X is never modified. ``n_jobs`` sets the thread count.
+    """
+
+    def __init__(
+        self,
+        alpha=1.0,
+        *,
+        fit_intercept=True,
+        solver="auto",
+        copy_X=True,
+        positive=False,
+        n_jobs=None,
+        max_iter=None,
+        tol=1e-4,
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.copy_X = copy_X
+        self.positive = positive
+        self.n_jobs = n_jobs
+        self.max_iter = max_iter
+        self.tol = tol
+
+    def _core_params(self):
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.copy_X, "copy_X")
+        check_bool(self.positive, "positive")
+        if not isinstance(self.solver, str) or self.solver not in _CORE_SOLVER:
+            raise ValueError(f"solver must be one of {sorted(_CORE_SOLVER)}, got {self.solver!r}")
+        if self.positive and self.solver not in ("auto", "lbfgs"):
+            raise ValueError(
+                "only 'lbfgs' (or 'auto') can be used when positive=True, "
+                f"got solver={self.solver!r}"
+            )
+        if self.solver == "lbfgs" and not self.positive:
+            raise ValueError("'lbfgs' solver can be used only when positive=True")
+        max_iter = None if self.max_iter is None else check_int(self.max_iter, "max_iter")
+        return {
+            "fit_intercept": bool(self.fit_intercept),
+            "solver": _CORE_SOLVER[self.solver],
+            "positive": bool(self.positive),
+            "tol": check_real(self.tol, "tol", low=0.0),
+            "max_iter": max_iter,
+        }
+
+    def _finish(self, result, y_ndim, dtype, n_features):
+        coef, intercept, solver_used, n_iter, converged = result
+        self._set_fit(coef.reshape(-1, n_features), intercept, y_ndim, self.fit_intercept, dtype)
+        self.solver_ = solver_used
+        self.n_iter_ = n_iter if solver_used in ("sparse_cg", "positive_cd") else None
+        if self.solver in ("auto", "cholesky") and solver_used in ("eigh", "eigh_dual"):
+            warnings.warn(
+                "The regularised Gram matrix is singular to working precision (e.g. alpha=0 "
+                "with collinear features); used its eigendecomposition instead of Cholesky, "
+                "which gives the minimum-norm solution.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if not converged:
+            warnings.warn(
+                f"Ridge solver {solver_used!r} did not converge in {n_iter} iterations "
+                f"(tol={self.tol}); increase max_iter or tol.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        return self
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model; X may be dense or scipy.sparse (never densified)."""
+        params = self._core_params()
+        Xd, y, Y, sw, dtype = _as_design_and_weights(self, X, y, sample_weight)
+        alphas = _check_alphas(self.alpha, "alpha", Y.shape[1])
+        if len(alphas) not in (1, Y.shape[1]):
+            raise ValueError(
+                f"Number of targets and number of penalties do not correspond: "
+                f"{Y.shape[1]} != {len(alphas)}"
+            )
+        result = _fastreg.ridge_fit(
+            _core_x(Xd), Y, sw, alphas, threads=_threads(self.n_jobs), **params
+        )
+        return self._finish(result, y.ndim, dtype, Xd.shape[1])
+
+    def fit_gram(self, stats):
+        """Fit from accumulated :class:`GramStats` (no access to X needed)."""
+        if not isinstance(stats, GramStats):
+            raise TypeError(f"stats must be a GramStats, got {type(stats).__name__}")
+        params = self._core_params()
+        if params["solver"] == "cg":
+            params["solver"] = "auto"
+        core = stats._require_core()
+        alphas = _check_alphas(self.alpha, "alpha", core.n_targets)
+        if len(alphas) not in (1, core.n_targets):
+            raise ValueError(
+                f"Number of targets and number of penalties do not correspond: "
+                f"{core.n_targets} != {len(alphas)}"
+            )
+        result = core.fit(alphas, **params)
+        self.n_features_in_ = core.n_features
+        return self._finish(result, stats._y_ndim, np.float64, core.n_features)
+
+
+def ridge_path(
+    X, y=None, alphas=(0.1, 1.0, 10.0), *, sample_weight=None, fit_intercept=True, n_jobs=None
+):
+    """Ridge coefficients for every alpha from one eigendecomposition (O(p²) per alpha).
+
+    ``X`` may be a dense or sparse design (with ``y``) or a :class:`GramStats` (``y=None``).
+    Returns ``(alphas, coefs, intercepts)`` laid out as scikit-learn's ``enet_path``: ``coefs``
+    is ``(n_features, n_alphas)`` for 1-D y, ``(n_targets, n_features, n_alphas)`` otherwise;
+    ``intercepts`` is ``(n_alphas,)`` or ``(n_targets, n_alphas)``.
+    """
+    check_bool(fit_intercept, "fit_intercept")
+    if np.ndim(alphas) == 0:
+        alphas = [alphas]
+    alpha_list = _check_alphas(list(np.ravel(alphas)), "alphas", None)
+    if isinstance(X, GramStats):
+        if y is not None:
+            raise ValueError("y must be None when X is a GramStats")
+        core = X._require_core()
+        coef, intercept = core.path(alpha_list, fit_intercept=bool(fit_intercept))
+        p, t, y_ndim = core.n_features, core.n_targets, X._y_ndim
+    else:
+        if y is None:
+            raise ValueError("y is required unless X is a GramStats")
+        Xd = as_design(X if sp.issparse(X) else np.asarray(X))
+        if Xd.ndim != 2:
+            raise ValueError(f"X must be 2-D, got shape {Xd.shape}")
+        if np.shape(y)[:1] != (Xd.shape[0],):
+            raise ValueError(f"X has {Xd.shape[0]} samples but y has shape {np.shape(y)}")
+        y, Y = _response(y, Xd.shape[0])
+        sw = _weights(sample_weight, Xd.shape[0])
+        coef, intercept = _fastreg.ridge_path(
+            _core_x(Xd),
+            Y,
+            sw,
+            alpha_list,
+            fit_intercept=bool(fit_intercept),
+            threads=_threads(n_jobs),
+        )
+        p, t, y_ndim = Xd.shape[1], Y.shape[1], y.ndim
+    na = len(alpha_list)
+    coefs = coef.reshape(na, t, p).transpose(1, 2, 0)
+    intercepts = intercept.reshape(na, t).T
+    if y_ndim == 1:
+        coefs, intercepts = coefs[0], intercepts[0]
+    return np.asarray(alpha_list), coefs, intercepts
+
+
+class _Predictions(RegressorMixin, BaseEstimator):
+    """Stand-in estimator whose ``predict`` returns precomputed predictions (for scorers)."""
+
+    def predict(self, predictions):
+        return predictions
+
+
+def _partition(splits, n_samples):
+    """Test folds if they partition the samples (K-fold-like), else None."""
+    seen = np.zeros(n_samples, dtype=np.int64)
+    for _, test in splits:
+        np.add.at(seen, np.asarray(test), 1)
+    return bool(np.all(seen == 1))
+
+
+class RidgeCV(_RidgeBase):
+    """Ridge with built-in cross-validation of alpha, a drop-in for scikit-learn's ``RidgeCV``.
+
+    With ``cv=None`` (default), exact leave-one-out errors for all alphas come from one
+    eigendecomposition (of XᵀWX when n > p, of the kernel otherwise), as scikit-learn's
+    ``_RidgeGCV``: ``cv_results_`` holds the squared LOO errors in the √w-scaled space (or the
+    LOO predictions when ``scoring`` is given). With a K-fold-like ``cv`` the training Gram of
+    each fold is the total Gram minus the fold's own; other splitters fall back to
+    ``GridSearchCV`` over :class:`Ridge`.
+    """
+
+    def __init__(
+        self,
+        alphas=(0.1, 1.0, 10.0),
+        *,
+        fit_intercept=True,
+        cv=None,
+        gcv_mode=None,
+        alpha_per_target=False,
+        store_cv_results=False,
+        scoring=None,
+        n_jobs=None,
+    ):
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.cv = cv
+        self.gcv_mode = gcv_mode
+        self.alpha_per_target = alpha_per_target
+        self.store_cv_results = store_cv_results
+        self.scoring = scoring
+        self.n_jobs = n_jobs
+
+    def _check_params(self):
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.alpha_per_target, "alpha_per_target")
+        check_bool(self.store_cv_results, "store_cv_results")
+        if self.gcv_mode not in (None, "auto", "svd", "eigen"):
+            raise ValueError(
+                f"gcv_mode must be one of None, 'auto', 'svd', 'eigen', got {self.gcv_mode!r}"
+            )
+        if self.scoring is not None and not (
+            isinstance(self.scoring, str) or callable(self.scoring)
+        ):
+            raise TypeError("scoring must be None, a scorer name or a callable")
+        if self.cv is not None:
+            if self.store_cv_results:
+                raise ValueError("cv!=None and store_cv_results=True are incompatible")
+            if self.alpha_per_target:
+                raise ValueError("cv!=None and alpha_per_target=True are incompatible")
+        alphas = self.alphas
+        if np.ndim(alphas) == 0:
+            alphas = [alphas]
+        return _check_alphas(
+            list(np.ravel(alphas)), "alphas", None, strictly_positive=self.cv is None
+        )
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit Ridge with the alpha chosen by cross-validation (LOO by default)."""
+        alphas = self._check_params()
+        Xd, y, Y, sw, dtype = _as_design_and_weights(self, X, y, sample_weight)
+        if self.cv is None:
+            self._fit_loo(Xd, y, Y, sw, alphas, dtype)
+        else:
+            self._fit_cv(X, Xd, y, Y, sw, alphas, dtype, sample_weight)
+        return self
+
+    def fit_gram(self, folds):
+        """K-fold cross-validation from per-fold :class:`GramStats` alone (no access to X).
+
+        Each fold's training statistics are the pooled total minus the fold's own, and its test
+        error is the weighted mean squared error computed from the fold's statistics. The score
+        is the negated MSE averaged over folds (and targets unless ``alpha_per_target``);
+        ``cv_results_`` (with ``store_cv_results``) holds the per-fold MSE, shape
+        ``(n_folds, n_alphas)`` or ``(n_folds, n_targets, n_alphas)``. The final model is fitted
+        on the pooled statistics.
+        """
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.alpha_per_target, "alpha_per_target")
+        check_bool(self.store_cv_results, "store_cv_results")
+        if self.scoring is not None:
+            raise ValueError("fit_gram scores by mean squared error; scoring must be None")
+        folds = list(folds)
+        if len(folds) < 2 or not all(isinstance(f, GramStats) for f in folds):
+            raise TypeError("folds must be a sequence of at least two GramStats")
+        alphas = self.alphas if np.ndim(self.alphas) else [self.alphas]
+        alphas = _check_alphas(list(np.ravel(alphas)), "alphas", None)
+        cores = [f._require_core() for f in folds]
+        _coef, _intercept, mse = _fastreg.ridge_kfold_stats(
+            cores, alphas, fit_intercept=bool(self.fit_intercept)
+        )
+        nf, na, t = len(cores), len(alphas), cores[0].n_targets
+        mse = mse.reshape(nf, na, t).transpose(0, 2, 1)  # (F, t, A)
+        total = GramStats()
+        for f in folds:
+            total.merge(f)
+        y_ndim = folds[0]._y_ndim
+        if self.alpha_per_target and t > 1:
+            scores = -mse.mean(axis=0)  # (t, A)
+            best = np.argmax(scores, axis=1)
+            self.alpha_ = np.asarray(alphas)[best]
+            self.best_score_ = scores[np.arange(t), best]
+            final = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit_gram(total)
+        else:
+            scores = -mse.mean(axis=(0, 1))
+            b = int(np.argmax(scores))
+            self.alpha_ = float(alphas[b])
+            self.best_score_ = float(scores[b])
+            final = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept).fit_gram(total)
+        coef_ = np.asarray(final.coef_)
+        if y_ndim == 2 and t == 1:
+            coef_ = coef_.reshape(-1)
+        self.coef_ = coef_
+        self.intercept_ = final.intercept_
+        self.n_features_in_ = total.n_features
+        if self.store_cv_results:
+            self.cv_results_ = mse[:, 0, :] if y_ndim == 1 else mse
+        return self
+
+    def _fit_loo(self, Xd, y, Y, sw, alphas, dtype):
+        n, p = Xd.shape
+        t = Y.shape[1]
+        na = len(alphas)
+        errors, coef, intercept = _fastreg.ridge_loo(
+            _core_x(Xd),
+            Y,
+            sw,
+            alphas,
+            fit_intercept=bool(self.fit_intercept),
+            mode="auto",
+            threads=_threads(self.n_jobs),
+        )
+        looe = errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
+        coef = coef.reshape(na, t, p)
+        intercept = intercept.reshape(na, t)
+        per_target = self.alpha_per_target and t > 1
+        scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
+        y_obs = y if y.ndim == 2 else y[:, None]
+        if scorer is None:
+            results = looe**2
+            if self.alpha_per_target:
+                scores = -results.mean(axis=0)  # (t, A)
+            else:
+                scores = -results.mean(axis=(0, 1))[None, :]  # (1, A)
+        else:
+            root = np.ones(n) if sw is None else np.sqrt(sw)
+            results = y_obs[:, :, None] - looe / root[:, None, None]
+            score_params = {} if sw is None else {"sample_weight": sw}
+            pred_est = _Predictions()
+            scores = np.empty((t if self.alpha_per_target else 1, na))
+            for a in range(na):
+                pred = results[:, :, a] if y.ndim == 2 else results[:, 0, a]
+                if self.alpha_per_target:
+                    for k in range(t):
+                        scores[k, a] = scorer(
+                            pred_est, results[:, k, a], y_obs[:, k], **score_params
+                        )
+                else:
+                    scores[0, a] = scorer(pred_est, pred, y, **score_params)
+        # First alpha with the strictly best score wins, per target when asked.
+        best = np.argmax(scores, axis=1)
+        if per_target:
+            self.alpha_ = np.asarray(alphas)[best]
+            self.best_score_ = scores[np.arange(t), best]
+            coef_sel = np.stack([coef[best[k], k] for k in range(t)])
+            icpt_sel = np.array([intercept[best[k], k] for k in range(t)])
+        else:
+            b = int(best[0])
+            self.alpha_ = float(alphas[b])
+            self.best_score_ = (
+                scores[:, b] if (self.alpha_per_target and y.ndim == 2) else float(scores[0, b])
+            )
+            coef_sel, icpt_sel = coef[b], intercept[b]
+        self._set_fit(coef_sel, icpt_sel, y.ndim, self.fit_intercept, dtype)
+        if self.store_cv_results:
+            self.cv_results_ = results[:, 0, :] if y.ndim == 1 else results
+
+    def _fit_cv(self, X, Xd, y, Y, sw, alphas, dtype, sample_weight):
+        n, p = Xd.shape
+        t = Y.shape[1]
+        cv = check_cv(self.cv, y, classifier=False)
+        splits = list(cv.split(Xd, y))
+        if not _partition(splits, n):
+            self._fit_grid_search(X, y, sample_weight, alphas)
+            return
+        folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
+        coef, intercept = _fastreg.ridge_kfold(
+            _core_x(Xd),
+            Y,
+            sw,
+            folds,
+            alphas,
+            fit_intercept=bool(self.fit_intercept),
+            threads=_threads(self.n_jobs),
+        )
+        nf, na = len(folds), len(alphas)
+        coef = coef.reshape(nf, na, t, p)
+        intercept = intercept.reshape(nf, na, t)
+        scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
+        pred_est = _Predictions()
+        scores = np.empty((nf, na))
+        for f, (_, test) in enumerate(splits):
+            Xt = Xd[test]
+            yt = y[test]
+            # scikit-learn's RidgeCV forwards sample_weight to the scorer as well.
+            score_params = {} if sw is None else {"sample_weight": sw[test]}
+            for a in range(na):
+                pred = np.asarray(Xt @ coef[f, a].T) + intercept[f, a]
+                if y.ndim == 1:
+                    pred = pred[:, 0]
+                if scorer is None:
+                    scores[f, a] = r2_score(yt, pred, **score_params)
+                else:
+                    scores[f, a] = scorer(pred_est, pred, yt, **score_params)
+        mean = scores.mean(axis=0)
+        b = int(np.argmax(mean))
+        self.alpha_ = float(alphas[b])
+        self.best_score_ = float(mean[b])
+        final = Ridge(alpha=self.alpha_, fit_intercept=self.fit_intercept, n_jobs=self.n_jobs).fit(
+            Xd, y, sample_weight=sw
+        )
+        self.coef_ = final.coef_.astype(dtype, copy=False)
+        self.intercept_ = final.intercept_
+
+    def _fit_grid_search(self, X, y, sample_weight, alphas):
+        from sklearn.model_selection import GridSearchCV
+
+        search = GridSearchCV(
+            Ridge(fit_intercept=self.fit_intercept, n_jobs=self.n_jobs),
+            {"alpha": alphas},
+            cv=self.cv,
+            scoring=self.scoring,
+        )
+        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
+        search.fit(X, y, **fit_params)
+        best = search.best_estimator_
+        self.alpha_ = float(best.alpha)
+        self.best_score_ = float(search.best_score_)
+        self.coef_ = best.coef_
+        self.intercept_ = best.intercept_
+
+
+class GramStats:
+    """Weighted sufficient statistics of ``(X, y)`` accumulated chunk by chunk.
+
+    ``update(X_chunk, y_chunk, sample_weight=None)`` adds rows (dense or sparse chunks);
+    ``merge(other)`` pools statistics gathered elsewhere (e.g. in other processes). The
+    centred moments are combined with Chan et al.'s pairwise update, so the result does not
+    depend on the chunking or the merge order beyond rounding. :meth:`Ridge.fit_gram` and
+    :func:`ridge_path` fit from the statistics alone.
+    """
+
+    def __init__(self):
+        self._core = None
+        self._y_ndim = None
+
+    def _require_core(self):
+        if self._core is None or self._core.weight_sum <= 0:
+            raise ValueError("GramStats is empty: call update() with data first")
+        return self._core
+
+    def update(self, X, y, sample_weight=None):
+        """Add a chunk of rows; returns self."""
+        if sp.issparse(X):
+            Xd = as_design(X)
+        else:
+            Xd = np.asarray(X)
+            if Xd.ndim != 2:
+                raise ValueError(f"X must be 2-D, got shape {Xd.shape}")
+            if not np.issubdtype(Xd.dtype, np.number) or np.iscomplexobj(Xd):
+                raise TypeError(f"X must be real numeric, got dtype {Xd.dtype}")
+            Xd = as_design(Xd)
+        if np.shape(y)[:1] != (Xd.shape[0],):
+            raise ValueError(f"X has {Xd.shape[0]} samples but y has shape {np.shape(y)}")
+        y, Y = _response(y, Xd.shape[0])
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
+        sw = _weights(sample_weight, Xd.shape[0])
+        if self._core is None:
+            self._core = _fastreg.GramStatsCore(Xd.shape[1], Y.shape[1])
+            self._y_ndim = y.ndim
+        elif self._y_ndim == 1 and y.ndim == 2 or self._y_ndim == 2 and y.ndim == 1:
+            raise ValueError("y must keep the same number of dimensions across chunks")
+        self._core.update(_core_x(Xd), Y, sw)
+        return self
+
+    def merge(self, other):
+        """Pool the statistics of ``other`` into these; returns self."""
+        if not isinstance(other, GramStats):
+            raise TypeError(f"can only merge a GramStats, got {type(other).__name__}")
+        if other._core is None:
+            return self
+        if self._core is None:
+            self._core = other._core.copy()
+            self._y_ndim = other._y_ndim
+            return self
+        self._core.merge(other._core)
+        return self
+
+    def _get(self, name):
+        if self._core is None:
+            raise ValueError("GramStats is empty: call update() with data first")
+        return getattr(self._core, name)
+
+    @property
+    def n_features(self):
+        return self._get("n_features")
+
+    @property
+    def n_targets(self):
+        return self._get("n_targets")
+
+    @property
+    def n_samples_seen(self):
+        return self._get("count")
+
+    @property
+    def weight_sum(self):
+        return self._get("weight_sum")
+
+    @property
+    def x_mean(self):
+        return self._get("x_mean")
+
+    @property
+    def y_mean(self):
+        return self._get("y_mean")
+
+    @property
+    def xtx(self):
+        """Centred ``Σ w (x − x̄)(x − x̄)ᵀ``, shape ``(n_features, n_features)``."""
+        p = self.n_features
+        return self._get("xtx").reshape(p, p, order="F")
+
+    @property
+    def xty(self):
+        """Centred ``Σ w (x − x̄)(y − ȳ)ᵀ``, shape ``(n_features, n_targets)``."""
+        return self._get("xty").reshape(self.n_features, self.n_targets, order="F")
+
+    @property
+    def yty(self):
+        """Centred ``Σ w (y − ȳ)(y − ȳ)ᵀ``, shape ``(n_targets, n_targets)``."""
+        t = self.n_targets
+        return self._get("yty").reshape(t, t, order="F")

@@ -1,0 +1,461 @@
+//! Ridge bindings: a design argument (dense Fortran array or CSC triple), a column-major
+//! response, optional weights; each call borrows, checks layout, releases the GIL and returns
+//! flat arrays that `_ridge.py` reshapes.
+
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use crate::design::{CscDesign, DenseDesign};
+use crate::gram::GramStats;
+use crate::ridge::{
+    self, LooMode, RidgeFit, RidgeParams, RidgeParamsBuilder, RidgePath, RidgeSolver,
+};
+
+use super::{opt_slice, slice, IndexArray};
+
+/// X as the core reads it: a dense Fortran-ordered float64 array, or a CSC matrix given as
+/// `(data, indices, indptr, n_samples)`.
+#[derive(FromPyObject)]
+enum DesignArg<'py> {
+    Dense(PyReadonlyArray2<'py, f64>),
+    Csc(
+        PyReadonlyArray1<'py, f64>,
+        IndexArray<'py>,
+        IndexArray<'py>,
+        usize,
+    ),
+}
+
+/// Borrow the design, release the GIL and run `$body` with `$d` bound to a `&impl RidgeDesign`.
+macro_rules! with_design {
+    ($py:expr, $x:expr, $d:ident => $body:expr) => {{
+        match &$x {
+            DesignArg::Dense(a) => {
+                let (n, p) = (a.shape()[0], a.shape()[1]);
+                if !a.is_fortran_contiguous() && n > 1 && p > 1 {
+                    return Err(PyValueError::new_err(
+                        "X must be Fortran-contiguous (column-major)",
+                    ));
+                }
+                let xs = a
+                    .as_slice()
+                    .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
+                $py.detach(|| {
+                    let $d = &DenseDesign::new(xs, n, p)?;
+                    $body
+                })
+            }
+            DesignArg::Csc(data, indices, indptr, n) => {
+                let data = slice(data, "data")?;
+                match (indices, indptr) {
+                    (IndexArray::I32(i), IndexArray::I32(p)) => {
+                        let (i, p) = (slice(i, "indices")?, slice(p, "indptr")?);
+                        $py.detach(|| {
+                            let $d = &CscDesign::new(data, i, p, *n)?;
+                            $body
+                        })
+                    }
+                    (IndexArray::I64(i), IndexArray::I64(p)) => {
+                        let (i, p) = (slice(i, "indices")?, slice(p, "indptr")?);
+                        $py.detach(|| {
+                            let $d = &CscDesign::new(data, i, p, *n)?;
+                            $body
+                        })
+                    }
+                    _ => {
+                        return Err(PyValueError::new_err(
+                            "indices and indptr must have the same integer dtype",
+                        ))
+                    }
+                }
+            }
+        }
+    }};
+}
+
+/// A column-major `n × t` response as a flat slice and its number of columns.
+fn response<'a>(y: &'a PyReadonlyArray2<'_, f64>) -> PyResult<(&'a [f64], usize)> {
+    let t = y.shape()[1];
+    if !y.is_fortran_contiguous() && y.shape()[0] > 1 && t > 1 {
+        return Err(PyValueError::new_err(
+            "y must be Fortran-contiguous (column-major)",
+        ));
+    }
+    Ok((
+        y.as_slice()
+            .map_err(|_| PyValueError::new_err("y must be contiguous"))?,
+        t,
+    ))
+}
+
+/// Run `f` on a rayon pool of `threads` threads (the global pool when `None`).
+fn with_threads<T: Send>(
+    threads: Option<usize>,
+    f: impl FnOnce() -> crate::Result<T> + Send,
+) -> crate::Result<T> {
+    match threads {
+        None => f(),
+        Some(k) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(k.max(1))
+            .build()
+        {
+            Ok(pool) => pool.install(f),
+            Err(_) => f(),
+        },
+    }
+}
+
+fn parse_solver(name: &str) -> PyResult<RidgeSolver> {
+    Ok(match name {
+        "auto" => RidgeSolver::Auto,
+        "cholesky" => RidgeSolver::Cholesky,
+        "eigh" => RidgeSolver::Eigh,
+        "cg" => RidgeSolver::Cg,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown core solver {other:?} (expected auto, cholesky, eigh or cg)"
+            )))
+        }
+    })
+}
+
+fn parse_loo_mode(name: &str) -> PyResult<LooMode> {
+    Ok(match name {
+        "auto" => LooMode::Auto,
+        "gram" => LooMode::Gram,
+        "kernel" => LooMode::Kernel,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown LOO mode {other:?} (expected auto, gram or kernel)"
+            )))
+        }
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ridge_params(
+    alphas: Vec<f64>,
+    t: usize,
+    fit_intercept: bool,
+    solver: &str,
+    positive: bool,
+    tol: f64,
+    max_iter: Option<usize>,
+) -> PyResult<RidgeParams> {
+    Ok(RidgeParamsBuilder {
+        alphas,
+        fit_intercept,
+        solver: parse_solver(solver)?,
+        positive,
+        tol,
+        max_iter,
+    }
+    .check(t)?)
+}
+
+type FitTuple<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    &'static str,
+    usize,
+    bool,
+);
+
+fn fit_tuple(py: Python<'_>, f: RidgeFit) -> FitTuple<'_> {
+    (
+        f.coef.into_pyarray(py),
+        f.intercept.into_pyarray(py),
+        f.solver.name(),
+        f.n_iter,
+        f.converged,
+    )
+}
+
+type PathTuple<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
+type LooTuple<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+fn path_tuple(py: Python<'_>, p: RidgePath) -> PathTuple<'_> {
+    (p.coef.into_pyarray(py), p.intercept.into_pyarray(py))
+}
+
+/// Fit Ridge; returns `(coef t×p flat, intercept t, solver used, n_iter, converged)`.
+#[pyfunction]
+#[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, solver, positive, tol, max_iter, threads))]
+#[allow(clippy::too_many_arguments)]
+fn ridge_fit<'py>(
+    py: Python<'py>,
+    x: DesignArg<'py>,
+    y: PyReadonlyArray2<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    alphas: Vec<f64>,
+    fit_intercept: bool,
+    solver: &str,
+    positive: bool,
+    tol: f64,
+    max_iter: Option<usize>,
+    threads: Option<usize>,
+) -> PyResult<FitTuple<'py>> {
+    let (ys, t) = response(&y)?;
+    let w = opt_slice(&sample_weight, "sample_weight")?;
+    let prm = ridge_params(alphas, t, fit_intercept, solver, positive, tol, max_iter)?;
+    let fit = with_design!(py, x, d => with_threads(threads, || ridge::fit(d, ys, t, w, &prm)))?;
+    Ok(fit_tuple(py, fit))
+}
+
+/// Coefficients for every α: `(coef A×t×p flat, intercept A×t flat)`.
+#[pyfunction]
+#[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, threads))]
+fn ridge_path<'py>(
+    py: Python<'py>,
+    x: DesignArg<'py>,
+    y: PyReadonlyArray2<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    alphas: Vec<f64>,
+    fit_intercept: bool,
+    threads: Option<usize>,
+) -> PyResult<PathTuple<'py>> {
+    let (ys, t) = response(&y)?;
+    let w = opt_slice(&sample_weight, "sample_weight")?;
+    let path = with_design!(py, x, d => with_threads(threads, || {
+        ridge::path(d, ys, t, w, &alphas, fit_intercept)
+    }))?;
+    Ok(path_tuple(py, path))
+}
+
+/// Leave-one-out residuals and coefficients for every α:
+/// `(errors A×t×n flat, coef A×t×p flat, intercept A×t flat)`.
+#[pyfunction]
+#[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, mode, threads))]
+#[allow(clippy::too_many_arguments)]
+fn ridge_loo<'py>(
+    py: Python<'py>,
+    x: DesignArg<'py>,
+    y: PyReadonlyArray2<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    alphas: Vec<f64>,
+    fit_intercept: bool,
+    mode: &str,
+    threads: Option<usize>,
+) -> PyResult<LooTuple<'py>> {
+    let (ys, t) = response(&y)?;
+    let w = opt_slice(&sample_weight, "sample_weight")?;
+    let mode = parse_loo_mode(mode)?;
+    let l = with_design!(py, x, d => with_threads(threads, || {
+        ridge::loo(d, ys, t, w, &alphas, fit_intercept, mode)
+    }))?;
+    Ok((
+        l.errors.into_pyarray(py),
+        l.path.coef.into_pyarray(py),
+        l.path.intercept.into_pyarray(py),
+    ))
+}
+
+/// K-fold paths by Gram down-dating; `folds` are the test rows of each fold and must partition
+/// the samples. Returns `(coef F×A×t×p flat, intercept F×A×t flat)`.
+#[pyfunction]
+#[pyo3(signature = (x, y, sample_weight, folds, alphas, *, fit_intercept, threads))]
+#[allow(clippy::too_many_arguments)]
+fn ridge_kfold<'py>(
+    py: Python<'py>,
+    x: DesignArg<'py>,
+    y: PyReadonlyArray2<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    folds: Vec<Vec<usize>>,
+    alphas: Vec<f64>,
+    fit_intercept: bool,
+    threads: Option<usize>,
+) -> PyResult<PathTuple<'py>> {
+    let (ys, t) = response(&y)?;
+    let w = opt_slice(&sample_weight, "sample_weight")?;
+    let paths = with_design!(py, x, d => with_threads(threads, || {
+        ridge::kfold_paths(d, ys, t, w, &folds, &alphas, fit_intercept)
+    }))?;
+    let mut coef = Vec::new();
+    let mut intercept = Vec::new();
+    for p in paths {
+        coef.extend(p.coef);
+        intercept.extend(p.intercept);
+    }
+    Ok((coef.into_pyarray(py), intercept.into_pyarray(py)))
+}
+
+/// K-fold cross-validation from per-fold statistics alone; returns
+/// `(coef F×A×t×p flat, intercept F×A×t flat, test MSE F×A×t flat)`.
+#[pyfunction]
+#[pyo3(signature = (folds, alphas, *, fit_intercept))]
+fn ridge_kfold_stats<'py>(
+    py: Python<'py>,
+    folds: Vec<PyRef<'py, PyGramStats>>,
+    alphas: Vec<f64>,
+    fit_intercept: bool,
+) -> PyResult<LooTuple<'py>> {
+    let parts: Vec<GramStats> = folds.iter().map(|f| f.inner.clone()).collect();
+    let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
+    let mut coef = Vec::new();
+    let mut intercept = Vec::new();
+    for p in paths {
+        coef.extend(p.coef);
+        intercept.extend(p.intercept);
+    }
+    Ok((
+        coef.into_pyarray(py),
+        intercept.into_pyarray(py),
+        mse.into_pyarray(py),
+    ))
+}
+
+/// Weighted sufficient statistics accumulated chunk by chunk (the core of `fastreg.GramStats`).
+#[pyclass(name = "GramStatsCore", module = "fastreg._fastreg")]
+struct PyGramStats {
+    inner: GramStats,
+}
+
+#[pymethods]
+impl PyGramStats {
+    #[new]
+    fn new(n_features: usize, n_targets: usize) -> Self {
+        Self {
+            inner: GramStats::new(n_features, n_targets),
+        }
+    }
+
+    /// Add a chunk of rows.
+    #[pyo3(signature = (x, y, sample_weight))]
+    fn update<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: DesignArg<'py>,
+        y: PyReadonlyArray2<'py, f64>,
+        sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    ) -> PyResult<()> {
+        let (ys, t) = response(&y)?;
+        let w = opt_slice(&sample_weight, "sample_weight")?;
+        let chunk = with_design!(py, x, d => {
+            use crate::ridge::RidgeDesign;
+            d.gram_stats(ys, t, w)
+        })?;
+        if chunk.n_features() != self.inner.n_features() {
+            return Err(PyValueError::new_err(format!(
+                "X has {} features, the statistics have {}",
+                chunk.n_features(),
+                self.inner.n_features()
+            )));
+        }
+        if chunk.n_targets() != self.inner.n_targets() {
+            return Err(PyValueError::new_err(format!(
+                "y has {} targets, the statistics have {}",
+                chunk.n_targets(),
+                self.inner.n_targets()
+            )));
+        }
+        self.inner.merge(&chunk)?;
+        Ok(())
+    }
+
+    /// Pool another set of statistics into this one.
+    fn merge(&mut self, other: PyRef<'_, PyGramStats>) -> PyResult<()> {
+        Ok(self.inner.merge(&other.inner)?)
+    }
+
+    fn copy(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+    #[getter]
+    fn n_targets(&self) -> usize {
+        self.inner.n_targets()
+    }
+    #[getter]
+    fn count(&self) -> usize {
+        self.inner.count()
+    }
+    #[getter]
+    fn weight_sum(&self) -> f64 {
+        self.inner.w_sum()
+    }
+    #[getter]
+    fn x_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.x_mean().to_vec().into_pyarray(py)
+    }
+    #[getter]
+    fn y_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.y_mean().to_vec().into_pyarray(py)
+    }
+    /// Centred XᵀWX, flat column-major p × p.
+    #[getter]
+    fn xtx<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.xx().to_vec().into_pyarray(py)
+    }
+    /// Centred XᵀWY, flat column-major p × t.
+    #[getter]
+    fn xty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.xy().to_vec().into_pyarray(py)
+    }
+    /// Centred YᵀWY, flat t × t.
+    #[getter]
+    fn yty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.yy().to_vec().into_pyarray(py)
+    }
+
+    /// Ridge from the statistics; same return as `ridge_fit`.
+    #[pyo3(signature = (alphas, *, fit_intercept, solver, positive, tol, max_iter))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit<'py>(
+        &self,
+        py: Python<'py>,
+        alphas: Vec<f64>,
+        fit_intercept: bool,
+        solver: &str,
+        positive: bool,
+        tol: f64,
+        max_iter: Option<usize>,
+    ) -> PyResult<FitTuple<'py>> {
+        let prm = ridge_params(
+            alphas,
+            self.inner.n_targets(),
+            fit_intercept,
+            solver,
+            positive,
+            tol,
+            max_iter,
+        )?;
+        let stats = &self.inner;
+        let fit = py.detach(|| ridge::fit_stats(stats, &prm))?;
+        Ok(fit_tuple(py, fit))
+    }
+
+    /// Ridge path from the statistics; same return as `ridge_path`.
+    #[pyo3(signature = (alphas, *, fit_intercept))]
+    fn path<'py>(
+        &self,
+        py: Python<'py>,
+        alphas: Vec<f64>,
+        fit_intercept: bool,
+    ) -> PyResult<PathTuple<'py>> {
+        let stats = &self.inner;
+        let path = py.detach(|| ridge::path_stats(stats, &alphas, fit_intercept))?;
+        Ok(path_tuple(py, path))
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ridge_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(ridge_path, m)?)?;
+    m.add_function(wrap_pyfunction!(ridge_loo, m)?)?;
+    m.add_function(wrap_pyfunction!(ridge_kfold, m)?)?;
+    m.add_function(wrap_pyfunction!(ridge_kfold_stats, m)?)?;
+    m.add_class::<PyGramStats>()?;
+    Ok(())
+}
