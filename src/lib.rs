@@ -7,7 +7,9 @@ pub mod cd;
 pub mod design;
 pub mod error;
 pub mod params;
+pub mod path;
 pub mod problem;
+pub mod screening;
 
 #[cfg(feature = "python")]
 mod python;
@@ -16,4 +18,5 @@ pub use cd::{fit_enet, CoordinateDescent, EnetFit};
 pub use design::{CscDesign, DenseDesign, Design};
 pub use error::{FastregError, Result};
 pub use params::{EnetParams, EnetParamsBuilder, Selection};
-pub use problem::Problem;
+pub use path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
+pub use problem::{FeatureOptions, Problem};

@@ -11,6 +11,8 @@ use crate::params::{EnetParams, EnetParamsBuilder, Selection};
 use crate::problem::Problem;
 use crate::{fit_enet, EnetFit};
 
+mod path;
+
 impl From<FastregError> for PyErr {
     fn from(e: FastregError) -> PyErr {
         PyValueError::new_err(e.to_string())
@@ -77,6 +79,7 @@ fn params(
         l2,
         max_iter,
         tol,
+        rel_tol: 0.0,
         positive,
         selection,
     }
@@ -194,5 +197,6 @@ fn _fastreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(enet_fit_dense, m)?)?;
     m.add_function(wrap_pyfunction!(enet_fit_csc, m)?)?;
+    path::register(m)?;
     Ok(())
 }
