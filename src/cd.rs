@@ -5,12 +5,14 @@
 //! Objective (× n, internal standardised coefficients b):
 //! `P(b) = ½‖ỹ − X̂b‖²_W + Σ_j h_j(b_j)`, `h_j(b) = pf_j(l1|b| + l2/2 b²) + ι[lo_j, hi_j](b)`.
 //! Dual: `D(θ) = ⟨ỹ, θ⟩_W − ½‖θ‖²_W − Σ_j h_j*(x̂_jᵀWθ)`, maximised at θ* = r*. The dual point
-//! is built from the residual r: unpenalised features have `h_j* = ι{0}` when unbounded, so r
-//! is first projected W-orthogonally onto `{θ : X̂_Uᵀ W θ = 0}` (U = unpenalised features; a
-//! small Cholesky solve, with `X̂ᵀWX̂_U` cached), then scaled by c ∈ (0, 1] into the domain of
-//! the remaining conjugates. After the projection `x̂_jᵀWθ` for j ∈ U is zero up to rounding and
-//! is taken as exactly zero (`h_j*(0) = 0` for any box), which makes D a valid lower bound
-//! whatever the bounds of the unpenalised features.
+//! is built from the residual r. An unpenalised feature has `h_j*(u) = max(hi_j·u, lo_j·u)`,
+//! infinite for u ≠ 0 towards an unbounded side, so r is first projected W-orthogonally onto
+//! `{θ : X̂_Pᵀ W θ = 0}` for the set P of unpenalised features that are strictly inside their
+//! box, or whose correlation would otherwise point towards an unbounded side (a small Cholesky
+//! solve; `X̂ᵀWX̂_U` is cached for all unpenalised U). Unpenalised features resting on a finite
+//! bound are left out of P, since their optimal dual correlation is not zero. The projected
+//! point is then scaled by c ∈ (0, 1] into the domain of the penalised conjugates. For j ∈ P,
+//! `x̂_jᵀWθ` is zero up to rounding and is taken as exactly zero (`h_j*(0) = 0` for any box).
 
 use rayon::prelude::*;
 
@@ -120,8 +122,7 @@ pub struct GapInfo {
 /// Cached quantities for projecting out the unpenalised features.
 struct Projection {
     features: Vec<usize>,
-    /// Cholesky factor (row-major lower triangle) of `G = X̂_UᵀWX̂_U`.
-    chol: Vec<f64>,
+    /// `G = X̂_UᵀWX̂_U`, row-major.
     gram: Vec<f64>,
     /// `X̂ᵀWX̂_U`, row j has the |U| entries of feature j.
     cross: Vec<f64>,
@@ -156,25 +157,30 @@ impl Projection {
                 gram[a * m + b] = cross[ja * m + b];
             }
         }
-        let trace: f64 = (0..m).map(|a| gram[a * m + a]).sum();
-        let chol = cholesky(&gram, m, 1e-12 * trace.max(f64::MIN_POSITIVE));
         let xty = u
             .iter()
             .map(|&j| pb.centred_wdot(j, &pb.y_centred, weighted_sum(pb, &pb.y_centred)))
             .collect();
         Some(Projection {
             features: u,
-            chol,
             gram,
             cross,
             xty,
         })
     }
 
-    /// Solves `G a = rhs`.
-    fn solve(&self, rhs: &[f64]) -> Vec<f64> {
-        let m = self.features.len();
-        let l = &self.chol;
+    /// Solves `G_PP a = rhs` for the subset P (indices into `features`).
+    fn solve(&self, subset: &[usize], rhs: &[f64]) -> Vec<f64> {
+        let m_all = self.features.len();
+        let m = subset.len();
+        let mut g = vec![0.0; m * m];
+        for (a, &ia) in subset.iter().enumerate() {
+            for (b, &ib) in subset.iter().enumerate() {
+                g[a * m + b] = self.gram[ia * m_all + ib];
+            }
+        }
+        let trace: f64 = (0..m).map(|a| g[a * m + a]).sum();
+        let l = cholesky(&g, m, 1e-12 * trace.max(f64::MIN_POSITIVE));
         let mut z = rhs.to_vec();
         for i in 0..m {
             let s: f64 = (0..i).map(|k| l[i * m + k] * z[k]).sum();
@@ -467,48 +473,87 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         info.gap
     }
 
+    /// The dual direction θ' (see the module doc) for `features` with gradients `grad`:
+    /// returns `(⟨θ',θ'⟩, ⟨θ',ỹ⟩)` and writes `x̂_jᵀWθ'` into `corr` (exact zeros for the
+    /// projected features).
+    fn dual_direction(&self, features: &[usize], grad: &[f64], corr: &mut Vec<f64>) -> (f64, f64) {
+        let (rr, ry) = self.residual_products();
+        corr.clear();
+        corr.extend_from_slice(grad);
+        let Some(pr) = &self.projection else {
+            return (rr, ry);
+        };
+        let m_all = pr.features.len();
+        let g_u: Vec<f64> = pr.features.iter().map(|&j| self.gradient(j)).collect();
+        let mut in_p: Vec<bool> = pr
+            .features
+            .iter()
+            .map(|&j| self.coef[j] > self.lower[j] && self.coef[j] < self.upper[j])
+            .collect();
+        let mut a_full = vec![0.0; m_all];
+        loop {
+            let subset: Vec<usize> = (0..m_all).filter(|&k| in_p[k]).collect();
+            a_full.iter_mut().for_each(|v| *v = 0.0);
+            if !subset.is_empty() {
+                let rhs: Vec<f64> = subset.iter().map(|&k| g_u[k]).collect();
+                for (a, &k) in pr.solve(&subset, &rhs).iter().zip(&subset) {
+                    a_full[k] = *a;
+                }
+            }
+            // An unprojected unpenalised feature must not point towards an unbounded side.
+            let mut grew = false;
+            for k in 0..m_all {
+                if in_p[k] {
+                    continue;
+                }
+                let j = pr.features[k];
+                let u = g_u[k] - dot(&pr.cross[j * m_all..(j + 1) * m_all], &a_full);
+                if conjugate(u, 0.0, 0.0, self.lower[j], self.upper[j]).is_infinite() {
+                    in_p[k] = true;
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        let ag = dot(&a_full, &g_u);
+        let mut aga = 0.0;
+        for i in 0..m_all {
+            aga += a_full[i] * dot(&pr.gram[i * m_all..(i + 1) * m_all], &a_full);
+        }
+        for (c, &j) in corr.iter_mut().zip(features) {
+            *c -= dot(&pr.cross[j * m_all..(j + 1) * m_all], &a_full);
+            if self.pb.penalty_factor[j] == 0.0 {
+                if let Some(k) = pr.features.iter().position(|&u| u == j) {
+                    if in_p[k] {
+                        *c = 0.0;
+                    }
+                }
+            }
+        }
+        ((rr - 2.0 * ag + aga).max(0.0), ry - dot(&a_full, &pr.xty))
+    }
+
     /// Primal, dual and gap of the problem restricted to `features` (coefficients outside must
     /// be zero), given the gradients `grad[k] = x̂_{features[k]}ᵀ W r`. Unpenalised features
-    /// must all be in `features`. Also returns the dual point's scaling for gap-safe screening;
-    /// the dual point's correlations are `scale · projected(grad)`, see [`Self::dual_corr`].
-    pub fn gap_from_gradient(&self, features: &[usize], grad: &[f64]) -> GapInfo {
-        let (rr, ry) = self.residual_products();
+    /// must all be in `features`. Also returns the dual point's scaling c; its correlations
+    /// `c · corr` (written to `corr`) are what gap-safe screening needs.
+    pub fn gap_with_corr(&self, features: &[usize], grad: &[f64], corr: &mut Vec<f64>) -> GapInfo {
         let pb = self.pb;
         let (l1, l2) = (self.l1, self.l2);
+        let rr = self.residual_products().0;
         let pen: f64 = features.iter().map(|&j| self.penalty_value(j)).sum();
         let primal = 0.5 * rr + pen;
-
-        // θ' = r − X̂_U a with G a = g_U = X̂_UᵀWr: ⟨θ',θ'⟩ = rr − 2aᵀg_U + aᵀGa, ⟨θ',ỹ⟩ = ry − aᵀX̂_UᵀWỹ.
-        let coeffs = self.projection_coeffs();
-        let (tt, ty) = match (&self.projection, &coeffs) {
-            (Some(pr), Some((a, g_u))) => {
-                let ag = dot(a, g_u);
-                let mut aga = 0.0;
-                let m = a.len();
-                for i in 0..m {
-                    aga += a[i] * dot(&pr.gram[i * m..(i + 1) * m], a);
-                }
-                ((rr - 2.0 * ag + aga).max(0.0), ry - dot(a, &pr.xty))
-            }
-            _ => (rr, ry),
-        };
-        let corr = |k: usize, j: usize| -> f64 {
-            match (&self.projection, &coeffs) {
-                (Some(pr), Some((a, _))) => {
-                    let m = a.len();
-                    grad[k] - dot(&pr.cross[j * m..(j + 1) * m], a)
-                }
-                _ => grad[k],
-            }
-        };
-        // Largest c keeping every conjugate finite.
+        let (tt, ty) = self.dual_direction(features, grad, corr);
+        // Largest c keeping every penalised conjugate finite.
         let mut c_max = 1.0f64;
         for (k, &j) in features.iter().enumerate() {
             let pf = pb.penalty_factor[j];
             if pf == 0.0 || l2 * pf > 0.0 {
                 continue;
             }
-            let u = corr(k, j);
+            let u = corr[k];
             let l1j = l1 * pf;
             if u > l1j && self.upper[j].is_infinite() {
                 c_max = c_max.min(l1j / u);
@@ -520,16 +565,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             let mut conj = 0.0;
             for (k, &j) in features.iter().enumerate() {
                 let pf = pb.penalty_factor[j];
-                if pf == 0.0 {
-                    continue; // projected out: x̂_jᵀWθ = 0 up to rounding
+                if corr[k] != 0.0 {
+                    conj += conjugate(c * corr[k], l1 * pf, l2 * pf, self.lower[j], self.upper[j]);
                 }
-                conj += conjugate(
-                    c * corr(k, j),
-                    l1 * pf,
-                    l2 * pf,
-                    self.lower[j],
-                    self.upper[j],
-                );
             }
             c * ty - 0.5 * c * c * tt - conj
         };
@@ -551,32 +589,22 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         }
     }
 
-    /// `(a, g_U)` of the projection, or `None` without unpenalised features.
-    fn projection_coeffs(&self) -> Option<(Vec<f64>, Vec<f64>)> {
-        self.projection.as_ref().map(|pr| {
-            let g_u: Vec<f64> = pr.features.iter().map(|&j| self.gradient(j)).collect();
-            (pr.solve(&g_u), g_u)
-        })
+    /// As [`Self::gap_with_corr`], discarding the correlations.
+    pub fn gap_from_gradient(&self, features: &[usize], grad: &[f64]) -> GapInfo {
+        let mut corr = Vec::with_capacity(features.len());
+        self.gap_with_corr(features, grad, &mut corr)
     }
 
-    /// Gap-safe screening of `features` (given their gradients and the gap info computed from
-    /// them): returns the features to keep. Features found inactive are zeroed.
-    fn gap_safe_filter(&mut self, features: &[usize], grad: &[f64], info: &GapInfo) -> Vec<usize> {
-        let coeffs = self.projection_coeffs();
+    /// Gap-safe screening of `features` given the dual correlations `corr` and gap info
+    /// computed with them: returns the features to keep. Features found inactive are zeroed.
+    fn gap_safe_filter(&mut self, features: &[usize], corr: &[f64], info: &GapInfo) -> Vec<usize> {
         let mut keep = Vec::with_capacity(features.len());
         let mut drop = Vec::new();
         for (k, &j) in features.iter().enumerate() {
             let pf = self.pb.penalty_factor[j];
-            let u = match (&self.projection, &coeffs) {
-                (Some(pr), Some((a, _))) => {
-                    let m = a.len();
-                    grad[k] - dot(&pr.cross[j * m..(j + 1) * m], a)
-                }
-                _ => grad[k],
-            };
             if pf == 0.0
                 || gap_safe_keep(
-                    info.scale * u,
+                    info.scale * corr[k],
                     self.pb.col_norm2[j].sqrt(),
                     info.gap,
                     self.l1 * pf,
@@ -595,13 +623,15 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         keep
     }
 
-    /// Gap of the problem restricted to `features`.
+    /// Gap of the problem restricted to `features`, with the dual correlations.
     fn gap_on(&mut self, features: &[usize]) -> (GapInfo, Vec<f64>) {
         let mut g = std::mem::take(&mut self.scratch);
         g.clear();
         g.extend(features.iter().map(|&j| self.gradient(j)));
-        let info = self.gap_from_gradient(features, &g);
-        (info, g)
+        let mut corr = Vec::with_capacity(features.len());
+        let info = self.gap_with_corr(features, &g, &mut corr);
+        self.scratch = g;
+        (info, corr)
     }
 
     /// Solves the problem restricted to the working set `features` (others held at zero; must
@@ -621,18 +651,18 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let mut ws: Vec<usize> = features.to_vec();
         let mut n_iter = 0;
         let mut active: Vec<usize> = Vec::with_capacity(ws.len());
-        let (mut info, mut g) = self.gap_on(&ws);
+        let (mut info, _) = self.gap_on(&ws);
         let mut converged = target.reached(info.gap, info.primal);
         while !converged && n_iter < max_iter {
             self.epoch(&ws);
             n_iter += 1;
-            (info, g) = self.gap_on(&ws);
+            let corr;
+            (info, corr) = self.gap_on(&ws);
             converged = target.reached(info.gap, info.primal);
             if converged {
                 break;
             }
-            ws = self.gap_safe_filter(&ws, &g, &info);
-            self.scratch = g;
+            ws = self.gap_safe_filter(&ws, &corr, &info);
             active.clear();
             active.extend(
                 ws.iter()
@@ -650,16 +680,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 inner += 1;
                 let settled = w_max == 0.0 || d_max <= 1e-4 * w_max;
                 if settled || inner % SUB_GAP_EVERY == 0 {
-                    let (sub, g2) = self.gap_on(&active);
-                    self.scratch = g2;
+                    let (sub, _) = self.gap_on(&active);
                     if sub_target.reached(sub.gap, sub.primal) {
                         break;
                     }
                 }
             }
-            g = std::mem::take(&mut self.scratch);
         }
-        self.scratch = g;
         PointSolve {
             info,
             n_iter,

@@ -6,5 +6,6 @@ duality gap.
 
 from ._fastreg import __version__
 from ._linear import ElasticNet, Lasso
+from ._path import Path, enet_path, lasso_path, path
 
-__all__ = ["ElasticNet", "Lasso", "__version__"]
+__all__ = ["ElasticNet", "Lasso", "Path", "__version__", "enet_path", "lasso_path", "path"]
