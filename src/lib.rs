@@ -4,6 +4,7 @@
 //! behind the `python` feature.
 
 pub mod cd;
+pub mod cv;
 pub mod design;
 pub mod error;
 pub mod params;
