@@ -112,6 +112,8 @@ impl Default for CvParamsBuilder {
 #[derive(Clone, Debug)]
 pub struct CvFit {
     pub mse: Vec<Vec<Vec<f64>>>,
+    /// Non-zero coefficients of each fold's fit, indexed like `mse`.
+    pub n_nonzero: Vec<Vec<Vec<usize>>>,
     /// Number of (l1_ratio, fold, α) fits that did not reach the duality-gap target.
     pub n_unconverged: usize,
     /// Largest relative duality gap (gap / primal) over every fit, for the warning message.
@@ -149,7 +151,7 @@ fn check_splits(splits: &[Split], sample_weight: Option<&[f64]>, n: usize) -> Re
         }
         if let Some(sw) = sample_weight {
             let test_total: f64 = s.test.iter().map(|&i| sw[i]).sum();
-            if !(test_total > 0.0) {
+            if test_total.is_nan() || test_total <= 0.0 {
                 return Err(invalid(
                     "sample_weight",
                     format!("fold {f}: the held-out rows have zero total weight"),
@@ -160,6 +162,9 @@ fn check_splits(splits: &[Split], sample_weight: Option<&[f64]>, n: usize) -> Re
     Ok(())
 }
 
+/// Held-out errors and non-zero counts per α, unconverged count, worst relative gap.
+type FoldResult = (Vec<f64>, Vec<usize>, usize, f64);
+
 /// One pair: the path on the split's training rows, then the held-out error at every α.
 fn fold_mse<D: Design>(
     design: &D,
@@ -169,7 +174,7 @@ fn fold_mse<D: Design>(
     opts: &FeatureOptions<'_>,
     prm: &PathParams,
     split: &Split,
-) -> Result<(Vec<f64>, usize, f64)> {
+) -> Result<FoldResult> {
     let n = design.n_samples();
     let p = design.n_features();
     let w = train_weights(split, sample_weight, n);
@@ -183,13 +188,17 @@ fn fold_mse<D: Design>(
     let test_total: f64 = test_w.iter().sum();
     let mut pred = vec![0.0; n];
     let mut mse = Vec::with_capacity(fit.alphas.len());
+    let mut n_nonzero = Vec::with_capacity(fit.alphas.len());
     for k in 0..fit.alphas.len() {
         pred.iter_mut().for_each(|v| *v = 0.0);
+        let mut nnz = 0;
         for (j, &b) in fit.coefs[k * p..(k + 1) * p].iter().enumerate() {
             if b != 0.0 {
                 design.col_axpy(j, b, &mut pred);
+                nnz += 1;
             }
         }
+        n_nonzero.push(nnz);
         let b0 = fit.intercepts[k];
         let sse: f64 = split
             .test
@@ -209,7 +218,7 @@ fn fold_mse<D: Design>(
         .zip(&fit.primals)
         .map(|(g, pr)| if *pr > 0.0 { g / pr } else { *g })
         .fold(0.0, f64::max);
-    Ok((mse, unconverged, worst_gap))
+    Ok((mse, n_nonzero, unconverged, worst_gap))
 }
 
 /// Cross-validates the elastic-net path for every l1_ratio over every split. `progress` is
@@ -260,7 +269,7 @@ pub fn cross_validate<D: Design>(
         }
         out
     };
-    let results: Vec<Result<(Vec<f64>, usize, f64)>> = if prm.n_jobs <= 1 {
+    let results: Vec<Result<FoldResult>> = if prm.n_jobs <= 1 {
         pairs.iter().map(run).collect()
     } else {
         let pool = rayon::ThreadPoolBuilder::new()
@@ -271,15 +280,18 @@ pub fn cross_validate<D: Design>(
         pool.install(|| pairs.par_iter().map(run).collect())
     };
     let mut mse = vec![Vec::with_capacity(n_folds); prm.paths.len()];
+    let mut n_nonzero = vec![Vec::with_capacity(n_folds); prm.paths.len()];
     let (mut n_unconverged, mut max_dual_gap) = (0, 0.0f64);
     for (&(l, _), r) in pairs.iter().zip(results) {
-        let (m, u, g) = r?;
+        let (m, nz, u, g) = r?;
         mse[l].push(m);
+        n_nonzero[l].push(nz);
         n_unconverged += u;
         max_dual_gap = max_dual_gap.max(g);
     }
     Ok(CvFit {
         mse,
+        n_nonzero,
         n_unconverged,
         max_dual_gap,
     })

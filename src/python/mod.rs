@@ -11,6 +11,7 @@ use crate::params::{EnetParams, EnetParamsBuilder, Selection};
 use crate::problem::Problem;
 use crate::{fit_enet, EnetFit};
 
+mod cv;
 mod path;
 
 impl From<FastregError> for PyErr {
@@ -198,5 +199,6 @@ fn _fastreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(enet_fit_dense, m)?)?;
     m.add_function(wrap_pyfunction!(enet_fit_csc, m)?)?;
     path::register(m)?;
+    cv::register(m)?;
     Ok(())
 }
