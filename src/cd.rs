@@ -1,12 +1,29 @@
 //! Coordinate descent for the elastic net on one penalty value (the point solver), generic over
-//! the design. The duality gap is both the stopping rule and the certificate returned.
+//! the design, with per-feature penalty factors and box constraints. The duality gap is both
+//! the stopping rule and the certificate returned.
+//!
+//! Objective (× n, internal standardised coefficients b):
+//! `P(b) = ½‖ỹ − X̂b‖²_W + Σ_j h_j(b_j)`, `h_j(b) = pf_j(l1|b| + l2/2 b²) + ι[lo_j, hi_j](b)`.
+//! Dual: `D(θ) = ⟨ỹ, θ⟩_W − ½‖θ‖²_W − Σ_j h_j*(x̂_jᵀWθ)`, maximised at θ* = r*. The dual point
+//! is built from the residual r. An unpenalised feature has `h_j*(u) = max(hi_j·u, lo_j·u)`,
+//! infinite for u ≠ 0 towards an unbounded side, so r is first projected W-orthogonally onto
+//! `{θ : X̂_Pᵀ W θ = 0}` for the set P of unpenalised features that are strictly inside their
+//! box, or whose correlation would otherwise point towards an unbounded side (a small Cholesky
+//! solve; `X̂ᵀWX̂_U` is cached for all unpenalised U). Unpenalised features resting on a finite
+//! bound are left out of P, since their optimal dual correlation is not zero. The projected
+//! point is then scaled by c ∈ (0, 1] into the domain of the penalised conjugates. For j ∈ P,
+//! `x̂_jᵀWθ` is zero up to rounding and is taken as exactly zero (`h_j*(0) = 0` for any box).
+
+use rayon::prelude::*;
 
 use crate::design::{dot, dot3, Design};
 use crate::error::{FastregError, Result};
 use crate::params::{EnetParams, Selection};
 use crate::problem::Problem;
+use crate::screening::gap_safe_keep;
 
-/// Result of one fit. `dual_gap` is in the units of the objective (divided by n).
+/// Result of one fit. `dual_gap` is in the units of the objective (divided by n); `coef` is on
+/// the original scale of X.
 #[derive(Clone, Debug)]
 pub struct EnetFit {
     pub coef: Vec<f64>,
@@ -27,8 +44,186 @@ impl Rng {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
-        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as u128 * n as u128 >> 53) as usize
+        (((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as u128 * n as u128) >> 53) as usize
     }
+}
+
+/// Soft-thresholding `sign(z)·(|z| − t)_+`.
+#[inline]
+pub fn soft_threshold(z: f64, t: f64) -> f64 {
+    if z > t {
+        z - t
+    } else if z < -t {
+        z + t
+    } else {
+        0.0
+    }
+}
+
+/// `h*(u) = sup_{b ∈ [lo, hi]} u·b − l1|b| − l2/2·b²` (requires lo ≤ 0 ≤ hi). Infinite when
+/// the supremum is; a point within rounding of the domain's edge is treated as on it.
+#[inline]
+pub fn conjugate(u: f64, l1: f64, l2: f64, lo: f64, hi: f64) -> f64 {
+    let b = if l2 > 0.0 {
+        (soft_threshold(u, l1) / l2).clamp(lo, hi)
+    } else if u > l1 {
+        hi
+    } else if u < -l1 {
+        lo
+    } else {
+        0.0
+    };
+    if b == 0.0 {
+        return 0.0;
+    }
+    if b.is_infinite() {
+        // only possible with l2 = 0: (|u| − l1)·∞
+        let excess = u.abs() - l1;
+        return if excess <= 1e-12 * l1.max(f64::MIN_POSITIVE) {
+            0.0
+        } else {
+            f64::INFINITY
+        };
+    }
+    u * b - l1 * b.abs() - 0.5 * l2 * b * b
+}
+
+/// Stopping target for the duality gap (solver units): scikit-learn's `tol·‖ỹ‖²_W`, or
+/// `rel_tol·P`, whichever is larger.
+#[derive(Clone, Copy, Debug)]
+pub struct GapTarget {
+    pub scaled: f64,
+    pub relative: f64,
+}
+
+impl GapTarget {
+    fn of(prm: &EnetParams, y_norm2: f64) -> Self {
+        GapTarget {
+            scaled: prm.tol() * y_norm2,
+            relative: prm.rel_tol(),
+        }
+    }
+    #[inline]
+    pub fn reached(&self, gap: f64, primal: f64) -> bool {
+        gap <= self.scaled.max(self.relative * primal)
+    }
+}
+
+/// Primal, dual and gap at the current iterate, with what gap-safe screening needs.
+#[derive(Clone, Copy, Debug)]
+pub struct GapInfo {
+    pub primal: f64,
+    pub dual: f64,
+    pub gap: f64,
+    /// Scaling c of the dual point θ = c·θ'.
+    pub scale: f64,
+}
+
+/// Cached quantities for projecting out the unpenalised features.
+struct Projection {
+    features: Vec<usize>,
+    /// `G = X̂_UᵀWX̂_U`, row-major.
+    gram: Vec<f64>,
+    /// `X̂ᵀWX̂_U`, row j has the |U| entries of feature j.
+    cross: Vec<f64>,
+    /// `X̂_UᵀWỹ`
+    xty: Vec<f64>,
+}
+
+impl Projection {
+    fn new<D: Design>(pb: &Problem<'_, D>) -> Option<Self> {
+        let u = pb.unpenalised.clone();
+        if u.is_empty() {
+            return None;
+        }
+        let (n, p, m) = (pb.n_samples(), pb.n_features(), u.len());
+        let mut cross = vec![0.0; p * m];
+        let mut col = vec![0.0; n];
+        for (k, &ju) in u.iter().enumerate() {
+            col.iter_mut().for_each(|v| *v = 0.0);
+            pb.design.col_axpy(ju, pb.inv_scale[ju], &mut col);
+            let col_sum = match pb.weights() {
+                None => col.iter().sum(),
+                Some(w) => dot(w, &col),
+            };
+            // x̂_jᵀW x̂_k = x̂_jᵀW x_k/s_k because x̂_j is W-centred (or μ = 0 without intercept).
+            for j in 0..p {
+                cross[j * m + k] = pb.centred_wdot(j, &col, col_sum);
+            }
+        }
+        let mut gram = vec![0.0; m * m];
+        for (a, &ja) in u.iter().enumerate() {
+            for b in 0..m {
+                gram[a * m + b] = cross[ja * m + b];
+            }
+        }
+        let xty = u
+            .iter()
+            .map(|&j| pb.centred_wdot(j, &pb.y_centred, weighted_sum(pb, &pb.y_centred)))
+            .collect();
+        Some(Projection {
+            features: u,
+            gram,
+            cross,
+            xty,
+        })
+    }
+
+    /// Solves `G_PP a = rhs` for the subset P (indices into `features`).
+    fn solve(&self, subset: &[usize], rhs: &[f64]) -> Vec<f64> {
+        let m_all = self.features.len();
+        let m = subset.len();
+        let mut g = vec![0.0; m * m];
+        for (a, &ia) in subset.iter().enumerate() {
+            for (b, &ib) in subset.iter().enumerate() {
+                g[a * m + b] = self.gram[ia * m_all + ib];
+            }
+        }
+        let trace: f64 = (0..m).map(|a| g[a * m + a]).sum();
+        let l = cholesky(&g, m, 1e-12 * trace.max(f64::MIN_POSITIVE));
+        let mut z = rhs.to_vec();
+        for i in 0..m {
+            let s: f64 = (0..i).map(|k| l[i * m + k] * z[k]).sum();
+            z[i] = (z[i] - s) / l[i * m + i];
+        }
+        for i in (0..m).rev() {
+            let s: f64 = (i + 1..m).map(|k| l[k * m + i] * z[k]).sum();
+            z[i] = (z[i] - s) / l[i * m + i];
+        }
+        z
+    }
+}
+
+/// Cholesky factor of a symmetric positive semi-definite m×m matrix, with `jitter` added to
+/// the diagonal so collinear unpenalised columns still factor.
+fn cholesky(a: &[f64], m: usize, jitter: f64) -> Vec<f64> {
+    let mut l = vec![0.0; m * m];
+    for i in 0..m {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i * m + k] * l[j * m + k]).sum();
+            if i == j {
+                l[i * m + i] = (a[i * m + i] + jitter - s).max(jitter).sqrt();
+            } else {
+                l[i * m + j] = (a[i * m + j] - s) / l[j * m + j];
+            }
+        }
+    }
+    l
+}
+
+fn weighted_sum<D: Design>(pb: &Problem<'_, D>, v: &[f64]) -> f64 {
+    match pb.weights() {
+        None => v.iter().sum(),
+        Some(w) => dot(w, v),
+    }
+}
+
+/// Outcome of [`CoordinateDescent::solve_on`].
+#[derive(Clone, Copy, Debug)]
+pub struct PointSolve {
+    pub info: GapInfo,
+    pub n_iter: usize,
+    pub converged: bool,
 }
 
 /// Coordinate-descent state on one problem. The residual is kept uncentred (`r_raw = ỹ − Xβ`)
@@ -37,7 +232,9 @@ pub struct CoordinateDescent<'p, 'a, D: Design> {
     pb: &'p Problem<'a, D>,
     l1: f64,
     l2: f64,
-    positive: bool,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    /// Internal (standardised-scale) coefficients.
     coef: Vec<f64>,
     resid: Vec<f64>,
     /// `Σ_i w_i r_raw_i`
@@ -45,16 +242,20 @@ pub struct CoordinateDescent<'p, 'a, D: Design> {
     /// `μᵀβ`
     shift: f64,
     rng: Option<Rng>,
+    projection: Option<Projection>,
+    /// Scratch gradient buffer for gap evaluations on a feature list.
+    scratch: Vec<f64>,
 }
 
 impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
+    /// `coef_init` is on the original scale of X.
     pub fn new(
         pb: &'p Problem<'a, D>,
         prm: &EnetParams,
         coef_init: Option<&[f64]>,
     ) -> Result<Self> {
         let p = pb.n_features();
-        let coef = match coef_init {
+        let mut coef = match coef_init {
             None => vec![0.0; p],
             Some(c) if c.len() != p => {
                 return Err(FastregError::Shape(format!(
@@ -65,8 +266,17 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             Some(c) if c.iter().any(|v| !v.is_finite()) => {
                 return Err(FastregError::NonFinite("coef_init"))
             }
-            Some(c) => c.to_vec(),
+            Some(c) => pb.to_internal(c),
         };
+        let lower: Vec<f64> = if prm.positive() {
+            pb.lower.iter().map(|&l| l.max(0.0)).collect()
+        } else {
+            pb.lower.clone()
+        };
+        let upper = pb.upper.clone();
+        for j in 0..p {
+            coef[j] = coef[j].clamp(lower[j], upper[j]);
+        }
         let n = pb.n_samples() as f64;
         let rng = match prm.selection() {
             Selection::Cyclic => None,
@@ -77,68 +287,106 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             // The solver works with the objective multiplied by n.
             l1: prm.l1() * n,
             l2: prm.l2() * n,
-            positive: prm.positive(),
+            lower,
+            upper,
             coef,
             resid: pb.y_centred.clone(),
             resid_wsum: 0.0,
             shift: 0.0,
             rng,
+            projection: Projection::new(pb),
+            scratch: Vec::new(),
         };
-        if cd.positive {
-            cd.coef.iter_mut().for_each(|c| *c = c.max(0.0));
-        }
         for j in 0..p {
             let c = cd.coef[j];
             if c != 0.0 {
-                pb.design.col_axpy(j, -c, &mut cd.resid);
+                pb.design.col_axpy(j, -c * pb.inv_scale[j], &mut cd.resid);
+                cd.shift += c * pb.inv_scale[j] * pb.x_mean[j];
             }
         }
-        cd.resid_wsum = cd.weighted_sum(&cd.resid);
-        cd.shift = dot(&pb.x_mean, &cd.coef);
+        cd.resid_wsum = weighted_sum(pb, &cd.resid);
         Ok(cd)
     }
 
-    fn weighted_sum(&self, v: &[f64]) -> f64 {
-        match self.pb.weights() {
-            None => v.iter().sum(),
-            Some(w) => dot(w, v),
-        }
+    /// Changes the penalty (original units, i.e. per sample) for the next solve.
+    pub fn set_penalty(&mut self, l1: f64, l2: f64) {
+        let n = self.pb.n_samples() as f64;
+        self.l1 = l1 * n;
+        self.l2 = l2 * n;
     }
 
-    pub fn coef(&self) -> &[f64] {
+    /// l1 penalty in solver units (× n).
+    pub fn l1_scaled(&self) -> f64 {
+        self.l1
+    }
+
+    pub fn lower(&self) -> &[f64] {
+        &self.lower
+    }
+    pub fn upper(&self) -> &[f64] {
+        &self.upper
+    }
+
+    /// Internal (standardised-scale) coefficients.
+    pub fn coef_internal(&self) -> &[f64] {
         &self.coef
     }
 
-    /// `x̃_jᵀ W r`, the negative partial derivative of the smooth part.
+    /// Coefficients on the original scale.
+    pub fn coef(&self) -> Vec<f64> {
+        self.pb.to_original(&self.coef)
+    }
+
+    /// `x̂_jᵀ W r`, the negative partial derivative of the smooth part.
     #[inline]
-    fn gradient(&self, j: usize) -> f64 {
+    pub fn gradient(&self, j: usize) -> f64 {
         self.pb.centred_wdot(j, &self.resid, self.resid_wsum)
     }
 
-    /// Minimises over coordinate j exactly; returns |change| and |new value|.
+    /// All p gradients into `out`, split over `pool`'s threads when given (features are
+    /// independent; this is the full sweep of the KKT check, never a CD epoch).
+    pub fn gradient_all(&self, out: &mut [f64], pool: Option<&rayon::ThreadPool>) {
+        const CHUNK: usize = 256;
+        match pool {
+            Some(pool) if pool.current_num_threads() > 1 => pool.install(|| {
+                out.par_chunks_mut(CHUNK)
+                    .enumerate()
+                    .for_each(|(c, chunk)| {
+                        for (k, g) in chunk.iter_mut().enumerate() {
+                            *g = self.gradient(c * CHUNK + k);
+                        }
+                    })
+            }),
+            _ => {
+                for (j, g) in out.iter_mut().enumerate() {
+                    *g = self.gradient(j);
+                }
+            }
+        }
+    }
+
+    /// Minimises over coordinate j exactly (soft-threshold, then clip to the box: the exact
+    /// minimiser of a convex function of one variable on an interval); returns |change| and
+    /// |new value|.
     #[inline]
     fn update(&mut self, j: usize) -> (f64, f64) {
         let norm2 = self.pb.col_norm2[j];
         if norm2 == 0.0 {
             return (0.0, self.coef[j].abs());
         }
+        let pf = self.pb.penalty_factor[j];
         let old = self.coef[j];
         let z = self.gradient(j) + norm2 * old;
-        let shrunk = if z > self.l1 {
-            z - self.l1
-        } else if z < -self.l1 && !self.positive {
-            z + self.l1
-        } else {
-            0.0
-        };
-        let new = shrunk / (norm2 + self.l2);
+        let new = (soft_threshold(z, self.l1 * pf) / (norm2 + self.l2 * pf))
+            .clamp(self.lower[j], self.upper[j]);
         let delta = new - old;
         if delta != 0.0 {
             self.coef[j] = new;
-            self.pb.design.col_axpy(j, -delta, &mut self.resid);
+            let step = delta * self.pb.inv_scale[j];
+            self.pb.design.col_axpy(j, -step, &mut self.resid);
             let mean = self.pb.x_mean[j];
-            self.resid_wsum -= delta * mean * self.pb.n_samples() as f64;
-            self.shift += delta * mean;
+            self.resid_wsum -= step * mean * self.pb.n_samples() as f64;
+            self.shift += step * mean;
         }
         (delta.abs(), new.abs())
     }
@@ -159,6 +407,19 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         (w_max, d_max)
     }
 
+    /// Sets coefficient j to zero, updating the residual.
+    fn zero_out(&mut self, j: usize) {
+        let old = self.coef[j];
+        if old != 0.0 {
+            self.coef[j] = 0.0;
+            let step = -old * self.pb.inv_scale[j];
+            self.pb.design.col_axpy(j, -step, &mut self.resid);
+            let mean = self.pb.x_mean[j];
+            self.resid_wsum -= step * mean * self.pb.n_samples() as f64;
+            self.shift += step * mean;
+        }
+    }
+
     /// `Σ w r²` and `Σ w r ỹ` for the true (centred) residual.
     fn residual_products(&self) -> (f64, f64) {
         let pb = self.pb;
@@ -175,117 +436,281 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 dot(w, &pb.y_centred),
             ),
         };
-        (rr + 2.0 * s * self.resid_wsum + s * s * n, ry + s * y_sum)
+        (
+            (rr + 2.0 * s * self.resid_wsum + s * s * n).max(0.0),
+            ry + s * y_sum,
+        )
     }
 
-    /// Primal objective `1/(2n) Σ w r² + l1‖β‖₁ + l2/2 ‖β‖²`.
+    /// `Σ w r²` for the true residual (solver units): twice the loss.
+    pub fn residual_norm2(&self) -> f64 {
+        self.residual_products().0
+    }
+
+    #[inline]
+    fn penalty_value(&self, j: usize) -> f64 {
+        let b = self.coef[j];
+        let pf = self.pb.penalty_factor[j];
+        pf * (self.l1 * b.abs() + 0.5 * self.l2 * b * b)
+    }
+
+    /// Primal objective `1/(2n) Σ w r² + Σ_j pf_j (l1|β_j| + l2/2 β_j²)` (internal scale).
     pub fn primal(&self) -> f64 {
         let (rr, _) = self.residual_products();
         let n = self.pb.n_samples() as f64;
-        let l1_norm: f64 = self.coef.iter().map(|c| c.abs()).sum();
-        (0.5 * rr + self.l1 * l1_norm + 0.5 * self.l2 * dot(&self.coef, &self.coef)) / n
+        let pen: f64 = (0..self.coef.len()).map(|j| self.penalty_value(j)).sum();
+        (0.5 * rr + pen) / n
     }
 
-    /// Duality gap in the solver's units (objective × n). Two dual points are scored, both built
-    /// from the residual, and the smaller gap kept: the residual rescaled into the lasso dual
-    /// feasible set (scikit-learn's certificate), and, when l2 > 0, the residual itself, which is
-    /// always feasible for the elastic net and stays informative as l1 → 0.
-    pub fn dual_gap_scaled(&self) -> f64 {
-        self.dual_gap_on(None)
+    /// Duality gap in the solver's units (objective × n) of the full problem.
+    pub fn dual_gap_scaled(&mut self) -> f64 {
+        let all: Vec<usize> = (0..self.pb.n_features()).collect();
+        let mut g = std::mem::take(&mut self.scratch);
+        g.clear();
+        g.extend(all.iter().map(|&j| self.gradient(j)));
+        let info = self.gap_from_gradient(&all, &g);
+        self.scratch = g;
+        info.gap
     }
 
-    /// The duality gap of the problem restricted to `features` (all features for `None`);
-    /// coefficients outside the set must be zero.
-    fn dual_gap_on(&self, features: Option<&[usize]>) -> f64 {
+    /// The dual direction θ' (see the module doc) for `features` with gradients `grad`:
+    /// returns `(⟨θ',θ'⟩, ⟨θ',ỹ⟩)` and writes `x̂_jᵀWθ'` into `corr` (exact zeros for the
+    /// projected features).
+    fn dual_direction(&self, features: &[usize], grad: &[f64], corr: &mut Vec<f64>) -> (f64, f64) {
         let (rr, ry) = self.residual_products();
-        let (l1, l2) = (self.l1, self.l2);
-        let l1_norm: f64 = self.coef.iter().map(|c| c.abs()).sum();
-        let w_norm2 = dot(&self.coef, &self.coef);
-        let primal = 0.5 * rr + l1 * l1_norm + 0.5 * l2 * w_norm2;
-
-        let mut dual_norm = 0.0f64; // max_j |x̃_jᵀr − l2 β_j| (signed for positive)
-        let mut conj = 0.0f64; // Σ_j (|x̃_jᵀr| − l1)_+² / (2 l2)
-        let all = 0..self.pb.n_features();
-        let subset = features.map(|f| f.iter().copied());
-        let visit: Box<dyn Iterator<Item = usize>> = match subset {
-            Some(it) => Box::new(it),
-            None => Box::new(all),
+        corr.clear();
+        corr.extend_from_slice(grad);
+        let Some(pr) = &self.projection else {
+            return (rr, ry);
         };
-        for j in visit {
-            let g = self.gradient(j);
-            let xta = g - l2 * self.coef[j];
-            let (m, e) = if self.positive {
-                (xta, g - l1)
-            } else {
-                (xta.abs(), g.abs() - l1)
-            };
-            dual_norm = dual_norm.max(m);
-            if e > 0.0 {
-                conj += e * e;
+        let m_all = pr.features.len();
+        let g_u: Vec<f64> = pr.features.iter().map(|&j| self.gradient(j)).collect();
+        let mut in_p: Vec<bool> = pr
+            .features
+            .iter()
+            .map(|&j| self.coef[j] > self.lower[j] && self.coef[j] < self.upper[j])
+            .collect();
+        let mut a_full = vec![0.0; m_all];
+        loop {
+            let subset: Vec<usize> = (0..m_all).filter(|&k| in_p[k]).collect();
+            a_full.iter_mut().for_each(|v| *v = 0.0);
+            if !subset.is_empty() {
+                let rhs: Vec<f64> = subset.iter().map(|&k| g_u[k]).collect();
+                for (a, &k) in pr.solve(&subset, &rhs).iter().zip(&subset) {
+                    a_full[k] = *a;
+                }
             }
-        }
-        // Dual 1: θ = c·r with c scaling x̃ᵀθ − l2β into the l1 ball.
-        let c = if dual_norm > l1 { l1 / dual_norm } else { 1.0 };
-        let dual1 = -0.5 * c * c * rr + c * ry - 0.5 * l2 * c * c * w_norm2;
-        let gap1 = primal - dual1;
-        // Dual 2 (l2 > 0): θ = r; D = ½‖ỹ‖² − ½‖ỹ − r‖² − Σ conj = ry − ½ rr − Σ conj.
-        let gap2 = if l2 > 0.0 {
-            primal - (ry - 0.5 * rr - conj / (2.0 * l2))
-        } else {
-            f64::INFINITY
-        };
-        gap1.min(gap2)
-    }
-
-    /// Runs to convergence. Each outer round is a full pass followed by the full duality gap;
-    /// between full passes, passes over the non-zero coefficients only (where the work is)
-    /// until the gap of that sub-problem falls below a fraction of the full gap, so that a
-    /// feature waiting to enter is not kept out by over-solving the sub-problem.
-    pub fn run(mut self, prm: &EnetParams) -> EnetFit {
-        const SUB_GAP_FRACTION: f64 = 0.1;
-        const SUB_GAP_EVERY: usize = 5;
-        let p = self.pb.n_features();
-        let all: Vec<usize> = (0..p).collect();
-        let tol_gap = prm.tol() * self.pb.y_norm2;
-        let max_iter = prm.max_iter();
-        let mut n_iter = 0;
-        let mut gap = f64::INFINITY;
-        let mut active: Vec<usize> = Vec::with_capacity(p);
-        while n_iter < max_iter {
-            self.epoch(&all);
-            n_iter += 1;
-            gap = self.dual_gap_scaled();
-            if gap <= tol_gap {
+            // An unprojected unpenalised feature must not point towards an unbounded side.
+            let mut grew = false;
+            for k in 0..m_all {
+                if in_p[k] {
+                    continue;
+                }
+                let j = pr.features[k];
+                let u = g_u[k] - dot(&pr.cross[j * m_all..(j + 1) * m_all], &a_full);
+                if conjugate(u, 0.0, 0.0, self.lower[j], self.upper[j]).is_infinite() {
+                    in_p[k] = true;
+                    grew = true;
+                }
+            }
+            if !grew {
                 break;
             }
-            active.clear();
-            active.extend((0..p).filter(|&j| self.coef[j] != 0.0));
-            let sub_target = (SUB_GAP_FRACTION * gap).max(0.5 * tol_gap);
-            let mut inner = 0;
-            while n_iter < max_iter {
-                let (w_max, d_max) = self.epoch(&active);
-                n_iter += 1;
-                inner += 1;
-                let settled = w_max == 0.0 || d_max <= prm.tol() * w_max;
-                if (settled || inner % SUB_GAP_EVERY == 0)
-                    && self.dual_gap_on(Some(&active)) <= sub_target
-                {
-                    break;
+        }
+        let ag = dot(&a_full, &g_u);
+        let mut aga = 0.0;
+        for i in 0..m_all {
+            aga += a_full[i] * dot(&pr.gram[i * m_all..(i + 1) * m_all], &a_full);
+        }
+        for (c, &j) in corr.iter_mut().zip(features) {
+            *c -= dot(&pr.cross[j * m_all..(j + 1) * m_all], &a_full);
+            if self.pb.penalty_factor[j] == 0.0 {
+                if let Some(k) = pr.features.iter().position(|&u| u == j) {
+                    if in_p[k] {
+                        *c = 0.0;
+                    }
                 }
             }
         }
-        let converged = gap <= tol_gap;
-        if !converged {
-            gap = self.dual_gap_scaled();
+        ((rr - 2.0 * ag + aga).max(0.0), ry - dot(&a_full, &pr.xty))
+    }
+
+    /// Primal, dual and gap of the problem restricted to `features` (coefficients outside must
+    /// be zero), given the gradients `grad[k] = x̂_{features[k]}ᵀ W r`. Unpenalised features
+    /// must all be in `features`. Also returns the dual point's scaling c; its correlations
+    /// `c · corr` (written to `corr`) are what gap-safe screening needs.
+    pub fn gap_with_corr(&self, features: &[usize], grad: &[f64], corr: &mut Vec<f64>) -> GapInfo {
+        let pb = self.pb;
+        let (l1, l2) = (self.l1, self.l2);
+        let rr = self.residual_products().0;
+        let pen: f64 = features.iter().map(|&j| self.penalty_value(j)).sum();
+        let primal = 0.5 * rr + pen;
+        let (tt, ty) = self.dual_direction(features, grad, corr);
+        // Largest c keeping every penalised conjugate finite.
+        let mut c_max = 1.0f64;
+        for (k, &j) in features.iter().enumerate() {
+            let pf = pb.penalty_factor[j];
+            if pf == 0.0 || l2 * pf > 0.0 {
+                continue;
+            }
+            let u = corr[k];
+            let l1j = l1 * pf;
+            if u > l1j && self.upper[j].is_infinite() {
+                c_max = c_max.min(l1j / u);
+            } else if u < -l1j && self.lower[j].is_infinite() {
+                c_max = c_max.min(l1j / -u);
+            }
         }
-        let n = self.pb.n_samples() as f64;
-        let intercept = self.pb.intercept(&self.coef);
-        EnetFit {
-            coef: self.coef,
-            intercept,
-            dual_gap: gap / n,
+        let dual_at = |c: f64| -> f64 {
+            let mut conj = 0.0;
+            for (k, &j) in features.iter().enumerate() {
+                let pf = pb.penalty_factor[j];
+                if corr[k] != 0.0 {
+                    conj += conjugate(c * corr[k], l1 * pf, l2 * pf, self.lower[j], self.upper[j]);
+                }
+            }
+            c * ty - 0.5 * c * c * tt - conj
+        };
+        let mut best = (dual_at(c_max), c_max);
+        if tt > 0.0 {
+            let c_q = (ty / tt).clamp(0.0, c_max);
+            if c_q < c_max {
+                let d = dual_at(c_q);
+                if d > best.0 {
+                    best = (d, c_q);
+                }
+            }
+        }
+        GapInfo {
+            primal,
+            dual: best.0,
+            gap: (primal - best.0).max(0.0),
+            scale: best.1,
+        }
+    }
+
+    /// As [`Self::gap_with_corr`], discarding the correlations.
+    pub fn gap_from_gradient(&self, features: &[usize], grad: &[f64]) -> GapInfo {
+        let mut corr = Vec::with_capacity(features.len());
+        self.gap_with_corr(features, grad, &mut corr)
+    }
+
+    /// Gap-safe screening of `features` given the dual correlations `corr` and gap info
+    /// computed with them: returns the features to keep. Features found inactive are zeroed.
+    fn gap_safe_filter(&mut self, features: &[usize], corr: &[f64], info: &GapInfo) -> Vec<usize> {
+        let mut keep = Vec::with_capacity(features.len());
+        let mut drop = Vec::new();
+        for (k, &j) in features.iter().enumerate() {
+            let pf = self.pb.penalty_factor[j];
+            if pf == 0.0
+                || gap_safe_keep(
+                    info.scale * corr[k],
+                    self.pb.col_norm2[j].sqrt(),
+                    info.gap,
+                    self.l1 * pf,
+                    self.lower[j],
+                    self.upper[j],
+                )
+            {
+                keep.push(j);
+            } else {
+                drop.push(j);
+            }
+        }
+        for j in drop {
+            self.zero_out(j);
+        }
+        keep
+    }
+
+    /// Gap of the problem restricted to `features`, with the dual correlations.
+    fn gap_on(&mut self, features: &[usize]) -> (GapInfo, Vec<f64>) {
+        let mut g = std::mem::take(&mut self.scratch);
+        g.clear();
+        g.extend(features.iter().map(|&j| self.gradient(j)));
+        let mut corr = Vec::with_capacity(features.len());
+        let info = self.gap_with_corr(features, &g, &mut corr);
+        self.scratch = g;
+        (info, corr)
+    }
+
+    /// Solves the problem restricted to the working set `features` (others held at zero; must
+    /// contain every unpenalised feature) until its duality gap reaches `target`. Each outer
+    /// round is a pass over the working set followed by its gap and gap-safe screening (which
+    /// removes features for the rest of this solve); between outer rounds, passes over the
+    /// non-zero coefficients only, until that sub-problem's gap falls below a fraction of the
+    /// working set's gap, so a feature waiting to enter is not kept out by over-solving.
+    pub fn solve_on(
+        &mut self,
+        features: &[usize],
+        target: GapTarget,
+        max_iter: usize,
+    ) -> PointSolve {
+        const SUB_GAP_FRACTION: f64 = 0.1;
+        const SUB_GAP_EVERY: usize = 5;
+        let mut ws: Vec<usize> = features.to_vec();
+        let mut n_iter = 0;
+        let mut active: Vec<usize> = Vec::with_capacity(ws.len());
+        let (mut info, _) = self.gap_on(&ws);
+        let mut converged = target.reached(info.gap, info.primal);
+        while !converged && n_iter < max_iter {
+            self.epoch(&ws);
+            n_iter += 1;
+            let corr;
+            (info, corr) = self.gap_on(&ws);
+            converged = target.reached(info.gap, info.primal);
+            if converged {
+                break;
+            }
+            ws = self.gap_safe_filter(&ws, &corr, &info);
+            active.clear();
+            active.extend(
+                ws.iter()
+                    .copied()
+                    .filter(|&j| self.coef[j] != 0.0 || self.pb.penalty_factor[j] == 0.0),
+            );
+            let sub_target = GapTarget {
+                scaled: (SUB_GAP_FRACTION * info.gap).max(0.5 * target.scaled),
+                relative: 0.5 * target.relative,
+            };
+            let mut inner = 0;
+            while n_iter < max_iter && active.len() < ws.len() {
+                let (w_max, d_max) = self.epoch(&active);
+                n_iter += 1;
+                inner += 1;
+                let settled = w_max == 0.0 || d_max <= 1e-4 * w_max;
+                if settled || inner % SUB_GAP_EVERY == 0 {
+                    let (sub, _) = self.gap_on(&active);
+                    if sub_target.reached(sub.gap, sub.primal) {
+                        break;
+                    }
+                }
+            }
+        }
+        PointSolve {
+            info,
             n_iter,
-            converged: gap <= tol_gap,
+            converged,
+        }
+    }
+
+    /// Runs to convergence on all features (the single-penalty estimators' entry point).
+    pub fn run(mut self, prm: &EnetParams) -> EnetFit {
+        let pb = self.pb;
+        let all: Vec<usize> = (0..pb.n_features())
+            .filter(|&j| !(self.lower[j] == 0.0 && self.upper[j] == 0.0))
+            .collect();
+        let target = GapTarget::of(prm, pb.y_norm2);
+        let res = self.solve_on(&all, target, prm.max_iter());
+        let n = pb.n_samples() as f64;
+        let coef = self.coef();
+        let intercept = pb.intercept(&coef);
+        EnetFit {
+            coef,
+            intercept,
+            dual_gap: res.info.gap / n,
+            n_iter: res.n_iter,
+            converged: res.converged,
         }
     }
 }
@@ -607,5 +1032,30 @@ mod tests {
         .check()
         .is_err());
         assert!(CscDesign::new(&[1.0], &[5i32], &[0, 1], 3).is_err());
+    }
+
+    #[test]
+    fn conjugate_matches_brute_force() {
+        let cases = [
+            (1.5, 1.0, 0.0, -2.0, 3.0),
+            (-1.5, 1.0, 0.5, -2.0, 3.0),
+            (4.0, 1.0, 0.5, -2.0, 3.0),
+            (0.5, 1.0, 0.0, f64::NEG_INFINITY, f64::INFINITY),
+            (2.0, 0.0, 1.0, 0.0, f64::INFINITY),
+            (-2.0, 0.0, 1.0, 0.0, f64::INFINITY),
+        ];
+        for (u, l1, l2, lo, hi) in cases {
+            let (a, b) = (f64::max(lo, -10.0), f64::min(hi, 10.0));
+            let best = (0..=200_000)
+                .map(|i| a + (b - a) * i as f64 / 200_000.0)
+                .map(|x: f64| u * x - l1 * x.abs() - 0.5 * l2 * x * x)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let c = conjugate(u, l1, l2, lo, hi);
+            assert!(
+                (c - best).abs() < 1e-3,
+                "{u} {l1} {l2} {lo} {hi}: {c} vs {best}"
+            );
+        }
+        assert!(conjugate(2.0, 1.0, 0.0, -1.0, f64::INFINITY).is_infinite());
     }
 }

@@ -4,12 +4,15 @@
 //! behind the `python` feature.
 
 pub mod cd;
+pub mod cv;
 pub mod design;
 pub mod error;
 pub mod gram;
 pub mod params;
+pub mod path;
 pub mod problem;
 pub mod ridge;
+pub mod screening;
 
 #[cfg(feature = "python")]
 mod python;
@@ -19,5 +22,6 @@ pub use design::{CscDesign, DenseDesign, Design};
 pub use error::{FastregError, Result};
 pub use gram::GramStats;
 pub use params::{EnetParams, EnetParamsBuilder, Selection};
-pub use problem::Problem;
+pub use path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
+pub use problem::{FeatureOptions, Problem};
 pub use ridge::{RidgeFit, RidgeParams, RidgeParamsBuilder, RidgeSolver};

@@ -20,8 +20,10 @@ pub struct EnetParamsBuilder {
     pub l1: f64,
     pub l2: f64,
     pub max_iter: usize,
-    /// Stop when the duality gap is below `tol · Σ w_i ỹ_i² / n` (scikit-learn's rule).
+    /// Stop when the duality gap is below `tol · Σ w_i ỹ_i² / n` (scikit-learn's rule) …
     pub tol: f64,
+    /// … or below `rel_tol · primal objective` (a bound on the relative objective excess).
+    pub rel_tol: f64,
     pub positive: bool,
     pub selection: Selection,
 }
@@ -33,6 +35,7 @@ impl Default for EnetParamsBuilder {
             l2: 0.0,
             max_iter: 1000,
             tol: 1e-4,
+            rel_tol: 0.0,
             positive: false,
             selection: Selection::Cyclic,
         }
@@ -68,6 +71,12 @@ impl EnetParamsBuilder {
                 format!("must be finite and >= 0, got {}", self.tol),
             ));
         }
+        if !(self.rel_tol.is_finite() && self.rel_tol >= 0.0) {
+            return Err(invalid(
+                "rel_tol",
+                format!("must be finite and >= 0, got {}", self.rel_tol),
+            ));
+        }
         if self.max_iter == 0 {
             return Err(invalid("max_iter", "must be >= 1"));
         }
@@ -91,6 +100,9 @@ impl EnetParams {
     }
     pub fn tol(&self) -> f64 {
         self.0.tol
+    }
+    pub fn rel_tol(&self) -> f64 {
+        self.0.rel_tol
     }
     pub fn positive(&self) -> bool {
         self.0.positive

@@ -1,5 +1,9 @@
-//! A least-squares problem: design, response, sample weights and intercept handling. Centring
-//! for the intercept is implicit (column means), so X is never copied or densified.
+//! A least-squares problem: design, response, sample weights, intercept, standardisation and
+//! the per-feature penalty factors and box constraints. Centring and standardisation are
+//! implicit (column means and scale factors), so X is never copied or densified.
+//!
+//! Internally a coefficient `b_j` multiplies the column `x̂_j = (x_j − μ_j) / s_j` (s_j = 1
+//! without standardisation); the original-scale coefficient is `β_j = b_j / s_j`.
 
 use crate::design::Design;
 use crate::error::{invalid, FastregError, Result};
@@ -11,13 +15,46 @@ pub struct Problem<'a, D: Design> {
     pub(crate) fit_intercept: bool,
     /// Weighted column means (zeros without intercept).
     pub(crate) x_mean: Vec<f64>,
-    /// `Σ_i w_i (x_ij − μ_j)²`, the curvature of coordinate j.
+    /// `Σ_i w_i x̂_ij²`, the curvature of coordinate j.
     pub(crate) col_norm2: Vec<f64>,
+    /// `1 / s_j`: the column scale applied implicitly (1 without standardisation).
+    pub(crate) inv_scale: Vec<f64>,
+    /// Penalty factors rescaled to sum to p (excluded features counted as 1), as glmnet.
+    pub(crate) penalty_factor: Vec<f64>,
+    /// Box constraints on the internal (standardised) coefficients; excluded features have
+    /// `[0, 0]`. Always `lower ≤ 0 ≤ upper`.
+    pub(crate) lower: Vec<f64>,
+    pub(crate) upper: Vec<f64>,
+    /// Unpenalised, non-excluded features (penalty factor 0).
+    pub(crate) unpenalised: Vec<usize>,
     pub(crate) y_mean: f64,
     /// The response centred by its weighted mean (when fitting an intercept).
     pub(crate) y_centred: Vec<f64>,
     /// `Σ_i w_i ỹ_i²`
     pub(crate) y_norm2: f64,
+}
+
+/// Per-feature options of a problem, on the original scale of X. `None` means the default:
+/// penalty factor 1, bounds `(−∞, ∞)`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FeatureOptions<'o> {
+    /// glmnet's `penalty.factor`: rescaled to sum to p; 0 = unpenalised, ∞ = excluded.
+    pub penalty_factor: Option<&'o [f64]>,
+    pub lower_bounds: Option<&'o [f64]>,
+    pub upper_bounds: Option<&'o [f64]>,
+    /// Scale each column by its weighted population standard deviation (glmnet's
+    /// `standardize`); coefficients are still returned on the original scale.
+    pub standardize: bool,
+}
+
+fn check_len(v: Option<&[f64]>, p: usize, name: &'static str) -> Result<()> {
+    match v {
+        Some(v) if v.len() != p => Err(FastregError::Shape(format!(
+            "X has {p} features but {name} has {}",
+            v.len()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 impl<'a, D: Design> Problem<'a, D> {
@@ -26,6 +63,22 @@ impl<'a, D: Design> Problem<'a, D> {
         y: &[f64],
         sample_weight: Option<&[f64]>,
         fit_intercept: bool,
+    ) -> Result<Self> {
+        Self::with_options(
+            design,
+            y,
+            sample_weight,
+            fit_intercept,
+            &FeatureOptions::default(),
+        )
+    }
+
+    pub fn with_options(
+        design: &'a D,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+        fit_intercept: bool,
+        opts: &FeatureOptions<'_>,
     ) -> Result<Self> {
         let n = design.n_samples();
         let p = design.n_features();
@@ -67,22 +120,54 @@ impl<'a, D: Design> Problem<'a, D> {
                 Some(w.iter().map(|v| v * scale).collect::<Vec<_>>())
             }
         };
+        check_len(opts.penalty_factor, p, "penalty_factor")?;
+        check_len(opts.lower_bounds, p, "lower_bounds")?;
+        check_len(opts.upper_bounds, p, "upper_bounds")?;
         let w = weights.as_deref();
         let w_sum = n as f64;
         let mut x_mean = vec![0.0; p];
         let mut col_norm2 = vec![0.0; p];
+        let mut inv_scale = vec![1.0; p];
         for j in 0..p {
             let (mean, ss) = design.col_moments(j, w, w_sum);
             if !(mean.is_finite() && ss.is_finite()) {
                 return Err(FastregError::NonFinite("X"));
             }
+            if opts.standardize && ss > 0.0 {
+                // glmnet: weighted population sd, centred even without an intercept.
+                inv_scale[j] = 1.0 / (ss / w_sum).sqrt();
+            }
+            let s2 = inv_scale[j] * inv_scale[j];
             if fit_intercept {
                 x_mean[j] = mean;
-                col_norm2[j] = ss;
+                col_norm2[j] = ss * s2;
             } else {
-                col_norm2[j] = ss + w_sum * mean * mean;
+                col_norm2[j] = (ss + w_sum * mean * mean) * s2;
             }
         }
+        let (penalty_factor, excluded) = rescale_penalty_factor(opts.penalty_factor, p)?;
+        let mut lower = vec![f64::NEG_INFINITY; p];
+        let mut upper = vec![f64::INFINITY; p];
+        for j in 0..p {
+            let lo = opts.lower_bounds.map_or(f64::NEG_INFINITY, |v| v[j]);
+            let hi = opts.upper_bounds.map_or(f64::INFINITY, |v| v[j]);
+            if lo.is_nan() || hi.is_nan() || lo > 0.0 || hi < 0.0 {
+                return Err(invalid(
+                    "lower_bounds/upper_bounds",
+                    format!("need lower ≤ 0 ≤ upper, feature {j} has [{lo}, {hi}]"),
+                ));
+            }
+            // Bounds are given on the original scale; β = b / s, so b's bound is s · bound.
+            let s = 1.0 / inv_scale[j];
+            (lower[j], upper[j]) = if excluded[j] {
+                (0.0, 0.0)
+            } else {
+                (lo * s, hi * s)
+            };
+        }
+        let unpenalised = (0..p)
+            .filter(|&j| !excluded[j] && penalty_factor[j] == 0.0)
+            .collect();
         let y_mean = if fit_intercept {
             match w {
                 None => y.iter().sum::<f64>() / w_sum,
@@ -102,6 +187,11 @@ impl<'a, D: Design> Problem<'a, D> {
             fit_intercept,
             x_mean,
             col_norm2,
+            inv_scale,
+            penalty_factor,
+            lower,
+            upper,
+            unpenalised,
             y_mean,
             y_centred,
             y_norm2,
@@ -127,17 +217,43 @@ impl<'a, D: Design> Problem<'a, D> {
         self.fit_intercept
     }
 
-    /// `Σ_i w_i x̃_ij v_i` for a raw (uncentred) vector v, given `v_sum = Σ_i w_i v_i`.
+    pub fn standardized(&self) -> bool {
+        self.inv_scale.iter().any(|&s| s != 1.0)
+    }
+    /// `Σ_i w_i ỹ_i²`, the null deviance.
+    pub fn y_norm2(&self) -> f64 {
+        self.y_norm2
+    }
+
+    /// `Σ_i w_i x̂_ij v_i` for a raw (uncentred) vector v, given `v_sum = Σ_i w_i v_i`.
     #[inline]
     pub(crate) fn centred_wdot(&self, j: usize, v: &[f64], v_sum: f64) -> f64 {
         let raw = match &self.weights {
             None => self.design.col_dot(j, v),
             Some(w) => self.design.col_wdot(j, w, v),
         };
-        raw - self.x_mean[j] * v_sum
+        (raw - self.x_mean[j] * v_sum) * self.inv_scale[j]
     }
 
-    /// Intercept that goes with coefficients `coef`.
+    /// Original-scale coefficients from internal ones.
+    pub fn to_original(&self, internal: &[f64]) -> Vec<f64> {
+        internal
+            .iter()
+            .zip(&self.inv_scale)
+            .map(|(b, s)| b * s)
+            .collect()
+    }
+
+    /// Internal coefficients from original-scale ones.
+    pub fn to_internal(&self, original: &[f64]) -> Vec<f64> {
+        original
+            .iter()
+            .zip(&self.inv_scale)
+            .map(|(b, s)| b / s)
+            .collect()
+    }
+
+    /// Intercept that goes with original-scale coefficients `coef`.
     pub fn intercept(&self, coef: &[f64]) -> f64 {
         if self.fit_intercept {
             self.y_mean - crate::design::dot(&self.x_mean, coef)
@@ -145,4 +261,29 @@ impl<'a, D: Design> Problem<'a, D> {
             0.0
         }
     }
+}
+
+/// glmnet's convention: infinite factors mark excluded features (counted as 1 for the
+/// rescaling), the rest are rescaled to sum to p. Returns the factors and the excluded mask.
+pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(Vec<f64>, Vec<bool>)> {
+    let Some(pf) = pf else {
+        return Ok((vec![1.0; p], vec![false; p]));
+    };
+    if pf.iter().any(|v| v.is_nan() || *v < 0.0) {
+        return Err(invalid(
+            "penalty_factor",
+            "must be >= 0 (inf excludes a feature)",
+        ));
+    }
+    let excluded: Vec<bool> = pf.iter().map(|v| v.is_infinite()).collect();
+    let counted: Vec<f64> = pf
+        .iter()
+        .map(|&v| if v.is_infinite() { 1.0 } else { v })
+        .collect();
+    let total: f64 = counted.iter().sum();
+    if total <= 0.0 {
+        return Err(invalid("penalty_factor", "must not be all zero"));
+    }
+    let scale = p as f64 / total;
+    Ok((counted.iter().map(|v| v * scale).collect(), excluded))
 }

@@ -18,16 +18,36 @@ _LAZY = {
     "ElasticNet": "._linear",
     "GramStats": "._ridge",
     "Lasso": "._linear",
+    "Path": "._path",
     "Ridge": "._ridge",
     "RidgeCV": "._ridge",
+    "enet_path": "._path",
+    "lasso_path": "._path",
+    "path": "._path",
     "ridge_path": "._ridge",
 }
 
-__all__ = ["ElasticNet", "GramStats", "Lasso", "Ridge", "RidgeCV", "ridge_path", "__version__"]
+__all__ = [
+    "ElasticNet",
+    "GramStats",
+    "Lasso",
+    "Path",
+    "Ridge",
+    "RidgeCV",
+    "enet_path",
+    "lasso_path",
+    "path",
+    "ridge_path",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from ._linear import ElasticNet as ElasticNet
     from ._linear import Lasso as Lasso
+    from ._path import Path as Path
+    from ._path import enet_path as enet_path
+    from ._path import lasso_path as lasso_path
+    from ._path import path as path
     from ._ridge import GramStats as GramStats
     from ._ridge import Ridge as Ridge
     from ._ridge import RidgeCV as RidgeCV

@@ -1,6 +1,6 @@
 """Type stub for the compiled core module."""
 
-from typing import Optional
+from typing import Optional, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -128,3 +128,50 @@ class GramStatsCore:
 def ridge_kfold_stats(
     folds: list[GramStatsCore], alphas: list[float], *, fit_intercept: bool
 ) -> tuple[_F64, _F64, _F64]: ...
+
+class _PathOptions(TypedDict):
+    alphas: Optional[list[float]]
+    n_alphas: int
+    eps: float
+    l1_ratio: float
+    fit_intercept: bool
+    standardize: bool
+    max_iter: int
+    tol: float
+    rel_tol: float
+    positive: bool
+    random_seed: Optional[int]
+    screening: bool
+    n_jobs: int
+    early_stop: bool
+
+# (alphas, coefs (n_alphas, n_features), intercepts, dual_gaps, objectives, n_iters,
+#  converged, dev_ratio, kkt_resolves)
+_PathTuple = tuple[
+    _F64, npt.NDArray[np.float64], _F64, _F64, _F64,
+    npt.NDArray[np.uintp], npt.NDArray[np.bool_], _F64, int,
+]
+
+def enet_path_dense(
+    x: _F64,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    coef_init: Optional[_F64],
+    penalty_factor: Optional[_F64],
+    lower_bounds: Optional[_F64],
+    upper_bounds: Optional[_F64],
+    opts: _PathOptions,
+) -> _PathTuple: ...
+def enet_path_csc(
+    data: _F64,
+    indices: _Index,
+    indptr: _Index,
+    n_samples: int,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    coef_init: Optional[_F64],
+    penalty_factor: Optional[_F64],
+    lower_bounds: Optional[_F64],
+    upper_bounds: Optional[_F64],
+    opts: _PathOptions,
+) -> _PathTuple: ...

@@ -15,10 +15,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
+from ._path import _check_precompute, _run_path
 from ._validation import (
     as_design,
     check_bool,
     check_choice,
+    check_feature_vector,
     check_int,
     check_real,
     check_sample_weight,
@@ -48,6 +50,13 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     (sample weights as in scikit-learn). Parameters and attributes are scikit-learn's
     ``ElasticNet``'s; ``dual_gap_`` certifies each solution. ``copy_X`` is accepted for
     compatibility: fastreg never writes to X, so no copy is ever needed.
+
+    glmnet's options are added: ``penalty_factor`` (per-feature multiplier of the whole
+    penalty, rescaled to sum to n_features; 0 = unpenalised, inf = excluded),
+    ``lower_bounds`` / ``upper_bounds`` (box constraints, lower ≤ 0 ≤ upper; ``positive=True``
+    is lower 0) and ``standardize`` (penalise β_j·sd_j, coefficients returned on the original
+    scale). ``precompute`` is accepted as scikit-learn's (True, False, 'auto' or a Gram
+    matrix, which is checked but not used: fastreg has no Gram mode yet).
     """
 
     def __init__(
@@ -56,6 +65,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         *,
         l1_ratio: float = 0.5,
         fit_intercept: bool = True,
+        precompute: Any = False,
         max_iter: int = 1000,
         copy_X: bool = True,
         tol: float = 1e-4,
@@ -63,9 +73,18 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         positive: bool = False,
         random_state: Union[int, np.random.RandomState, None] = None,
         selection: str = "cyclic",
+        penalty_factor: Optional[ArrayLike] = None,
+        lower_bounds: Union[float, ArrayLike, None] = None,
+        upper_bounds: Union[float, ArrayLike, None] = None,
+        standardize: bool = False,
     ) -> None:
         self.alpha = alpha
         self.l1_ratio = l1_ratio
+        self.precompute = precompute
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.standardize = standardize
         self.fit_intercept = fit_intercept
         self.max_iter = max_iter
         self.copy_X = copy_X
@@ -85,6 +104,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_int(self.max_iter, "max_iter")
         check_real(self.tol, "tol", low=0.0)
         check_choice(self.selection, "selection", {"cyclic", "random"})
+        check_bool(self.standardize, "standardize")
         if alpha == 0:
             warnings.warn(
                 "With alpha=0, coordinate descent does not converge well; "
@@ -144,6 +164,31 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             positive=bool(self.positive),
             random_seed=seed,
         )
+        _check_precompute(self.precompute, n_features)
+        pf = check_feature_vector(self.penalty_factor, n_features, "penalty_factor", allow_inf=True)
+        lo = check_feature_vector(self.lower_bounds, n_features, "lower_bounds", allow_inf=True)
+        hi = check_feature_vector(self.upper_bounds, n_features, "upper_bounds", allow_inf=True)
+        if pf is not None and np.any(pf < 0):
+            raise ValueError("penalty_factor must be >= 0")
+        if lo is not None and np.any(lo > 0):
+            raise ValueError("lower_bounds must be <= 0")
+        if hi is not None and np.any(hi < 0):
+            raise ValueError("upper_bounds must be >= 0")
+        glmnet_options = pf is not None or lo is not None or hi is not None or self.standardize
+
+        def solve_one(yk, ck):
+            if not glmnet_options:
+                return _solve(Xd, yk, sw, ck, **params)
+            # One-α path: the same point solver with glmnet's options.
+            res = _run_path(
+                Xd, yk, sample_weight=sw, coef_init=ck, penalty_factor=pf, lower_bounds=lo,
+                upper_bounds=hi, alphas=[alpha], l1_ratio=l1_ratio,
+                standardize=self.standardize, **{k: v for k, v in params.items()
+                                                  if k not in ("l1", "l2")},
+            )
+            _, c, b0, g, _, it, conv, _, _ = res
+            return c[0], b0[0], g[0], int(it[0]), bool(conv[0])
+
         coef = np.empty((n_targets, n_features))
         intercept = np.empty(n_targets)
         gaps = np.empty(n_targets)
@@ -151,7 +196,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         for k in range(n_targets):
             ck = None if init is None else np.ascontiguousarray(init[k])
             yk = np.ascontiguousarray(Y[:, k])
-            coef[k], intercept[k], gaps[k], it, converged = _solve(Xd, yk, sw, ck, **params)
+            coef[k], intercept[k], gaps[k], it, converged = solve_one(yk, ck)
             n_iter.append(it)
             if not converged:
                 warnings.warn(
@@ -206,6 +251,7 @@ class Lasso(ElasticNet):
         alpha: float = 1.0,
         *,
         fit_intercept: bool = True,
+        precompute: Any = False,
         max_iter: int = 1000,
         copy_X: bool = True,
         tol: float = 1e-4,
@@ -213,11 +259,20 @@ class Lasso(ElasticNet):
         positive: bool = False,
         random_state: Union[int, np.random.RandomState, None] = None,
         selection: str = "cyclic",
+        penalty_factor: Optional[ArrayLike] = None,
+        lower_bounds: Union[float, ArrayLike, None] = None,
+        upper_bounds: Union[float, ArrayLike, None] = None,
+        standardize: bool = False,
     ) -> None:
         super().__init__(
             alpha=alpha,
             l1_ratio=1.0,
             fit_intercept=fit_intercept,
+            precompute=precompute,
+            penalty_factor=penalty_factor,
+            lower_bounds=lower_bounds,
+            upper_bounds=upper_bounds,
+            standardize=standardize,
             max_iter=max_iter,
             copy_X=copy_X,
             tol=tol,

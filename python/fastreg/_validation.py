@@ -81,3 +81,20 @@ def as_design(X):
             )
         return X
     return np.asfortranarray(X, dtype=np.float64)
+
+
+def check_feature_vector(value, n_features, name, *, allow_inf=False):
+    """A float64 vector of length n_features (a scalar is broadcast), or None."""
+    if value is None:
+        return None
+    try:
+        v = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be numeric: {exc}") from None
+    if v.ndim == 0:
+        v = np.full(n_features, float(v))
+    if v.ndim != 1 or v.shape[0] != n_features:
+        raise ValueError(f"{name} must have shape ({n_features},), got {v.shape}")
+    if np.any(np.isnan(v)) or (not allow_inf and not np.all(np.isfinite(v))):
+        raise ValueError(f"{name} contains NaN" + ("" if allow_inf else " or infinity"))
+    return np.ascontiguousarray(v)

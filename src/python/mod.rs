@@ -11,6 +11,8 @@ use crate::params::{EnetParams, EnetParamsBuilder, Selection};
 use crate::problem::Problem;
 use crate::{fit_enet, EnetFit};
 
+mod cv;
+mod path;
 mod ridge;
 
 impl From<FastregError> for PyErr {
@@ -79,6 +81,7 @@ fn params(
         l2,
         max_iter,
         tol,
+        rel_tol: 0.0,
         positive,
         selection,
     }
@@ -197,5 +200,7 @@ fn _fastreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(enet_fit_dense, m)?)?;
     m.add_function(wrap_pyfunction!(enet_fit_csc, m)?)?;
     ridge::register(m)?;
+    path::register(m)?;
+    cv::register(m)?;
     Ok(())
 }

@@ -1,0 +1,587 @@
+"""Regularisation paths: scikit-learn-compatible ``lasso_path`` / ``enet_path`` and the richer
+``path`` returning a :class:`Path`, all over the Rust path driver (strong rules, KKT check,
+gap-safe screening, warm starts; every point certified by its duality gap)."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+
+from . import _fastreg
+from ._validation import (
+    as_design,
+    check_bool,
+    check_choice,
+    check_feature_vector,
+    check_int,
+    check_real,
+    check_sample_weight,
+)
+
+__all__ = ["Path", "enet_path", "lasso_path", "path"]
+
+
+def _run_path(
+    X,
+    y,
+    *,
+    sample_weight=None,
+    coef_init=None,
+    penalty_factor=None,
+    lower_bounds=None,
+    upper_bounds=None,
+    alphas=None,
+    n_alphas=100,
+    eps=1e-3,
+    l1_ratio=1.0,
+    fit_intercept=False,
+    standardize=False,
+    max_iter=1000,
+    tol=1e-4,
+    rel_tol=0.0,
+    positive=False,
+    random_seed=None,
+    screening=True,
+    n_jobs=1,
+    early_stop=False,
+):
+    """One target through the core; X in core form (see ``as_design``). Returns the raw tuple."""
+    opts = dict(
+        alphas=None if alphas is None else [float(a) for a in alphas],
+        n_alphas=int(n_alphas),
+        eps=float(eps),
+        l1_ratio=float(l1_ratio),
+        fit_intercept=bool(fit_intercept),
+        standardize=bool(standardize),
+        max_iter=int(max_iter),
+        tol=float(tol),
+        rel_tol=float(rel_tol),
+        positive=bool(positive),
+        random_seed=random_seed,
+        screening=bool(screening),
+        n_jobs=int(n_jobs),
+        early_stop=bool(early_stop),
+    )
+    extra = (sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts)
+    if sp.issparse(X):
+        return _fastreg.enet_path_csc(X.data, X.indices, X.indptr, X.shape[0], y, *extra)
+    return _fastreg.enet_path_dense(X, y, *extra)
+
+
+def _resolve_n_jobs(n_jobs):
+    if n_jobs is None:
+        return 1
+    n_jobs = int(n_jobs)
+    if n_jobs < 0:
+        import os
+
+        n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return max(1, n_jobs)
+
+
+def _check_precompute(precompute, n_features):
+    """scikit-learn's accepted values. fastreg's solver works on X directly (no Gram mode yet),
+    so a Gram matrix is only checked for shape, never used."""
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(
+                "precompute should be one of True, False, 'auto' or array-like. "
+                f"Got {precompute!r}"
+            )
+    elif isinstance(precompute, (bool, np.bool_)):
+        pass
+    else:
+        gram = np.asarray(precompute)
+        if gram.shape != (n_features, n_features):
+            raise ValueError(
+                f"Gram matrix must have shape ({n_features}, {n_features}), got {gram.shape}"
+            )
+
+
+def _sklearn_alpha_grid(X, y, Xy, l1_ratio, eps, n_alphas, positive):
+    """scikit-learn's ``_alpha_grid`` with ``fit_intercept=False``, as ``enet_path`` calls it."""
+    if l1_ratio == 0:
+        raise ValueError(
+            "Automatic alpha grid generation is not supported for l1_ratio=0. "
+            "Please supply a grid by providing your estimator with the appropriate "
+            "`alphas=` argument."
+        )
+    Xyw = np.asarray(X.T @ y).ravel() if Xy is None else np.asarray(Xy).ravel()
+    n = X.shape[0]
+    if positive:
+        alpha_max = max(0.0, float(np.max(Xyw))) / (n * l1_ratio)
+    else:
+        alpha_max = float(np.max(np.abs(Xyw))) / (n * l1_ratio)
+    if alpha_max <= np.finfo(np.float64).resolution:
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def enet_path(
+    X,
+    y,
+    *,
+    l1_ratio=0.5,
+    eps=1e-3,
+    n_alphas="deprecated",
+    alphas="warn",
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    check_input=True,
+    **params,
+):
+    """Elastic-net path by coordinate descent, a drop-in for
+    :func:`sklearn.linear_model.enet_path` (scikit-learn ≥ 1.7 semantics: ``alphas`` is a count
+    or an array; ``n_alphas`` is a deprecated alias).
+
+    Minimises, for each α, ``1/(2n)·‖y − Xw‖² + α·l1_ratio·‖w‖₁ + α·(1 − l1_ratio)/2·‖w‖²``.
+    Like scikit-learn's, it fits **no intercept** (centre X and y first). Extra ``params``:
+    ``tol`` (duality gap ≤ tol·‖y‖²/n, scikit-learn's rule), ``max_iter`` (epochs per α),
+    ``sample_weight`` (as scikit-learn: used, unnormalised, for sparse X only; ignored for
+    dense X, which its callers rescale by √w), ``random_state``, ``selection``, ``do_screening`` (strong rules and
+    gap-safe screening; results are the same either way), ``n_jobs`` (threads for the
+    full-gradient sweeps). ``precompute`` and ``Xy`` are accepted; fastreg works on X
+    directly, so a Gram matrix is checked but not used, and ``Xy`` only sets the α grid.
+
+    Returns ``alphas, coefs (n_features, n_alphas), dual_gaps[, n_iters]``; for a 2-D ``y``
+    with one column, coefs has shape ``(1, n_features, n_alphas)``.
+    """
+    l1_ratio = check_real(l1_ratio, "l1_ratio", low=0.0, high=1.0)
+    eps = check_real(eps, "eps", low=0.0, low_open=True)
+    if isinstance(n_alphas, str) and n_alphas == "deprecated":
+        n_grid = 100
+    else:
+        warnings.warn(
+            "'n_alphas' is deprecated (as in scikit-learn 1.9); pass an integer 'alphas'.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        n_grid = check_int(n_alphas, "n_alphas")
+    if isinstance(alphas, str) and alphas == "warn":
+        alpha_values = None
+    elif alphas is None:
+        warnings.warn(
+            "'alphas=None' is deprecated (as in scikit-learn 1.9); pass 'alphas=100'.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        alpha_values = None
+    elif isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
+        n_grid = check_int(alphas, "alphas")
+        alpha_values = None
+    else:
+        alpha_values = np.asarray(alphas, dtype=np.float64).ravel()
+        if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
+            raise ValueError("alphas must be a non-empty array of finite values")
+        if np.any(alpha_values < 0):
+            raise ValueError("alphas must be >= 0")
+        if alpha_values.size > 1:
+            alpha_values = np.sort(alpha_values)[::-1]
+
+    sample_weight = params.pop("sample_weight", None)
+    tol = check_real(params.pop("tol", 1e-4), "tol", low=0.0)
+    max_iter = check_int(params.pop("max_iter", 1000), "max_iter")
+    random_state = params.pop("random_state", None)
+    selection = check_choice(params.pop("selection", "cyclic"), "selection", {"cyclic", "random"})
+    screening = check_bool(params.pop("do_screening", True), "do_screening")
+    n_jobs = _resolve_n_jobs(params.pop("n_jobs", None))
+    for key in ("X_offset", "X_scale"):
+        if params.pop(key, None) is not None:
+            raise ValueError(f"{key} is not supported by fastreg.enet_path; centre X yourself")
+    if params:
+        raise ValueError("Unexpected parameters in params", params.keys())
+    check_bool(positive, "positive")
+
+    if check_input:
+        if sp.issparse(X):
+            X = X.tocsc()
+        else:
+            X = np.asarray(X)
+            if X.dtype not in (np.float32, np.float64):
+                X = X.astype(np.float64)
+    out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    Xd = as_design(X)
+    n_samples, n_features = Xd.shape
+    y = np.asarray(y, dtype=np.float64)
+    multi_output = y.ndim != 1
+    if multi_output:
+        if y.ndim != 2 or y.shape[1] != 1:
+            raise NotImplementedError(
+                "fastreg.enet_path supports one target (y 1-D or of shape (n, 1)); "
+                "multi-task paths are not implemented"
+            )
+        if positive:
+            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
+    y1 = np.ascontiguousarray(y.reshape(-1))
+    if y1.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y1.shape[0]}")
+    if not np.all(np.isfinite(y1)):
+        raise ValueError("y contains NaN or infinity")
+    _check_precompute(precompute, n_features)
+    sw = check_sample_weight(sample_weight, n_samples)
+    if not sp.issparse(Xd):
+        # scikit-learn's dense enet_path ignores sample_weight (ElasticNet.fit rescales X and y
+        # by √w before calling it); only its sparse solver reads the weights.
+        sw = None
+    # scikit-learn's sparse cd_fast uses the weights as given: ½Σw r² + n·α·pen. The core
+    # rescales weights to sum to n, the same problem at α' = α·n/Σw (gaps scale by Σw/n).
+    weight_scale = 1.0 if sw is None else float(sw.sum()) / n_samples
+
+    if alpha_values is None:
+        alpha_values = _sklearn_alpha_grid(Xd, y1, Xy, l1_ratio, eps, n_grid, positive)
+    init = None
+    if coef_init is not None:
+        init = np.ascontiguousarray(np.asarray(coef_init, dtype=np.float64).reshape(-1))
+    seed = None
+    if selection == "random":
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    res = _run_path(
+        Xd,
+        y1,
+        sample_weight=sw,
+        coef_init=init,
+        alphas=alpha_values / weight_scale,
+        l1_ratio=l1_ratio,
+        fit_intercept=False,
+        max_iter=max_iter,
+        tol=tol,
+        positive=positive,
+        random_seed=seed,
+        screening=screening,
+        n_jobs=n_jobs,
+    )
+    _, coefs_k, _, gaps, _, n_iters, converged, _, _ = res
+    coefs = coefs_k.T.astype(out_dtype, copy=False)
+    dual_gaps = gaps * weight_scale
+    if not np.all(converged):
+        bad = int(np.sum(~converged))
+        warnings.warn(
+            f"Objective did not converge at {bad} of {len(converged)} alphas. You might want "
+            f"to increase the number of iterations (max_iter={max_iter}). "
+            f"Largest duality gap: {np.max(dual_gaps):.3e}",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    if verbose:
+        print(f"fastreg.enet_path: {len(alpha_values)} alphas, {int(np.sum(n_iters))} epochs")
+    if multi_output:
+        coefs = coefs[np.newaxis]
+    alphas_out = np.asarray(alpha_values, dtype=np.float64)
+    if return_n_iter:
+        return alphas_out, coefs, dual_gaps, [int(k) for k in n_iters]
+    return alphas_out, coefs, dual_gaps
+
+
+def lasso_path(
+    X,
+    y,
+    *,
+    eps=1e-3,
+    n_alphas="deprecated",
+    alphas="warn",
+    precompute="auto",
+    Xy=None,
+    copy_X=True,
+    coef_init=None,
+    verbose=False,
+    return_n_iter=False,
+    positive=False,
+    **params,
+):
+    """Lasso path by coordinate descent, a drop-in for :func:`sklearn.linear_model.lasso_path`:
+    :func:`enet_path` with ``l1_ratio=1``. Fits no intercept, like scikit-learn's."""
+    return enet_path(
+        X,
+        y,
+        l1_ratio=1.0,
+        eps=eps,
+        n_alphas=n_alphas,
+        alphas=alphas,
+        precompute=precompute,
+        Xy=Xy,
+        copy_X=copy_X,
+        coef_init=coef_init,
+        verbose=verbose,
+        return_n_iter=return_n_iter,
+        positive=positive,
+        **params,
+    )
+
+
+class Path:
+    """A fitted regularisation path (see :func:`path`).
+
+    Attributes
+    ----------
+    alphas_ : ndarray (n_alphas,), decreasing.
+    coef_ : (n_features, n_alphas) scipy.sparse CSC matrix when that is smaller, else ndarray;
+        coefficients on the original scale of X.
+    intercept_ : ndarray (n_alphas,)
+    dual_gap_ : ndarray (n_alphas,), duality gap of each point (objective units, per sample).
+    objective_ : ndarray (n_alphas,), primal objective of each point.
+    n_iter_ : ndarray (n_alphas,), epochs per α.
+    converged_ : ndarray of bool (n_alphas,)
+    df_ : ndarray (n_alphas,), number of non-zero coefficients.
+    r2_ : ndarray (n_alphas,), fraction of (weighted) null deviance explained (glmnet's
+        ``dev.ratio``).
+    l1_ratio : float
+    kkt_resolves_ : int, re-solves triggered by strong-rule misses (for diagnostics).
+    """
+
+    def __init__(self, alphas, coefs, intercepts, gaps, objectives, n_iters, converged, r2,
+                 l1_ratio, kkt_resolves, fit_intercept):
+        self.alphas_ = alphas
+        dense = np.ascontiguousarray(coefs.T)
+        nnz = int(np.count_nonzero(dense))
+        # CSC stores 12 bytes per non-zero (int32 indices) vs 8 per entry dense.
+        self.coef_ = sp.csc_matrix(dense) if 12 * nnz + 4 * dense.shape[1] < 8 * dense.size else dense
+        self.intercept_ = intercepts
+        self.dual_gap_ = gaps
+        self.objective_ = objectives
+        self.n_iter_ = n_iters
+        self.converged_ = converged
+        self.df_ = np.count_nonzero(dense, axis=0)
+        self.r2_ = r2
+        self.l1_ratio = l1_ratio
+        self.kkt_resolves_ = kkt_resolves
+        self.fit_intercept = fit_intercept
+
+    @property
+    def n_features_in_(self):
+        return self.coef_.shape[0]
+
+    def _dense_coef(self):
+        return self.coef_.toarray() if sp.issparse(self.coef_) else self.coef_
+
+    def coef_at(self, alpha):
+        """Coefficients and intercept at ``alpha`` (scalar or array), interpolated linearly in α
+        between grid points and clamped to the grid's range, as glmnet's ``coef(fit, s=)``.
+        Returns ``(coef, intercept)`` with coef of shape (n_features,) for a scalar alpha or
+        (n_features, len(alpha)) for an array."""
+        scalar = np.ndim(alpha) == 0
+        s = np.atleast_1d(np.asarray(alpha, dtype=np.float64))
+        if np.any(~np.isfinite(s)) or np.any(s < 0):
+            raise ValueError("alpha must be finite and >= 0")
+        a = self.alphas_
+        C = self._dense_coef()
+        if len(a) == 1:
+            coef = np.repeat(C[:, :1], len(s), axis=1)
+            icpt = np.repeat(self.intercept_[:1], len(s))
+        else:
+            # glmnet's lambda.interp: position on a linear scale of the (decreasing) grid
+            frac = (a[0] - a) / (a[0] - a[-1])
+            sfrac = np.clip((a[0] - s) / (a[0] - a[-1]), frac.min(), frac.max())
+            coord = np.interp(sfrac, frac, np.arange(len(a)))
+            left = np.floor(coord).astype(int)
+            right = np.ceil(coord).astype(int)
+            denom = frac[left] - frac[right]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                w = np.where(np.abs(denom) < np.finfo(float).eps, 1.0,
+                             (sfrac - frac[right]) / np.where(denom == 0, 1.0, denom))
+            w = np.where(left == right, 1.0, w)
+            coef = C[:, left] * w + C[:, right] * (1.0 - w)
+            icpt = self.intercept_[left] * w + self.intercept_[right] * (1.0 - w)
+        if scalar:
+            return coef[:, 0], float(icpt[0])
+        return coef, icpt
+
+    def predict(self, X, alpha=None):
+        """Predictions at every grid α, shape (n_samples, n_alphas), or at ``alpha`` (scalar:
+        (n_samples,); array: (n_samples, len(alpha))), interpolated as :meth:`coef_at`."""
+        if not sp.issparse(X):
+            X = np.asarray(X, dtype=np.float64)
+            if X.ndim != 2:
+                raise ValueError("X must be 2-D")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, the path was fitted with {self.n_features_in_}"
+            )
+        if alpha is None:
+            return np.asarray(X @ self.coef_) + self.intercept_
+        coef, icpt = self.coef_at(alpha)
+        return np.asarray(X @ coef) + icpt
+
+    def __repr__(self):
+        k = len(self.alphas_)
+        rows = range(k) if k <= 12 else sorted(set(np.linspace(0, k - 1, 10).astype(int)))
+        lines = [
+            f"Path(l1_ratio={self.l1_ratio:g}, n_alphas={k}, n_features={self.n_features_in_}, "
+            f"converged={int(np.sum(self.converged_))}/{k})",
+            f"{'':>5} {'alpha':>12} {'df':>6} {'%dev':>8} {'dual gap':>11} {'epochs':>7}",
+        ]
+        for i in rows:
+            lines.append(
+                f"{i:>5} {self.alphas_[i]:>12.5g} {self.df_[i]:>6d} {100 * self.r2_[i]:>8.2f} "
+                f"{self.dual_gap_[i]:>11.3e} {int(self.n_iter_[i]):>7d}"
+            )
+        if k > 12:
+            lines.append(f"({k - len(rows)} rows not shown)")
+        return "\n".join(lines)
+
+    def plot(self, ax=None, label=False):
+        """Coefficient paths against log α, with the number of non-zeros on the top axis.
+        Needs matplotlib (imported only here). Returns the axes."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as exc:  # pragma: no cover
+            raise ImportError("Path.plot needs matplotlib: pip install matplotlib") from exc
+        if ax is None:
+            _, ax = plt.subplots()
+        C = self._dense_coef()
+        x = np.log10(self.alphas_)
+        for j in np.flatnonzero(np.any(C != 0, axis=1)):
+            ax.plot(x, C[j], lw=1, label=f"x{j}" if label else None)
+        ax.set_xlabel("log10(alpha)")
+        ax.set_ylabel("coefficient")
+        ax.axhline(0, color="0.6", lw=0.5)
+        ax.invert_xaxis()
+        top = ax.twiny()
+        top.set_xlim(ax.get_xlim())
+        ticks = np.linspace(0, len(x) - 1, min(len(x), 6)).astype(int)
+        top.set_xticks(x[ticks])
+        top.set_xticklabels([str(d) for d in self.df_[ticks]])
+        top.set_xlabel("non-zero coefficients")
+        if label:
+            ax.legend(fontsize="small")
+        return ax
+
+
+def path(
+    X,
+    y,
+    *,
+    l1_ratio=1.0,
+    alphas=100,
+    eps=1e-3,
+    fit_intercept=True,
+    standardize=False,
+    sample_weight=None,
+    penalty_factor=None,
+    lower_bounds=None,
+    upper_bounds=None,
+    positive=False,
+    tol=1e-6,
+    max_iter=100_000,
+    coef_init=None,
+    precompute="auto",
+    screening=True,
+    early_stop=False,
+    n_jobs=None,
+    selection="cyclic",
+    random_state=None,
+):
+    """Fit a regularisation path and return a :class:`Path`.
+
+    Objective at each α: ``1/(2n)·Σ w_i (y_i − b − x_iᵀβ)² + α·Σ_j pf_j·(l1_ratio·|β_j| +
+    (1 − l1_ratio)/2·β_j²)`` subject to ``lower ≤ β ≤ upper`` (glmnet's model; weights are
+    rescaled to sum to n, penalty factors to sum to p; with ``standardize`` the penalty applies
+    to β_j·sd_j, coefficients are returned on the original scale and bounds are on that scale).
+
+    Parameters beyond scikit-learn's ``enet_path``: ``alphas`` a count or an array;
+    ``eps`` the smallest α as a fraction of α_max, or ``"glmnet"`` for glmnet's
+    ``lambda.min.ratio`` (1e-4 if n > p else 1e-2); ``tol`` is **relative**: each point stops
+    when its duality gap is ≤ tol × its objective, so the objective's relative excess is ≤ tol;
+    ``early_stop`` stops as glmnet does once the deviance explained stalls;
+    ``penalty_factor`` (0 = unpenalised, inf = excluded); ``n_jobs`` threads for full-gradient
+    sweeps. ``precompute`` is accepted for compatibility; fastreg has no Gram mode yet.
+    """
+    l1_ratio = check_real(l1_ratio, "l1_ratio", low=0.0, high=1.0)
+    check_bool(fit_intercept, "fit_intercept")
+    check_bool(standardize, "standardize")
+    check_bool(positive, "positive")
+    check_bool(screening, "screening")
+    check_bool(early_stop, "early_stop")
+    tol = check_real(tol, "tol", low=0.0)
+    max_iter = check_int(max_iter, "max_iter")
+    check_choice(selection, "selection", {"cyclic", "random"})
+    if sp.issparse(X):
+        Xd = as_design(X)
+    else:
+        Xd = as_design(np.asarray(X))
+    n_samples, n_features = Xd.shape
+    _check_precompute(precompute, n_features)
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise NotImplementedError("fastreg.path supports a single target")
+    y = np.ascontiguousarray(y)
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}")
+    if not np.all(np.isfinite(y)):
+        raise ValueError("y contains NaN or infinity")
+    sw = check_sample_weight(sample_weight, n_samples)
+    pf = check_feature_vector(penalty_factor, n_features, "penalty_factor", allow_inf=True)
+    if pf is not None and np.any(pf < 0):
+        raise ValueError("penalty_factor must be >= 0")
+    lo = check_feature_vector(lower_bounds, n_features, "lower_bounds", allow_inf=True)
+    hi = check_feature_vector(upper_bounds, n_features, "upper_bounds", allow_inf=True)
+    if lo is not None and np.any(lo > 0):
+        raise ValueError("lower_bounds must be <= 0")
+    if hi is not None and np.any(hi < 0):
+        raise ValueError("upper_bounds must be >= 0")
+    if isinstance(eps, str):
+        if eps != "glmnet":
+            raise ValueError(f"eps must be a float in (0, 1] or 'glmnet', got {eps!r}")
+        eps = 1e-4 if n_samples > n_features else 1e-2
+    eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
+    alpha_values = None
+    n_grid = 100
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
+        n_grid = check_int(alphas, "alphas")
+    elif alphas is not None:
+        alpha_values = np.asarray(alphas, dtype=np.float64).ravel()
+        if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
+            raise ValueError("alphas must be a non-empty array of finite values")
+        if np.any(alpha_values < 0):
+            raise ValueError("alphas must be >= 0")
+        alpha_values = np.sort(alpha_values)[::-1]
+    init = None
+    if coef_init is not None:
+        init = check_feature_vector(coef_init, n_features, "coef_init")
+    seed = None
+    if selection == "random":
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+    res = _run_path(
+        Xd,
+        y,
+        sample_weight=sw,
+        coef_init=init,
+        penalty_factor=pf,
+        lower_bounds=lo,
+        upper_bounds=hi,
+        alphas=alpha_values,
+        n_alphas=n_grid,
+        eps=eps,
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        standardize=standardize,
+        max_iter=max_iter,
+        tol=0.0,
+        rel_tol=tol,
+        positive=positive,
+        random_seed=seed,
+        screening=screening,
+        n_jobs=_resolve_n_jobs(n_jobs),
+        early_stop=early_stop,
+    )
+    a, coefs, intercepts, gaps, objectives, n_iters, converged, r2, kkt = res
+    if not np.all(converged):
+        warnings.warn(
+            f"Path did not converge at {int(np.sum(~converged))} of {len(a)} alphas "
+            f"(max_iter={max_iter}); see Path.converged_ and Path.dual_gap_.",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
+    return Path(a, coefs, intercepts, gaps, objectives, n_iters, converged, r2, l1_ratio,
+                kkt, fit_intercept)

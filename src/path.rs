@@ -1,0 +1,605 @@
+//! Regularisation paths: a driver over the point solver. The driver owns the λ grid, warm
+//! starts, the sequential strong rule that picks each λ's working set, and the full KKT check
+//! after convergence (re-solving when a screened-out feature violates it); the point solver
+//! owns one λ on its working set, including gap-safe screening inside it.
+
+use crate::cd::{CoordinateDescent, GapTarget};
+use crate::design::Design;
+use crate::error::{invalid, Result};
+use crate::params::{EnetParams, EnetParamsBuilder};
+use crate::problem::Problem;
+use crate::screening::{kkt_violations, strong_set, zero_score};
+
+/// Where the α values come from.
+#[derive(Clone, Debug)]
+pub enum AlphaGrid {
+    /// Explicit values; solved in the order given (warm starts follow that order).
+    Given(Vec<f64>),
+    /// `count` values log-spaced from α_max down to `min_ratio · α_max`.
+    Auto { count: usize, min_ratio: f64 },
+}
+
+/// Unchecked path parameters. `point` carries tol, rel_tol, max_iter (per α), positive and
+/// selection; its l1/l2 are ignored.
+#[derive(Clone, Debug)]
+pub struct PathParamsBuilder {
+    pub point: EnetParamsBuilder,
+    pub l1_ratio: f64,
+    pub alphas: AlphaGrid,
+    /// Strong-rule working sets + KKT check; off = every α solved on all features.
+    pub screening: bool,
+    /// Threads for the full-gradient sweeps (1 = sequential).
+    pub n_jobs: usize,
+    /// glmnet's early stop: once 5 α are done, stop when the deviance explained grows by less
+    /// than 1e-5 relative, or exceeds 0.999.
+    pub early_stop: bool,
+}
+
+impl Default for PathParamsBuilder {
+    fn default() -> Self {
+        Self {
+            point: EnetParamsBuilder::default(),
+            l1_ratio: 1.0,
+            alphas: AlphaGrid::Auto {
+                count: 100,
+                min_ratio: 1e-3,
+            },
+            screening: true,
+            n_jobs: 1,
+            early_stop: false,
+        }
+    }
+}
+
+/// Checked path parameters; construct with [`PathParamsBuilder::check`].
+#[derive(Clone, Debug)]
+pub struct PathParams {
+    point: EnetParams,
+    l1_ratio: f64,
+    alphas: AlphaGrid,
+    screening: bool,
+    n_jobs: usize,
+    early_stop: bool,
+}
+
+impl PathParamsBuilder {
+    pub fn check(self) -> Result<PathParams> {
+        let point = self.point.check()?;
+        if !(self.l1_ratio.is_finite() && (0.0..=1.0).contains(&self.l1_ratio)) {
+            return Err(invalid(
+                "l1_ratio",
+                format!("must be in [0, 1], got {}", self.l1_ratio),
+            ));
+        }
+        match &self.alphas {
+            AlphaGrid::Given(a) => {
+                if a.is_empty() {
+                    return Err(invalid("alphas", "must not be empty"));
+                }
+                if a.iter().any(|v| !(v.is_finite() && *v >= 0.0)) {
+                    return Err(invalid("alphas", "must be finite and >= 0"));
+                }
+            }
+            AlphaGrid::Auto { count, min_ratio } => {
+                if *count == 0 {
+                    return Err(invalid("n_alphas", "must be >= 1"));
+                }
+                if !(min_ratio.is_finite() && *min_ratio > 0.0 && *min_ratio <= 1.0) {
+                    return Err(invalid(
+                        "eps",
+                        format!("must be in (0, 1], got {min_ratio}"),
+                    ));
+                }
+            }
+        }
+        if self.n_jobs == 0 {
+            return Err(invalid("n_jobs", "must be >= 1"));
+        }
+        Ok(PathParams {
+            point,
+            l1_ratio: self.l1_ratio,
+            alphas: self.alphas,
+            screening: self.screening,
+            n_jobs: self.n_jobs,
+            early_stop: self.early_stop,
+        })
+    }
+}
+
+/// A fitted path. Coefficients are on the original scale, stored α-major
+/// (`coefs[k * p + j]` is feature j at `alphas[k]`). Gaps and primals are per sample.
+#[derive(Clone, Debug)]
+pub struct PathFit {
+    pub n_features: usize,
+    pub alphas: Vec<f64>,
+    pub coefs: Vec<f64>,
+    pub intercepts: Vec<f64>,
+    pub dual_gaps: Vec<f64>,
+    pub primals: Vec<f64>,
+    pub n_iters: Vec<usize>,
+    pub converged: Vec<bool>,
+    /// Fraction of (weighted) null deviance explained, glmnet's `dev.ratio`.
+    pub dev_ratio: Vec<f64>,
+    /// Re-solves triggered by KKT violations of strong-rule-discarded features.
+    pub kkt_resolves: usize,
+}
+
+fn thread_pool(n_jobs: usize) -> Option<rayon::ThreadPool> {
+    if n_jobs <= 1 {
+        return None;
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n_jobs)
+        .build()
+        .ok()
+}
+
+/// Log-spaced grid from `alpha_max` down to `min_ratio · alpha_max` (scikit-learn's and
+/// glmnet's spacing).
+pub fn log_grid(alpha_max: f64, min_ratio: f64, count: usize) -> Vec<f64> {
+    if count == 1 {
+        return vec![alpha_max];
+    }
+    let (hi, lo) = (alpha_max.ln(), (alpha_max * min_ratio).ln());
+    (0..count)
+        .map(|k| (hi + (lo - hi) * k as f64 / (count - 1) as f64).exp())
+        .collect()
+}
+
+/// Smallest α at which all penalised coefficients are zero, given the gradients at the fit of
+/// the unpenalised features alone. With l1_ratio = 0 glmnet's convention is used (l1_ratio
+/// taken as 1e-3) so the grid stays finite.
+fn alpha_max_from(grad: &[f64], n: f64, l1_ratio: f64, pf: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
+    let ratio = l1_ratio.max(1e-3);
+    let mut m = 0.0f64;
+    for j in 0..grad.len() {
+        if pf[j] > 0.0 {
+            m = m.max(zero_score(grad[j], lo[j], hi[j]) / pf[j]);
+        }
+    }
+    m / (n * ratio)
+}
+
+/// Fits the unpenalised features alone (they are never screened) before the first α.
+fn fit_unpenalised<D: Design>(
+    cd: &mut CoordinateDescent<'_, '_, D>,
+    pb: &Problem<'_, D>,
+    prm: &EnetParams,
+) -> usize {
+    if pb.unpenalised.is_empty() {
+        return 0;
+    }
+    cd.set_penalty(0.0, 0.0);
+    let target = GapTarget {
+        scaled: 1e-12 * pb.y_norm2,
+        relative: 0.0,
+    };
+    cd.solve_on(&pb.unpenalised, target, prm.max_iter()).n_iter
+}
+
+/// The α_max of a problem: see [`alpha_max_from`].
+pub fn alpha_max<D: Design>(pb: &Problem<'_, D>, l1_ratio: f64, positive: bool) -> Result<f64> {
+    let prm = EnetParamsBuilder {
+        positive,
+        ..EnetParamsBuilder::default()
+    }
+    .check()?;
+    let mut cd = CoordinateDescent::new(pb, &prm, None)?;
+    fit_unpenalised(&mut cd, pb, &prm);
+    let mut g = vec![0.0; pb.n_features()];
+    cd.gradient_all(&mut g, None);
+    Ok(alpha_max_from(
+        &g,
+        pb.n_samples() as f64,
+        l1_ratio,
+        &pb.penalty_factor,
+        cd.lower(),
+        cd.upper(),
+    ))
+}
+
+/// Fits the path. `coef_init` (original scale) warm-starts the first α.
+pub fn fit_path<D: Design>(
+    pb: &Problem<'_, D>,
+    prm: &PathParams,
+    coef_init: Option<&[f64]>,
+) -> Result<PathFit> {
+    let p = pb.n_features();
+    let n = pb.n_samples() as f64;
+    let point = &prm.point;
+    let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
+    let pool = thread_pool(prm.n_jobs);
+    let pool = pool.as_ref();
+    let pf = &pb.penalty_factor;
+    let (lower, upper) = (cd.lower().to_vec(), cd.upper().to_vec());
+    let excluded: Vec<bool> = (0..p).map(|j| lower[j] == 0.0 && upper[j] == 0.0).collect();
+    let all_features: Vec<usize> = (0..p).filter(|&j| !excluded[j]).collect();
+    let target = GapTarget {
+        scaled: point.tol() * pb.y_norm2,
+        relative: point.rel_tol(),
+    };
+
+    let mut grad = vec![0.0; p];
+    let mut alpha_max_value = None;
+    let alphas = match &prm.alphas {
+        AlphaGrid::Given(a) => a.clone(),
+        AlphaGrid::Auto { count, min_ratio } => {
+            let pre = if coef_init.is_none() {
+                fit_unpenalised(&mut cd, pb, point)
+            } else {
+                0
+            };
+            let _ = pre;
+            cd.gradient_all(&mut grad, pool);
+            let amax = alpha_max_from(&grad, n, prm.l1_ratio, pf, &lower, &upper);
+            alpha_max_value = Some(amax);
+            log_grid(amax, *min_ratio, *count)
+        }
+    };
+    if alpha_max_value.is_none() {
+        cd.gradient_all(&mut grad, pool);
+    }
+
+    let k_max = alphas.len();
+    let mut fit = PathFit {
+        n_features: p,
+        alphas: Vec::with_capacity(k_max),
+        coefs: Vec::with_capacity(k_max * p),
+        intercepts: Vec::with_capacity(k_max),
+        dual_gaps: Vec::with_capacity(k_max),
+        primals: Vec::with_capacity(k_max),
+        n_iters: Vec::with_capacity(k_max),
+        converged: Vec::with_capacity(k_max),
+        dev_ratio: Vec::with_capacity(k_max),
+        kkt_resolves: 0,
+    };
+    let mut ever_active: Vec<bool> = cd.coef_internal().iter().map(|&b| b != 0.0).collect();
+    let l1_of = |alpha: f64| alpha * prm.l1_ratio * n;
+    let mut l1_prev = l1_of(alpha_max_value.unwrap_or(alphas[0]).max(alphas[0]));
+    for (k, &alpha) in alphas.iter().enumerate() {
+        cd.set_penalty(alpha * prm.l1_ratio, alpha * (1.0 - prm.l1_ratio));
+        let l1 = cd.l1_scaled();
+        let mut in_ws: Vec<bool> = if prm.screening {
+            let strong = strong_set(&grad, l1, l1_prev, pf, &lower, &upper);
+            (0..p)
+                .map(|j| !excluded[j] && (strong[j] || ever_active[j]))
+                .collect()
+        } else {
+            excluded.iter().map(|e| !e).collect()
+        };
+        let mut n_iter = 0;
+        // The working set's gap can be below target while the full problem's is not: the dual
+        // point's scaling and projection see every feature. Then re-solve to a tighter target.
+        let mut ws_target = target;
+        let info = loop {
+            let ws: Vec<usize> = (0..p).filter(|&j| in_ws[j]).collect();
+            let res = cd.solve_on(
+                &ws,
+                ws_target,
+                point.max_iter().saturating_sub(n_iter).max(1),
+            );
+            n_iter += res.n_iter;
+            cd.gradient_all(&mut grad, pool);
+            let violations = kkt_violations(&grad, l1, pf, &lower, &upper, &in_ws);
+            if !violations.is_empty() && n_iter < point.max_iter() {
+                fit.kkt_resolves += 1;
+                for j in violations {
+                    in_ws[j] = true;
+                }
+                continue;
+            }
+            // The certificate: the gap of the full problem, from the full gradient.
+            let full: Vec<f64> = all_features.iter().map(|&j| grad[j]).collect();
+            let info = cd.gap_from_gradient(&all_features, &full);
+            if target.reached(info.gap, info.primal) || n_iter >= point.max_iter() {
+                break info;
+            }
+            ws_target = GapTarget {
+                scaled: 0.1 * ws_target.scaled,
+                relative: 0.1 * ws_target.relative,
+            };
+        };
+        let coef = cd.coef();
+        for (j, &b) in cd.coef_internal().iter().enumerate() {
+            ever_active[j] |= b != 0.0;
+        }
+        let dev = if pb.y_norm2 > 0.0 {
+            1.0 - cd.residual_norm2() / pb.y_norm2
+        } else {
+            0.0
+        };
+        fit.alphas.push(alpha);
+        fit.intercepts.push(pb.intercept(&coef));
+        fit.coefs.extend_from_slice(&coef);
+        fit.dual_gaps.push(info.gap / n);
+        fit.primals.push(info.primal / n);
+        fit.n_iters.push(n_iter);
+        fit.converged.push(target.reached(info.gap, info.primal));
+        fit.dev_ratio.push(dev);
+        l1_prev = l1;
+        if prm.early_stop && k >= 4 {
+            let prev = fit.dev_ratio[k - 1];
+            if dev - prev < 1e-5 * dev || dev > 0.999 {
+                break;
+            }
+        }
+    }
+    Ok(fit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::{CscDesign, DenseDesign};
+    use crate::problem::FeatureOptions;
+
+    /// Deterministic pseudo-random numbers in [−1, 1).
+    fn lcg(seed: u64, len: usize) -> Vec<f64> {
+        let mut s = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..len)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    struct Data {
+        x: Vec<f64>,
+        y: Vec<f64>,
+    }
+
+    /// y depends on the first few features; correlated columns so screening has work to do.
+    fn data(n: usize, p: usize, seed: u64) -> Data {
+        let mut x = lcg(seed, n * p);
+        let common = lcg(seed + 1, n);
+        for j in 0..p {
+            for i in 0..n {
+                x[j * n + i] += 0.5 * common[i];
+            }
+        }
+        let noise = lcg(seed + 2, n);
+        let y = (0..n)
+            .map(|i| 3.0 * x[i] - 2.0 * x[n + i] + 1.5 * x[2 * n + i] + 0.1 * noise[i] + 0.7)
+            .collect();
+        Data { x, y }
+    }
+
+    fn params(l1_ratio: f64, screening: bool) -> PathParams {
+        PathParamsBuilder {
+            point: EnetParamsBuilder {
+                tol: 0.0,
+                rel_tol: 1e-10,
+                max_iter: 100_000,
+                ..Default::default()
+            },
+            l1_ratio,
+            alphas: AlphaGrid::Auto {
+                count: 30,
+                min_ratio: 1e-3,
+            },
+            screening,
+            n_jobs: 1,
+            early_stop: false,
+        }
+        .check()
+        .unwrap()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn objective(
+        x: &[f64],
+        y: &[f64],
+        n: usize,
+        coef: &[f64],
+        b0: f64,
+        l1: f64,
+        l2: f64,
+        pf: &[f64],
+    ) -> f64 {
+        let p = coef.len();
+        let mut loss = 0.0;
+        for i in 0..n {
+            let mut r = y[i] - b0;
+            for j in 0..p {
+                r -= x[j * n + i] * coef[j];
+            }
+            loss += r * r;
+        }
+        let pen: f64 = (0..p)
+            .map(|j| pf[j] * (l1 * coef[j].abs() + 0.5 * l2 * coef[j] * coef[j]))
+            .sum();
+        loss / (2.0 * n as f64) + pen
+    }
+
+    #[test]
+    fn screened_path_equals_unscreened_path() {
+        for &(n, p, l1_ratio) in &[(40, 120, 1.0), (100, 30, 0.5), (30, 200, 0.9)] {
+            let d = data(n, p, 7);
+            let design = DenseDesign::new(&d.x, n, p).unwrap();
+            let pb = Problem::new(&design, &d.y, None, true).unwrap();
+            let a = fit_path(&pb, &params(l1_ratio, true), None).unwrap();
+            let b = fit_path(&pb, &params(l1_ratio, false), None).unwrap();
+            assert_eq!(a.alphas, b.alphas);
+            for k in 0..a.alphas.len() {
+                let rel = (a.primals[k] - b.primals[k]).abs() / b.primals[k];
+                assert!(rel < 1e-8, "α[{k}]: {} vs {}", a.primals[k], b.primals[k]);
+                assert!(a.dual_gaps[k] >= 0.0 && a.converged[k]);
+            }
+        }
+    }
+
+    #[test]
+    fn kkt_holds_at_every_point_and_gap_is_nonnegative() {
+        let (n, p) = (50, 150);
+        let d = data(n, p, 11);
+        let design = DenseDesign::new(&d.x, n, p).unwrap();
+        let pf: Vec<f64> = (0..p)
+            .map(|j| if j == 5 { 0.0 } else { 1.0 + (j % 3) as f64 })
+            .collect();
+        let lo: Vec<f64> = (0..p)
+            .map(|j| if j % 4 == 0 { 0.0 } else { -1.0 })
+            .collect();
+        let hi: Vec<f64> = (0..p).map(|j| if j == 1 { 0.0 } else { 2.5 }).collect();
+        let opts = FeatureOptions {
+            penalty_factor: Some(&pf),
+            lower_bounds: Some(&lo),
+            upper_bounds: Some(&hi),
+            standardize: true,
+        };
+        let pb = Problem::with_options(&design, &d.y, None, true, &opts).unwrap();
+        let prm = params(0.8, true);
+        let fit = fit_path(&pb, &prm, None).unwrap();
+        let pf_scaled = &pb.penalty_factor;
+        for k in 0..fit.alphas.len() {
+            assert!(fit.dual_gaps[k] >= 0.0);
+            assert!(
+                fit.converged[k],
+                "α[{k}] not converged, gap {}",
+                fit.dual_gaps[k]
+            );
+            let coef = &fit.coefs[k * p..(k + 1) * p];
+            // bounds respected (original scale)
+            for j in 0..p {
+                assert!(
+                    coef[j] >= lo[j] - 1e-12 && coef[j] <= hi[j] + 1e-12,
+                    "bound {j}"
+                );
+            }
+            // KKT on the original scale: g_j = x̃_jᵀr/n in ∂ of pf_j(l1|β|·s + ...) — checked on
+            // the internal scale via a fresh CD state.
+            let internal = pb.to_internal(coef);
+            let alpha = fit.alphas[k];
+            let e = EnetParamsBuilder::from_alpha(alpha, 0.8).check().unwrap();
+            let cd = CoordinateDescent::new(&pb, &e, Some(coef)).unwrap();
+            let (l1, l2) = (alpha * 0.8 * n as f64, alpha * 0.2 * n as f64);
+            let slack = 1e-5 * (1.0 + pb.y_norm2.sqrt());
+            for j in 0..p {
+                let g = cd.gradient(j) - l2 * pf_scaled[j] * internal[j];
+                let t = l1 * pf_scaled[j];
+                let b = internal[j];
+                let (lo_j, hi_j) = (pb.lower[j], pb.upper[j]);
+                let ok = if b > lo_j && b < hi_j && b != 0.0 {
+                    (g - t * b.signum()).abs() <= slack
+                } else if b == 0.0 {
+                    zero_score(g, lo_j, hi_j) <= t + slack
+                } else if b >= hi_j {
+                    g >= t - slack
+                } else {
+                    g <= -t + slack
+                };
+                assert!(ok, "KKT fails at α[{k}], feature {j}: b={b}, g={g}, t={t}");
+            }
+        }
+    }
+
+    #[test]
+    fn penalty_factor_zero_and_inf() {
+        let (n, p) = (60, 20);
+        let d = data(n, p, 3);
+        let design = DenseDesign::new(&d.x, n, p).unwrap();
+        let mut pf = vec![1.0; p];
+        pf[7] = 0.0;
+        pf[0] = f64::INFINITY;
+        let opts = FeatureOptions {
+            penalty_factor: Some(&pf),
+            ..Default::default()
+        };
+        let pb = Problem::with_options(&design, &d.y, None, true, &opts).unwrap();
+        let fit = fit_path(&pb, &params(1.0, true), None).unwrap();
+        for k in 0..fit.alphas.len() {
+            let coef = &fit.coefs[k * p..(k + 1) * p];
+            assert_eq!(coef[0], 0.0);
+            assert!(coef[7] != 0.0, "unpenalised feature must be in the model");
+            assert!(fit.converged[k]);
+        }
+        // at α_max only the unpenalised feature is non-zero
+        let first = &fit.coefs[..p];
+        assert!(first.iter().enumerate().all(|(j, &c)| j == 7 || c == 0.0));
+    }
+
+    #[test]
+    fn path_objective_matches_brute_force_check() {
+        // The objective reported by the path equals the objective evaluated from scratch.
+        let (n, p) = (30, 10);
+        let d = data(n, p, 5);
+        let design = DenseDesign::new(&d.x, n, p).unwrap();
+        let pb = Problem::new(&design, &d.y, None, true).unwrap();
+        let fit = fit_path(&pb, &params(0.7, true), None).unwrap();
+        for k in 0..fit.alphas.len() {
+            let coef = &fit.coefs[k * p..(k + 1) * p];
+            let a = fit.alphas[k];
+            let obj = objective(
+                &d.x,
+                &d.y,
+                n,
+                coef,
+                fit.intercepts[k],
+                0.7 * a,
+                0.3 * a,
+                &vec![1.0; p],
+            );
+            assert!((obj - fit.primals[k]).abs() <= 1e-10 * obj.max(1.0));
+        }
+    }
+
+    #[test]
+    fn sparse_equals_dense_with_weights_and_standardize() {
+        let (n, p) = (40, 25);
+        let mut d = data(n, p, 9);
+        // sparsify
+        for (i, v) in d.x.iter_mut().enumerate() {
+            if i % 3 != 0 {
+                *v = 0.0;
+            }
+        }
+        let mut indptr = vec![0i64];
+        let (mut indices, mut vals) = (Vec::new(), Vec::new());
+        for j in 0..p {
+            for i in 0..n {
+                let v = d.x[j * n + i];
+                if v != 0.0 {
+                    indices.push(i as i64);
+                    vals.push(v);
+                }
+            }
+            indptr.push(indices.len() as i64);
+        }
+        let w: Vec<f64> = lcg(99, n).iter().map(|v| v.abs() + 0.1).collect();
+        let opts = FeatureOptions {
+            standardize: true,
+            ..Default::default()
+        };
+        let dense = DenseDesign::new(&d.x, n, p).unwrap();
+        let csc = CscDesign::new(&vals, &indices, &indptr, n).unwrap();
+        for intercept in [true, false] {
+            let pa = Problem::with_options(&dense, &d.y, Some(&w), intercept, &opts).unwrap();
+            let pbs = Problem::with_options(&csc, &d.y, Some(&w), intercept, &opts).unwrap();
+            let a = fit_path(&pa, &params(1.0, true), None).unwrap();
+            let b = fit_path(&pbs, &params(1.0, true), None).unwrap();
+            for k in 0..a.alphas.len() {
+                assert!((a.alphas[k] - b.alphas[k]).abs() <= 1e-12 * a.alphas[0]);
+                let rel = (a.primals[k] - b.primals[k]).abs() / b.primals[k];
+                assert!(rel < 1e-8);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_params_rejected() {
+        let b = PathParamsBuilder {
+            l1_ratio: 1.5,
+            ..Default::default()
+        };
+        assert!(b.check().is_err());
+        let b = PathParamsBuilder {
+            alphas: AlphaGrid::Given(vec![]),
+            ..Default::default()
+        };
+        assert!(b.check().is_err());
+    }
+}

@@ -1,0 +1,245 @@
+//! Bindings for cross-validation: borrow, check, detach, call `cross_validate`, hand back the
+//! held-out errors. The optional progress callback re-attaches to Python once per finished pair.
+
+use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::{opt_slice, slice, IndexArray};
+use crate::cv::{cross_validate, CvFit, CvParams, CvParamsBuilder, Split};
+use crate::design::{CscDesign, DenseDesign, Design, SparseIndex};
+use crate::params::{EnetParamsBuilder, Selection};
+use crate::path::PathParamsBuilder;
+use crate::problem::FeatureOptions;
+
+/// (mse[l1_ratio][fold][alpha], n_nonzero (same indexing), n_unconverged, max relative gap)
+type CvTuple = (Vec<Vec<Vec<f64>>>, Vec<Vec<Vec<usize>>>, usize, f64);
+
+/// Keyword arguments of both entry points (a dict, like the path bindings').
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct CvKwargs {
+    l1_ratios: Vec<f64>,
+    alphas: Vec<Vec<f64>>,
+    fit_intercept: bool,
+    standardize: bool,
+    max_iter: usize,
+    tol: f64,
+    positive: bool,
+    random_seed: Option<u64>,
+    screening: bool,
+    n_jobs: usize,
+}
+
+impl CvKwargs {
+    fn params(&self) -> PyResult<CvParams> {
+        let selection = self
+            .random_seed
+            .map_or(Selection::Cyclic, |seed| Selection::Random { seed });
+        Ok(CvParamsBuilder {
+            path: PathParamsBuilder {
+                point: EnetParamsBuilder {
+                    max_iter: self.max_iter,
+                    tol: self.tol,
+                    positive: self.positive,
+                    selection,
+                    ..EnetParamsBuilder::default()
+                },
+                screening: self.screening,
+                ..PathParamsBuilder::default()
+            },
+            l1_ratios: self.l1_ratios.clone(),
+            alphas: self.alphas.clone(),
+            n_jobs: self.n_jobs,
+        }
+        .check()?)
+    }
+}
+
+/// Train and test row indices of each fold (as `split()` of a scikit-learn splitter yields).
+fn splits(
+    train: &[PyReadonlyArray1<'_, i64>],
+    test: &[PyReadonlyArray1<'_, i64>],
+) -> PyResult<Vec<Split>> {
+    if train.len() != test.len() {
+        return Err(PyValueError::new_err(
+            "need as many train as test index arrays",
+        ));
+    }
+    let rows = |a: &PyReadonlyArray1<'_, i64>, name: &str| -> PyResult<Vec<usize>> {
+        slice(a, name)?
+            .iter()
+            .map(|&i| {
+                usize::try_from(i)
+                    .map_err(|_| PyValueError::new_err(format!("{name} index {i} is negative")))
+            })
+            .collect()
+    };
+    train
+        .iter()
+        .zip(test)
+        .map(|(tr, te)| {
+            Ok(Split {
+                train: rows(tr, "train")?,
+                test: rows(te, "test")?,
+            })
+        })
+        .collect()
+}
+
+/// Everything but X, borrowed.
+struct CvArgs<'s> {
+    y: &'s [f64],
+    sample_weight: Option<&'s [f64]>,
+    fit_intercept: bool,
+    options: FeatureOptions<'s>,
+    params: CvParams,
+    splits: Vec<Split>,
+    progress: Option<Py<PyAny>>,
+}
+
+fn run<D: Design>(design: &D, a: &CvArgs<'_>) -> crate::Result<CvFit> {
+    let tick = |cb: &Py<PyAny>| {
+        // A failing callback (e.g. a closed terminal) must not abort the fit.
+        Python::attach(|py| {
+            let _ = cb.call0(py);
+        })
+    };
+    let progress = a.progress.as_ref().map(|cb| move || tick(cb));
+    cross_validate(
+        design,
+        a.y,
+        a.sample_weight,
+        a.fit_intercept,
+        &a.options,
+        &a.params,
+        &a.splits,
+        progress.as_ref().map(|f| f as &(dyn Fn() + Sync)),
+    )
+}
+
+fn into_tuple(fit: CvFit) -> CvTuple {
+    (fit.mse, fit.n_nonzero, fit.n_unconverged, fit.max_dual_gap)
+}
+
+/// Cross-validated elastic-net paths on a dense Fortran-ordered float64 matrix.
+#[pyfunction]
+#[pyo3(signature = (x, y, sample_weight, penalty_factor, lower_bounds, upper_bounds, train, test, opts, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn enet_cv_dense<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
+    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    train: Vec<PyReadonlyArray1<'py, i64>>,
+    test: Vec<PyReadonlyArray1<'py, i64>>,
+    opts: CvKwargs,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<CvTuple> {
+    let (n, p) = (x.shape()[0], x.shape()[1]);
+    if !x.is_fortran_contiguous() && p > 1 && n > 1 {
+        return Err(PyValueError::new_err(
+            "X must be Fortran-contiguous (column-major)",
+        ));
+    }
+    let xs = x
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
+    let args = CvArgs {
+        y: slice(&y, "y")?,
+        sample_weight: opt_slice(&sample_weight, "sample_weight")?,
+        fit_intercept: opts.fit_intercept,
+        options: FeatureOptions {
+            penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
+            lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
+            upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
+            standardize: opts.standardize,
+        },
+        params: opts.params()?,
+        splits: splits(&train, &test)?,
+        progress,
+    };
+    let fit = py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| run(&d, &args)))?;
+    Ok(into_tuple(fit))
+}
+
+fn csc_run<I: SparseIndex>(
+    py: Python<'_>,
+    data: &[f64],
+    indices: &[I],
+    indptr: &[I],
+    n_samples: usize,
+    args: &CvArgs<'_>,
+) -> PyResult<CvFit> {
+    Ok(py.detach(|| CscDesign::new(data, indices, indptr, n_samples).and_then(|d| run(&d, args)))?)
+}
+
+/// Cross-validated elastic-net paths on a CSC matrix given by its three arrays; never densified.
+#[pyfunction]
+#[pyo3(signature = (data, indices, indptr, n_samples, y, sample_weight, penalty_factor, lower_bounds, upper_bounds, train, test, opts, progress=None))]
+#[allow(clippy::too_many_arguments)]
+fn enet_cv_csc<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray1<'py, f64>,
+    indices: IndexArray<'py>,
+    indptr: IndexArray<'py>,
+    n_samples: usize,
+    y: PyReadonlyArray1<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
+    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    train: Vec<PyReadonlyArray1<'py, i64>>,
+    test: Vec<PyReadonlyArray1<'py, i64>>,
+    opts: CvKwargs,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<CvTuple> {
+    let args = CvArgs {
+        y: slice(&y, "y")?,
+        sample_weight: opt_slice(&sample_weight, "sample_weight")?,
+        fit_intercept: opts.fit_intercept,
+        options: FeatureOptions {
+            penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
+            lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
+            upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
+            standardize: opts.standardize,
+        },
+        params: opts.params()?,
+        splits: splits(&train, &test)?,
+        progress,
+    };
+    let data = slice(&data, "data")?;
+    let fit = match (&indices, &indptr) {
+        (IndexArray::I32(i), IndexArray::I32(p)) => csc_run(
+            py,
+            data,
+            slice(i, "indices")?,
+            slice(p, "indptr")?,
+            n_samples,
+            &args,
+        )?,
+        (IndexArray::I64(i), IndexArray::I64(p)) => csc_run(
+            py,
+            data,
+            slice(i, "indices")?,
+            slice(p, "indptr")?,
+            n_samples,
+            &args,
+        )?,
+        _ => {
+            return Err(PyValueError::new_err(
+                "indices and indptr must have the same integer dtype",
+            ))
+        }
+    };
+    Ok(into_tuple(fit))
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(enet_cv_dense, m)?)?;
+    m.add_function(wrap_pyfunction!(enet_cv_csc, m)?)?;
+    Ok(())
+}

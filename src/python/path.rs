@@ -1,0 +1,224 @@
+//! Bindings for regularisation paths: borrow, check, detach, call `fit_path`, hand back.
+
+use numpy::PyUntypedArrayMethods;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::{opt_slice, slice, IndexArray};
+use crate::design::{CscDesign, DenseDesign, Design, SparseIndex};
+use crate::params::{EnetParamsBuilder, Selection};
+use crate::path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
+use crate::problem::{FeatureOptions, Problem};
+
+/// (alphas, coefs (n_alphas × p), intercepts, dual_gaps, primals, n_iters, converged,
+/// dev_ratio, kkt_resolves)
+type PathTuple<'py> = (
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<usize>>,
+    Bound<'py, PyArray1<bool>>,
+    Bound<'py, PyArray1<f64>>,
+    usize,
+);
+
+fn into_tuple(py: Python<'_>, fit: PathFit) -> PyResult<PathTuple<'_>> {
+    let (k, p) = (fit.alphas.len(), fit.n_features);
+    let coefs = fit.coefs.into_pyarray(py).reshape([k, p])?;
+    Ok((
+        fit.alphas.into_pyarray(py),
+        coefs,
+        fit.intercepts.into_pyarray(py),
+        fit.dual_gaps.into_pyarray(py),
+        fit.primals.into_pyarray(py),
+        fit.n_iters.into_pyarray(py),
+        fit.converged.into_pyarray(py),
+        fit.dev_ratio.into_pyarray(py),
+        fit.kkt_resolves,
+    ))
+}
+
+/// Everything but X, borrowed.
+struct PathArgs<'s> {
+    y: &'s [f64],
+    sample_weight: Option<&'s [f64]>,
+    coef_init: Option<&'s [f64]>,
+    fit_intercept: bool,
+    options: FeatureOptions<'s>,
+    params: PathParams,
+}
+
+fn run<D: Design>(design: &D, a: &PathArgs<'_>) -> crate::Result<PathFit> {
+    let pb = Problem::with_options(design, a.y, a.sample_weight, a.fit_intercept, &a.options)?;
+    fit_path(&pb, &a.params, a.coef_init)
+}
+
+/// Keyword arguments shared by both entry points.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct PathKwargs {
+    alphas: Option<Vec<f64>>,
+    n_alphas: usize,
+    eps: f64,
+    l1_ratio: f64,
+    fit_intercept: bool,
+    standardize: bool,
+    max_iter: usize,
+    tol: f64,
+    rel_tol: f64,
+    positive: bool,
+    random_seed: Option<u64>,
+    screening: bool,
+    n_jobs: usize,
+    early_stop: bool,
+}
+
+impl PathKwargs {
+    fn params(&self) -> PyResult<PathParams> {
+        let selection = self
+            .random_seed
+            .map_or(Selection::Cyclic, |seed| Selection::Random { seed });
+        Ok(PathParamsBuilder {
+            point: EnetParamsBuilder {
+                max_iter: self.max_iter,
+                tol: self.tol,
+                rel_tol: self.rel_tol,
+                positive: self.positive,
+                selection,
+                ..EnetParamsBuilder::default()
+            },
+            l1_ratio: self.l1_ratio,
+            alphas: match &self.alphas {
+                Some(a) => AlphaGrid::Given(a.clone()),
+                None => AlphaGrid::Auto {
+                    count: self.n_alphas,
+                    min_ratio: self.eps,
+                },
+            },
+            screening: self.screening,
+            n_jobs: self.n_jobs,
+            early_stop: self.early_stop,
+        }
+        .check()?)
+    }
+}
+
+/// Elastic-net path on a dense Fortran-ordered float64 matrix. `opts` is a dict with the keys of
+/// `PathKwargs`.
+#[pyfunction]
+#[pyo3(signature = (x, y, sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts))]
+#[allow(clippy::too_many_arguments)]
+fn enet_path_dense<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    coef_init: Option<PyReadonlyArray1<'py, f64>>,
+    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
+    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    opts: PathKwargs,
+) -> PyResult<PathTuple<'py>> {
+    let (n, p) = (x.shape()[0], x.shape()[1]);
+    if !x.is_fortran_contiguous() && p > 1 && n > 1 {
+        return Err(PyValueError::new_err(
+            "X must be Fortran-contiguous (column-major)",
+        ));
+    }
+    let xs = x
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
+    let args = PathArgs {
+        y: slice(&y, "y")?,
+        sample_weight: opt_slice(&sample_weight, "sample_weight")?,
+        coef_init: opt_slice(&coef_init, "coef_init")?,
+        fit_intercept: opts.fit_intercept,
+        options: FeatureOptions {
+            penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
+            lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
+            upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
+            standardize: opts.standardize,
+        },
+        params: opts.params()?,
+    };
+    let fit = py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| run(&d, &args)))?;
+    into_tuple(py, fit)
+}
+
+fn csc_run<I: SparseIndex>(
+    py: Python<'_>,
+    data: &[f64],
+    indices: &[I],
+    indptr: &[I],
+    n_samples: usize,
+    args: &PathArgs<'_>,
+) -> PyResult<PathFit> {
+    Ok(py.detach(|| CscDesign::new(data, indices, indptr, n_samples).and_then(|d| run(&d, args)))?)
+}
+
+/// Elastic-net path on a CSC matrix given by its three arrays; never densified.
+#[pyfunction]
+#[pyo3(signature = (data, indices, indptr, n_samples, y, sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts))]
+#[allow(clippy::too_many_arguments)]
+fn enet_path_csc<'py>(
+    py: Python<'py>,
+    data: PyReadonlyArray1<'py, f64>,
+    indices: IndexArray<'py>,
+    indptr: IndexArray<'py>,
+    n_samples: usize,
+    y: PyReadonlyArray1<'py, f64>,
+    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    coef_init: Option<PyReadonlyArray1<'py, f64>>,
+    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
+    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    opts: PathKwargs,
+) -> PyResult<PathTuple<'py>> {
+    let args = PathArgs {
+        y: slice(&y, "y")?,
+        sample_weight: opt_slice(&sample_weight, "sample_weight")?,
+        coef_init: opt_slice(&coef_init, "coef_init")?,
+        fit_intercept: opts.fit_intercept,
+        options: FeatureOptions {
+            penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
+            lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
+            upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
+            standardize: opts.standardize,
+        },
+        params: opts.params()?,
+    };
+    let data = slice(&data, "data")?;
+    let fit = match (&indices, &indptr) {
+        (IndexArray::I32(i), IndexArray::I32(p)) => csc_run(
+            py,
+            data,
+            slice(i, "indices")?,
+            slice(p, "indptr")?,
+            n_samples,
+            &args,
+        )?,
+        (IndexArray::I64(i), IndexArray::I64(p)) => csc_run(
+            py,
+            data,
+            slice(i, "indices")?,
+            slice(p, "indptr")?,
+            n_samples,
+            &args,
+        )?,
+        _ => {
+            return Err(PyValueError::new_err(
+                "indices and indptr must have the same integer dtype",
+            ))
+        }
+    };
+    into_tuple(py, fit)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(enet_path_dense, m)?)?;
+    m.add_function(wrap_pyfunction!(enet_path_csc, m)?)?;
+    Ok(())
+}

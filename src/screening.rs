@@ -1,0 +1,135 @@
+//! Screening rules as pure functions of gradients, penalties and bounds, so each is tested on
+//! its own: the sequential strong rule (heuristic, checked by KKT afterwards), the KKT check of
+//! zero coefficients, and the gap-safe rule (certain). All quantities are in the solver's units
+//! (objective × n): `grad_j = x̂_jᵀ W r`, `l1_j = n · λ · l1_ratio · penalty_factor_j`.
+//!
+//! A zero coefficient is optimal iff `grad_j ∈ ∂h_j(0)`, which with box constraints
+//! `lower ≤ 0 ≤ upper` is `[−l1_j, l1_j]` widened to −∞ when `lower = 0` and to +∞ when
+//! `upper = 0`. Every rule below reads the bounds through [`zero_score`].
+
+/// How strongly the data pull feature j away from zero, in the directions its box allows:
+/// the largest of `grad` (if `upper > 0`) and `−grad` (if `lower < 0`); −∞ if neither.
+#[inline]
+pub fn zero_score(grad: f64, lower: f64, upper: f64) -> f64 {
+    let up = if upper > 0.0 { grad } else { f64::NEG_INFINITY };
+    let down = if lower < 0.0 {
+        -grad
+    } else {
+        f64::NEG_INFINITY
+    };
+    up.max(down)
+}
+
+/// Sequential strong rule (Tibshirani et al. 2012): moving from `l1_prev` to `l1_next`, keep
+/// feature j as a candidate iff `score_j ≥ pf_j · (2·l1_next − l1_prev)`, where the gradient is
+/// taken at the solution for `l1_prev`. Unpenalised features are always kept.
+pub fn strong_set(
+    grad: &[f64],
+    l1_next: f64,
+    l1_prev: f64,
+    penalty_factor: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+) -> Vec<bool> {
+    let threshold = 2.0 * l1_next - l1_prev;
+    (0..grad.len())
+        .map(|j| {
+            if lower[j] == 0.0 && upper[j] == 0.0 {
+                return false;
+            }
+            penalty_factor[j] == 0.0
+                || zero_score(grad[j], lower[j], upper[j]) >= penalty_factor[j] * threshold
+        })
+        .collect()
+}
+
+/// Features outside the working set whose zero coefficient violates the KKT conditions at
+/// penalty `l1`: `score_j > pf_j · l1`.
+pub fn kkt_violations(
+    grad: &[f64],
+    l1: f64,
+    penalty_factor: &[f64],
+    lower: &[f64],
+    upper: &[f64],
+    in_working_set: &[bool],
+) -> Vec<usize> {
+    (0..grad.len())
+        .filter(|&j| {
+            !in_working_set[j]
+                && (lower[j] != 0.0 || upper[j] != 0.0)
+                && zero_score(grad[j], lower[j], upper[j]) > penalty_factor[j] * l1
+        })
+        .collect()
+}
+
+/// Gap-safe rule (Fercoq, Gramfort, Salmon 2015; Ndiaye et al. 2017) for one feature: with a
+/// feasible dual point θ of duality gap `gap`, the dual optimum lies in the ball of radius
+/// `√(2·gap)` around θ (the dual is 1-strongly concave in the W-norm), so `x̂_jᵀθ*` lies within
+/// `√(2·gap)·‖x̂_j‖` of `corr = x̂_jᵀθ`. If that interval lies inside `∂h_j(0)`, β*_j = 0.
+/// Returns whether the feature must be kept.
+#[inline]
+pub fn gap_safe_keep(
+    corr: f64,
+    col_norm: f64,
+    gap: f64,
+    l1_j: f64,
+    lower: f64,
+    upper: f64,
+) -> bool {
+    let radius = (2.0 * gap.max(0.0)).sqrt() * col_norm;
+    zero_score(corr, lower, upper) + radius >= l1_j
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const INF: f64 = f64::INFINITY;
+
+    #[test]
+    fn zero_score_respects_bounds() {
+        assert_eq!(zero_score(2.0, -INF, INF), 2.0);
+        assert_eq!(zero_score(-3.0, -INF, INF), 3.0);
+        // positive-only: a negative gradient cannot move it off zero
+        assert_eq!(zero_score(-3.0, 0.0, INF), -3.0);
+        assert_eq!(zero_score(2.0, -1.0, 0.0), -2.0);
+        assert_eq!(zero_score(2.0, 0.0, 0.0), -INF);
+    }
+
+    #[test]
+    fn strong_set_thresholds() {
+        let g = [5.0, 1.5, -1.9, 0.5, 3.0, 1.0];
+        let pf = [1.0, 1.0, 1.0, 0.0, 1.0, 2.0];
+        let lo = [-INF, -INF, -INF, -INF, -INF, 0.0];
+        let hi = [INF, INF, INF, INF, 0.0, INF];
+        // 2·1 − 0.5 = 1.5
+        let s = strong_set(&g, 1.0, 0.5, &pf, &lo, &hi);
+        assert_eq!(s, vec![true, true, true, true, false, false]);
+        // excluded feature never kept
+        let s = strong_set(&[9.0], 1.0, 1.0, &[1.0], &[0.0], &[0.0]);
+        assert_eq!(s, vec![false]);
+    }
+
+    #[test]
+    fn kkt_violations_outside_working_set() {
+        let g = [2.0, 0.9, -1.1, 3.0, -3.0];
+        let pf = [1.0; 5];
+        let lo = [-INF, -INF, -INF, -INF, 0.0];
+        let hi = [INF; 5];
+        let ws = [true, false, false, false, false];
+        assert_eq!(kkt_violations(&g, 1.0, &pf, &lo, &hi, &ws), vec![2, 3]);
+    }
+
+    #[test]
+    fn gap_safe_is_conservative() {
+        // zero gap: exact KKT test
+        assert!(!gap_safe_keep(0.5, 1.0, 0.0, 1.0, -INF, INF));
+        assert!(gap_safe_keep(1.0, 1.0, 0.0, 1.0, -INF, INF));
+        // radius √(2·0.125)·1 = 0.5 brings 0.6 to 1.1 > 1
+        assert!(gap_safe_keep(0.6, 1.0, 0.125, 1.0, -INF, INF));
+        assert!(!gap_safe_keep(0.4, 1.0, 0.125, 1.0, -INF, INF));
+        // positive-only feature with strongly negative correlation is discarded at any gap < ∞
+        assert!(!gap_safe_keep(-5.0, 1.0, 0.5, 1.0, 0.0, INF));
+        // unpenalised features are always kept
+        assert!(gap_safe_keep(0.0, 1.0, 0.0, 0.0, -INF, INF));
+    }
+}

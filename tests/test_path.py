@@ -1,0 +1,356 @@
+"""Public path API: parity with R glmnet (reference data from tests/r/make_glmnet_reference.R),
+agreement with scikit-learn's lasso_path / enet_path on centred data, the Path object, the
+estimators' glmnet options, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import warnings
+from pathlib import Path as FsPath
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn import linear_model as sklm
+
+import fastreg
+
+DATA = FsPath(__file__).parent / "data" / "glmnet"
+
+
+# --------------------------------------------------------------------------- glmnet parity
+
+
+def _read(name, suffix, ndmin=1):
+    return np.loadtxt(DATA / f"{name}_{suffix}.csv", delimiter=",", ndmin=ndmin)
+
+
+def _manifest():
+    with open(DATA / "manifest.csv") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _case(row):
+    name = row["name"]
+    n, p = int(row["n"]), int(row["p"])
+    if row["sparse"] == "TRUE":
+        t = _read(name, "X_triplets", ndmin=2)
+        X = sp.csc_matrix((t[:, 2], (t[:, 0].astype(int), t[:, 1].astype(int))), shape=(n, p))
+    else:
+        X = _read(name, "X", ndmin=2)
+    beta = _read(name, "beta", ndmin=2).reshape(p, -1)
+    return dict(
+        X=X,
+        y=_read(name, "y"),
+        w=_read(name, "w"),
+        pf=_read(name, "pf"),
+        lower=_read(name, "lower"),
+        upper=_read(name, "upper"),
+        lam=_read(name, "lambda"),
+        a0=_read(name, "a0"),
+        beta=beta,
+        alpha=float(row["alpha"]),
+        intercept=row["intercept"] == "TRUE",
+        standardize=row["standardize"] == "TRUE",
+        ys=float(row["ys"]),
+    )
+
+
+def glmnet_objective(c, coef, a0, lam):
+    """glmnet's gaussian objective on the original scale: weights normalised, penalty factors
+    rescaled to sum to p (Inf counted as 1), standardisation by weighted population sd, and
+    the ridge part divided by glmnet's response scale ys (1 except in the raw-y case)."""
+    X, y, w = c["X"], c["y"], c["w"]
+    n, p = X.shape
+    w = w / w.sum()
+    pf = np.where(np.isinf(c["pf"]), 1.0, c["pf"])
+    pf = pf * p / pf.sum()
+    if c["standardize"]:
+        Xd = X.toarray() if sp.issparse(X) else X
+        mu = w @ Xd
+        s = np.sqrt(w @ (Xd - mu) ** 2)
+    else:
+        s = np.ones(p)
+    r = y - a0 - np.asarray(X @ coef).ravel()
+    b = coef * s
+    pen = np.sum(pf * (c["alpha"] * np.abs(b) + 0.5 * (1 - c["alpha"]) / c["ys"] * b * b))
+    return 0.5 * np.sum(w * r * r) + lam * pen
+
+
+def fastreg_alphas(c):
+    """glmnet's (λ, α) as fastreg's (alphas, l1_ratio): l1 = λα, l2 = λ(1 − α)/ys."""
+    total = c["alpha"] + (1 - c["alpha"]) / c["ys"]
+    return c["lam"] * total, c["alpha"] / total
+
+
+@pytest.mark.parametrize("row", _manifest(), ids=lambda r: r["name"])
+def test_glmnet_parity(row):
+    c = _case(row)
+    alphas, l1_ratio = fastreg_alphas(c)
+    fit = fastreg.path(
+        c["X"],
+        c["y"],
+        l1_ratio=l1_ratio,
+        alphas=alphas,
+        fit_intercept=c["intercept"],
+        standardize=c["standardize"],
+        sample_weight=c["w"],
+        penalty_factor=c["pf"],
+        lower_bounds=c["lower"],
+        upper_bounds=c["upper"],
+        tol=1e-11,
+    )
+    assert np.all(fit.converged_)
+    np.testing.assert_allclose(fit.alphas_, alphas, rtol=0, atol=0)
+    coef = fit.coef_.toarray() if sp.issparse(fit.coef_) else fit.coef_
+    scale = max(1.0, np.abs(c["beta"]).max())
+    for k, lam in enumerate(c["lam"]):
+        ours = glmnet_objective(c, coef[:, k], fit.intercept_[k], lam)
+        theirs = glmnet_objective(c, c["beta"][:, k], c["a0"][k], lam)
+        # never worse than R's by more than 1e-8 relative
+        assert ours <= theirs * (1 + 1e-8), (k, ours, theirs)
+        # the same solution, to within R's convergence accuracy: at thresh=1e-14 glmnet's
+        # objective is up to ~1e-10 relative above ours, which allows coefficient errors of
+        # order √(2·excess/curvature) ≈ 1e-5 on these problems
+        np.testing.assert_allclose(coef[:, k], c["beta"][:, k], rtol=0, atol=1e-5 * scale)
+        assert abs(fit.intercept_[k] - c["a0"][k]) <= 1e-5 * max(1.0, abs(c["a0"][k]))
+    assert np.all(coef[c["lower"] == 0] >= 0)
+    assert np.all(coef >= c["lower"][:, None] - 1e-12)
+    assert np.all(coef <= c["upper"][:, None] + 1e-12)
+    assert np.all(coef[np.isinf(c["pf"])] == 0)
+
+
+def test_glmnet_parity_dev_ratio():
+    c = _case(next(r for r in _manifest() if r["name"] == "lasso_sparse_weights"))
+    fit = fastreg.path(c["X"], c["y"], alphas=c["lam"], standardize=True, sample_weight=c["w"],
+                       tol=1e-11)
+    np.testing.assert_allclose(fit.r2_, _read("lasso_sparse_weights", "dev_ratio"), atol=1e-8)
+
+
+# ------------------------------------------------------------------------ scikit-learn parity
+
+
+def _centred(n, p, seed, sparse=False):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + 0.5 * rng.standard_normal((n, 1))
+    if sparse:
+        X = X * (rng.random((n, p)) < 0.3)
+        Xs = sp.csc_matrix(X)
+        y = X[:, :4] @ np.array([2.0, -1.5, 1.0, 0.5]) + 0.3 * rng.standard_normal(n)
+        return Xs, y - y.mean()
+    X -= X.mean(axis=0)
+    y = X[:, :4] @ np.array([2.0, -1.5, 1.0, 0.5]) + 0.3 * rng.standard_normal(n)
+    return X, y - y.mean()
+
+
+def _primal(X, y, coef, alpha, l1_ratio):
+    r = y - np.asarray(X @ coef).ravel()
+    return (0.5 * r @ r / X.shape[0] + alpha * l1_ratio * np.abs(coef).sum()
+            + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("l1_ratio", [1.0, 0.5])
+@pytest.mark.parametrize("shape", [(40, 120), (120, 30)])
+@pytest.mark.parametrize("positive", [False, True])
+def test_matches_sklearn_path(sparse, l1_ratio, shape, positive):
+    X, y = _centred(*shape, seed=1, sparse=sparse)
+    kw = dict(l1_ratio=l1_ratio, alphas=25, eps=1e-2, tol=1e-12, max_iter=100_000,
+              positive=positive)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a_sk, c_sk, _ = sklm.enet_path(X, y, **kw)
+    a, c, g = fastreg.enet_path(X, y, **kw)
+    np.testing.assert_allclose(a, a_sk, rtol=1e-12)
+    assert c.shape == c_sk.shape and g.shape == (25,)
+    for k in range(len(a)):
+        ours = _primal(X, y, c[:, k], a[k], l1_ratio)
+        theirs = _primal(X, y, c_sk[:, k], a[k], l1_ratio)
+        assert ours <= theirs * (1 + 1e-9) + 1e-15
+    np.testing.assert_allclose(c, c_sk, atol=1e-5)
+    assert np.all(g >= 0)
+
+
+def test_lasso_path_signature_and_returns():
+    X, y = _centred(30, 50, seed=2)
+    alphas, coefs, gaps, n_iters = fastreg.lasso_path(X, y, alphas=[0.1, 0.5, 0.01],
+                                                      return_n_iter=True)
+    np.testing.assert_array_equal(alphas, [0.5, 0.1, 0.01])
+    assert coefs.shape == (50, 3) and gaps.shape == (3,) and len(n_iters) == 3
+    # y of shape (n, 1): scikit-learn's multi-output layout
+    _, coefs2, _ = fastreg.lasso_path(X, y[:, None], alphas=[0.1, 0.5, 0.01])
+    assert coefs2.shape == (1, 50, 3)
+    np.testing.assert_allclose(coefs2[0], coefs)
+    with pytest.warns(FutureWarning):
+        a, _, _ = fastreg.lasso_path(X, y, n_alphas=7)
+    assert len(a) == 7
+    with pytest.raises(ValueError, match="Unexpected"):
+        fastreg.lasso_path(X, y, bogus=1)
+    with pytest.raises(NotImplementedError):
+        fastreg.lasso_path(X, np.c_[y, y])
+    # float32 in, float32 coefficients out, as scikit-learn
+    _, c32, _ = fastreg.lasso_path(X.astype(np.float32), y, alphas=5)
+    assert c32.dtype == np.float32
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_sample_weight_as_sklearn(sparse):
+    """scikit-learn's enet_path reads sample_weight only for sparse X, unnormalised (cd_fast's
+    ½Σw r² + n·α·pen); for dense X it ignores them. fastreg matches both."""
+    X, y = _centred(60, 20, seed=3, sparse=sparse)
+    w = np.random.default_rng(0).uniform(0.5, 3, 60)
+    kw = dict(l1_ratio=0.7, alphas=[0.5, 0.1, 0.02], tol=1e-13, max_iter=100_000)
+    a_sk, c_sk, g_sk = sklm.enet_path(X, y, sample_weight=w, **kw)
+    a, c, g = fastreg.enet_path(X, y, sample_weight=w, **kw)
+    np.testing.assert_allclose(a, a_sk)
+    np.testing.assert_allclose(c, c_sk, atol=1e-6)
+
+
+def test_xy_sets_grid():
+    X, y = _centred(30, 10, seed=4)
+    a1, _, _ = fastreg.lasso_path(X, y, alphas=5, Xy=X.T @ y)
+    a2, _, _ = sklm.lasso_path(X, y, alphas=5, Xy=X.T @ y)
+    np.testing.assert_allclose(a1, a2)
+
+
+# ---------------------------------------------------------------------------- fastreg.path
+
+
+def _reference_objectives(X, y, fit, l1_ratio):
+    """Objectives solved to a 1e-13 relative gap, for the accuracy claim of the default tol."""
+    tight = fastreg.path(X, y, l1_ratio=l1_ratio, alphas=fit.alphas_, tol=1e-11)
+    return tight.objective_
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_default_tol_gives_1e6_relative_excess(sparse):
+    X, y = _centred(60, 200, seed=5, sparse=sparse)
+    y = y + 3.0
+    fit = fastreg.path(X, y, l1_ratio=0.9)
+    ref = _reference_objectives(X, y, fit, 0.9)
+    excess = (fit.objective_ - ref) / ref
+    assert np.all(excess <= 1e-6)
+    assert np.all(fit.dual_gap_ <= 1e-6 * fit.objective_ * (1 + 1e-12))
+
+
+def test_screening_and_threads_do_not_change_the_path():
+    X, y = _centred(50, 300, seed=6)
+    a = fastreg.path(X, y, tol=1e-12)
+    b = fastreg.path(X, y, tol=1e-12, screening=False)
+    c = fastreg.path(X, y, tol=1e-12, n_jobs=2)
+    np.testing.assert_allclose(a.objective_, b.objective_, rtol=1e-10)
+    np.testing.assert_allclose(a.objective_, c.objective_, rtol=1e-10)
+    np.testing.assert_allclose(a.coef_.toarray(), c.coef_.toarray(), atol=1e-8)
+
+
+def test_path_object():
+    X, y = _centred(40, 100, seed=7)
+    y = y + 1.0
+    fit = fastreg.path(X, y, alphas=30, eps=1e-2)
+    k = len(fit.alphas_)
+    assert k == 30 and np.all(np.diff(fit.alphas_) < 0)
+    assert fit.coef_.shape == (100, 30)
+    assert fit.df_[0] == 0 and fit.df_[-1] > 0
+    assert np.all(np.diff(fit.r2_) >= -1e-9) and 0 <= fit.r2_[-1] <= 1
+    # first point: all zero, intercept the mean
+    assert abs(fit.intercept_[0] - y.mean()) < 1e-12
+    # coef_at: exact at grid points, linear in α between them, clamped outside
+    C = fit.coef_.toarray()
+    c5, b5 = fit.coef_at(fit.alphas_[5])
+    np.testing.assert_allclose(c5, C[:, 5], atol=1e-15)
+    mid = 0.25 * fit.alphas_[5] + 0.75 * fit.alphas_[6]
+    cm, bm = fit.coef_at(mid)
+    np.testing.assert_allclose(cm, 0.25 * C[:, 5] + 0.75 * C[:, 6], atol=1e-12)
+    np.testing.assert_allclose(bm, 0.25 * fit.intercept_[5] + 0.75 * fit.intercept_[6])
+    np.testing.assert_allclose(fit.coef_at(1e9)[0], C[:, 0])
+    np.testing.assert_allclose(fit.coef_at(0.0)[0], C[:, -1])
+    many, _ = fit.coef_at([fit.alphas_[2], mid])
+    assert many.shape == (100, 2)
+    # predict
+    P = fit.predict(X)
+    assert P.shape == (40, 30)
+    np.testing.assert_allclose(P[:, 4], X @ C[:, 4] + fit.intercept_[4])
+    np.testing.assert_allclose(fit.predict(X, alpha=mid), X @ cm + bm)
+    with pytest.raises(ValueError):
+        fit.predict(X[:, :5])
+    text = repr(fit)
+    assert "alpha" in text and "%dev" in text and "df" in text
+
+
+def test_plot_smoke():
+    mpl = pytest.importorskip("matplotlib")
+    mpl.use("Agg")
+    X, y = _centred(30, 20, seed=8)
+    ax = fastreg.path(X, y, alphas=10).plot()
+    assert ax.get_xlabel().startswith("log10")
+
+
+def test_glmnet_eps_and_early_stop():
+    X, y = _centred(100, 20, seed=9)
+    full = fastreg.path(X, y, eps="glmnet")
+    assert np.isclose(full.alphas_[-1] / full.alphas_[0], 1e-4)
+    short = fastreg.path(X, y, eps="glmnet", early_stop=True)
+    assert 5 <= len(short.alphas_) < 100
+    np.testing.assert_allclose(short.alphas_, full.alphas_[: len(short.alphas_)])
+
+
+def test_alpha_max_with_unpenalised_feature():
+    X, y = _centred(50, 30, seed=10)
+    pf = np.ones(30)
+    pf[0] = 0.0
+    fit = fastreg.path(X, y, penalty_factor=pf, alphas=10)
+    C = fit.coef_.toarray() if sp.issparse(fit.coef_) else fit.coef_
+    assert np.all(C[1:, 0] == 0) and C[0, 0] != 0
+    assert np.count_nonzero(C[1:, 1]) >= 1
+    assert np.all(fit.converged_)
+
+
+def test_bad_input():
+    X, y = _centred(20, 5, seed=11)
+    with pytest.raises(ValueError, match="penalty_factor"):
+        fastreg.path(X, y, penalty_factor=[1, 1, -1, 1, 1])
+    with pytest.raises(ValueError, match="lower_bounds"):
+        fastreg.path(X, y, lower_bounds=0.5)
+    with pytest.raises(ValueError, match="upper_bounds"):
+        fastreg.path(X, y, upper_bounds=-1.0)
+    with pytest.raises(ValueError, match="shape"):
+        fastreg.path(X, y, penalty_factor=[1, 1])
+    with pytest.raises(ValueError):
+        fastreg.path(X, y[:-1])
+    with pytest.raises(ValueError, match="eps"):
+        fastreg.path(X, y, eps="R")
+    with pytest.raises(ValueError):
+        fastreg.path(X, y, alphas=[-1.0])
+    with pytest.raises(ValueError, match="all zero"):
+        fastreg.path(X, y, penalty_factor=np.zeros(5))
+    with pytest.raises(ValueError, match="Gram"):
+        fastreg.lasso_path(X, y, precompute=np.eye(3))
+    with pytest.raises(ValueError, match="l1_ratio=0"):
+        fastreg.enet_path(X, y, l1_ratio=0.0)
+
+
+# ------------------------------------------------------------------ estimators, glmnet options
+
+
+def test_estimator_options_match_path():
+    c = _case(next(r for r in _manifest() if r["name"] == "lasso_pf_bounds_weights"))
+    k = 20
+    lam = c["lam"][k]
+    est = fastreg.Lasso(alpha=lam, penalty_factor=c["pf"], lower_bounds=c["lower"],
+                        upper_bounds=c["upper"], standardize=True, tol=1e-14, max_iter=100_000)
+    est.fit(c["X"], c["y"], sample_weight=c["w"])
+    np.testing.assert_allclose(est.coef_, c["beta"][:, k], atol=1e-6)
+    assert abs(est.intercept_ - c["a0"][k]) < 1e-6
+    assert est.get_params()["standardize"] is True
+
+
+def test_estimator_positive_and_standardize():
+    X, y = _centred(60, 10, seed=12)
+    X = X * np.arange(1, 11)
+    est = fastreg.ElasticNet(alpha=0.05, l1_ratio=0.5, standardize=True, positive=True,
+                             tol=1e-12).fit(X, y)
+    fit = fastreg.path(X, y, l1_ratio=0.5, alphas=[0.05], standardize=True, positive=True,
+                       tol=1e-12)
+    C = fit.coef_.toarray() if sp.issparse(fit.coef_) else fit.coef_
+    np.testing.assert_allclose(est.coef_, C[:, 0], atol=1e-6)
+    assert np.all(est.coef_ >= 0)
