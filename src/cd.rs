@@ -996,4 +996,74 @@ mod tests {
         }
         assert!(conjugate(2.0, 1.0, 0.0, -1.0, f64::INFINITY).is_infinite());
     }
+
+    /// Random small problems with penalty factors (incl. 0) and boxes: every epoch lowers the
+    /// objective, the gap is never negative and bounds the distance to the best objective seen.
+    #[test]
+    fn epochs_never_increase_objective_and_gap_is_valid() {
+        use crate::design::DenseDesign;
+        use crate::params::EnetParamsBuilder;
+        use crate::problem::FeatureOptions;
+        let mut state = 12345u64;
+        let mut rnd = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        };
+        for case in 0..20 {
+            let (n, p) = (15 + case % 7, 8 + (case * 3) % 17);
+            let x: Vec<f64> = (0..n * p).map(|_| rnd()).collect();
+            let y: Vec<f64> = (0..n).map(|_| rnd() * 3.0).collect();
+            let pf: Vec<f64> = (0..p)
+                .map(|j| if j == 1 { 0.0 } else { 0.5 + rnd().abs() })
+                .collect();
+            let lo: Vec<f64> = (0..p)
+                .map(|j| if j % 3 == 0 { 0.0 } else { -0.3 })
+                .collect();
+            let hi: Vec<f64> = (0..p)
+                .map(|j| if j % 4 == 0 { 0.2 } else { f64::INFINITY })
+                .collect();
+            let design = DenseDesign::new(&x, n, p).unwrap();
+            let opts = FeatureOptions {
+                penalty_factor: Some(&pf),
+                lower_bounds: Some(&lo),
+                upper_bounds: Some(&hi),
+                standardize: case % 2 == 0,
+            };
+            let pb = Problem::with_options(&design, &y, None, case % 3 != 0, &opts).unwrap();
+            let l1_ratio = if case % 2 == 0 { 1.0 } else { 0.6 };
+            let prm = EnetParamsBuilder::from_alpha(0.05, l1_ratio)
+                .check()
+                .unwrap();
+            let mut cd = CoordinateDescent::new(&pb, &prm, None).unwrap();
+            let all: Vec<usize> = (0..p).collect();
+            let mut prev = cd.primal();
+            let mut gaps = Vec::new();
+            for _ in 0..200 {
+                cd.epoch(&all);
+                let obj = cd.primal();
+                assert!(
+                    obj <= prev * (1.0 + 1e-13) + 1e-15,
+                    "case {case}: {obj} > {prev}"
+                );
+                prev = obj;
+                let gap = cd.dual_gap_scaled() / n as f64;
+                assert!(gap >= 0.0);
+                gaps.push((obj, gap));
+            }
+            let best = prev;
+            for (obj, gap) in gaps {
+                // a valid gap bounds the suboptimality: obj − best ≤ obj − P* ≤ gap
+                assert!(
+                    obj - best <= gap + 1e-12 * best.abs().max(1.0),
+                    "case {case}"
+                );
+            }
+            for j in 0..p {
+                let b = cd.coef()[j];
+                assert!(b >= lo[j] - 1e-12 && b <= hi[j] + 1e-12);
+            }
+        }
+    }
 }
