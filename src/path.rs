@@ -290,7 +290,19 @@ pub fn fit_path<D: Design>(
             }
             // The certificate: the gap of the full problem, from the full gradient.
             let full: Vec<f64> = all_features.iter().map(|&j| grad[j]).collect();
-            let info = cd.gap_from_gradient(&all_features, &full);
+            let mut info = cd.gap_from_gradient(&all_features, &full);
+            if !target.reached(info.gap, info.primal) {
+                // the working set's extrapolated dual point, checked on every feature
+                if let Some(v) = cd.best_dual_point().map(|v| v.to_vec()) {
+                    let mut corr = Vec::new();
+                    if let Some((dual, _)) = cd.dual_at_point(&all_features, &v, &mut corr, pool) {
+                        if dual > info.dual {
+                            info.dual = dual;
+                            info.gap = (info.primal - dual).max(0.0);
+                        }
+                    }
+                }
+            }
             if target.reached(info.gap, info.primal) || n_iter >= point.max_iter() {
                 break info;
             }
