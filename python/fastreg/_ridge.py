@@ -628,6 +628,28 @@ class GramStats:
         self._core.merge(other._core)
         return self
 
+    def __getstate__(self):
+        core = self._core
+        parts = None
+        if core is not None:
+            parts = (
+                core.n_features,
+                core.n_targets,
+                core.count,
+                core.weight_sum,
+                core.x_mean.tolist(),
+                core.y_mean.tolist(),
+                core.xtx.tolist(),
+                core.xty.tolist(),
+                core.yty.tolist(),
+            )
+        return {"parts": parts, "y_ndim": self._y_ndim}
+
+    def __setstate__(self, state):
+        parts = state["parts"]
+        self._y_ndim = state["y_ndim"]
+        self._core = None if parts is None else _fastreg.GramStatsCore.from_parts(*parts)
+
     def _get(self, name):
         if self._core is None:
             raise ValueError("GramStats is empty: call update() with data first")
