@@ -955,8 +955,68 @@ fn dual_to_primal<D: RidgeDesign>(x: &D, a: &[f64], m: usize, pr: &Prepared) -> 
     coef
 }
 
-/// Jacobi-preconditioned conjugate gradients on `(X̃ᵀWX̃ + αI)β = X̃ᵀW(y − ȳ)` with
-/// `X̃ = X − 1μᵀ` applied implicitly; X is only touched through column dots and axpys.
+/// Conjugate gradients for `(A + αI) x = b`, A symmetric positive semi-definite applied by
+/// `apply`, optionally Jacobi-preconditioned; stops when `‖r‖ ≤ tol·‖b‖` (scipy's `rtol`).
+fn conjugate_gradients(
+    apply: impl Fn(&[f64], &mut [f64]),
+    b: &[f64],
+    precond: Option<&[f64]>,
+    alpha: f64,
+    tol: f64,
+    max_iter: usize,
+) -> (Vec<f64>, usize, bool) {
+    let m = b.len();
+    let mut x = vec![0.0; m];
+    let b_norm = dot(b, b).sqrt();
+    if b_norm == 0.0 {
+        return (x, 0, true);
+    }
+    let scale = |r: &[f64]| -> Vec<f64> {
+        match precond {
+            Some(d) => r.iter().zip(d).map(|(a, m)| a * m).collect(),
+            None => r.to_vec(),
+        }
+    };
+    let mut r = b.to_vec();
+    let mut z = scale(&r);
+    let mut d = z.clone();
+    let mut rz = dot(&r, &z);
+    let mut q = vec![0.0; m];
+    let mut it = 0;
+    while it < max_iter {
+        if dot(&r, &r).sqrt() <= tol * b_norm {
+            return (x, it, true);
+        }
+        it += 1;
+        apply(&d, &mut q);
+        for (qi, di) in q.iter_mut().zip(&d) {
+            *qi += alpha * di;
+        }
+        let dq = dot(&d, &q);
+        if !(dq > 0.0) {
+            break;
+        }
+        let step = rz / dq;
+        for k in 0..m {
+            x[k] += step * d[k];
+            r[k] -= step * q[k];
+        }
+        z = scale(&r);
+        let rz_new = dot(&r, &z);
+        let ratio = rz_new / rz;
+        rz = rz_new;
+        for k in 0..m {
+            d[k] = z[k] + ratio * d[k];
+        }
+    }
+    let ok = dot(&r, &r).sqrt() <= tol * b_norm;
+    (x, it, ok)
+}
+
+/// Matrix-free conjugate gradients with `X̃ = X − 1μᵀ` applied implicitly (X is only touched
+/// through column dots and axpys, never densified or copied). When n ≥ p: Jacobi-preconditioned
+/// CG on `(X̃ᵀWX̃ + αI)β = X̃ᵀW(y − ȳ)`; when p > n, as scikit-learn's `sparse_cg`, on the
+/// n-dimensional kernel system `(D X̃X̃ᵀ D + αI)a = D(y − ȳ)` with `β = X̃ᵀDa`.
 fn fit_cg<D: RidgeDesign>(
     x: &D,
     y: &[f64],
@@ -969,103 +1029,91 @@ fn fit_cg<D: RidgeDesign>(
     let (n, p) = (pr.n, pr.p);
     let max_iter = prm.max_iter().unwrap_or(10 * p.max(n).max(100));
     let weights: Vec<f64> = w.map_or_else(|| vec![1.0; n], |w| w.to_vec());
-    // diag(X̃ᵀWX̃)
-    let diag: Vec<f64> = (0..p)
-        .into_par_iter()
-        .map(|j| {
-            let (m, ss) = x.col_moments(j, Some(&weights), pr.w_sum);
-            if fi {
-                ss
-            } else {
-                ss + pr.w_sum * m * m
-            }
-        })
-        .collect();
     let mu = &pr.x_mean;
-    // v ↦ X̃ᵀ W X̃ v
-    let apply = |v: &[f64], out: &mut [f64]| {
-        let mut u = vec![0.0; n];
+    // u = X̃ v (n) and v = X̃ᵀ u (p), the two products every iteration needs.
+    let xt_v = |v: &[f64], u: &mut [f64]| {
+        u.iter_mut().for_each(|e| *e = 0.0);
         for (j, &vj) in v.iter().enumerate() {
             if vj != 0.0 {
-                x.col_axpy(j, vj, &mut u);
+                x.col_axpy(j, vj, u);
             }
         }
         let shift = dot(mu, v);
-        let mut usum = 0.0;
-        for (ui, wi) in u.iter_mut().zip(&weights) {
-            *ui = (*ui - shift) * wi;
-            usum += *ui;
-        }
+        u.iter_mut().for_each(|e| *e -= shift);
+    };
+    let xtt_u = |u: &[f64], out: &mut [f64]| {
+        let usum: f64 = u.iter().sum();
         out.par_iter_mut()
             .enumerate()
-            .for_each(|(j, o)| *o = x.col_dot(j, &u) - mu[j] * usum);
+            .for_each(|(j, o)| *o = x.col_dot(j, u) - mu[j] * usum);
     };
+    let ys = scaled_centred_y(y, &pr);
     let mut coef = vec![0.0; p * t];
     let (mut n_iter, mut converged) = (0, true);
-    for k in 0..t {
-        let alpha = prm.alphas()[k];
-        let yk: Vec<f64> = (0..n)
-            .map(|i| weights[i] * (y[k * n + i] - pr.y_mean[k]))
-            .collect();
-        let ysum: f64 = yk.iter().sum();
-        let b: Vec<f64> = (0..p)
-            .into_par_iter()
-            .map(|j| x.col_dot(j, &yk) - mu[j] * ysum)
-            .collect();
-        let b_norm = dot(&b, &b).sqrt();
-        let beta = &mut coef[k * p..(k + 1) * p];
-        if b_norm == 0.0 {
-            continue;
+    if p > n {
+        let apply = |v: &[f64], out: &mut [f64]| {
+            let s: Vec<f64> = v.iter().zip(&pr.sqrt_w).map(|(a, b)| a * b).collect();
+            let mut u = vec![0.0; p];
+            xtt_u(&s, &mut u);
+            xt_v(&u, out);
+            out.iter_mut().zip(&pr.sqrt_w).for_each(|(o, s)| *o *= s);
+        };
+        let mut dual = vec![0.0; n * t];
+        for k in 0..t {
+            let (a, it, ok) = conjugate_gradients(
+                apply,
+                &ys[k * n..(k + 1) * n],
+                None,
+                prm.alphas()[k],
+                prm.tol(),
+                max_iter,
+            );
+            dual[k * n..(k + 1) * n].copy_from_slice(&a);
+            n_iter = n_iter.max(it);
+            converged &= ok;
         }
-        let precond: Vec<f64> = diag
-            .iter()
-            .map(|d| {
-                if d + alpha > 0.0 {
-                    1.0 / (d + alpha)
+        coef = dual_to_primal(x, &dual, t, &pr);
+    } else {
+        // diag(X̃ᵀWX̃) for the Jacobi preconditioner.
+        let diag: Vec<f64> = (0..p)
+            .into_par_iter()
+            .map(|j| {
+                let (m, ss) = x.col_moments(j, Some(&weights), pr.w_sum);
+                if fi {
+                    ss
                 } else {
-                    1.0
+                    ss + pr.w_sum * m * m
                 }
             })
             .collect();
-        let mut r = b.clone();
-        let mut z: Vec<f64> = r.iter().zip(&precond).map(|(a, m)| a * m).collect();
-        let mut d = z.clone();
-        let mut rz = dot(&r, &z);
-        let mut q = vec![0.0; p];
-        let mut it = 0;
-        let mut done = false;
-        while it < max_iter {
-            if dot(&r, &r).sqrt() <= prm.tol() * b_norm {
-                done = true;
-                break;
-            }
-            it += 1;
-            apply(&d, &mut q);
-            for (qi, di) in q.iter_mut().zip(&d) {
-                *qi += alpha * di;
-            }
-            let dq = dot(&d, &q);
-            if !(dq > 0.0) {
-                break;
-            }
-            let step = rz / dq;
-            for j in 0..p {
-                beta[j] += step * d[j];
-                r[j] -= step * q[j];
-                z[j] = r[j] * precond[j];
-            }
-            let rz_new = dot(&r, &z);
-            let ratio = rz_new / rz;
-            rz = rz_new;
-            for j in 0..p {
-                d[j] = z[j] + ratio * d[j];
-            }
+        let apply = |v: &[f64], out: &mut [f64]| {
+            let mut u = vec![0.0; n];
+            xt_v(v, &mut u);
+            u.iter_mut().zip(&weights).for_each(|(e, wi)| *e *= wi);
+            xtt_u(&u, out);
+        };
+        for k in 0..t {
+            let alpha = prm.alphas()[k];
+            // b = X̃ᵀ W (y − ȳ) = X̃ᵀ D ys
+            let s: Vec<f64> = (0..n).map(|i| pr.sqrt_w[i] * ys[k * n + i]).collect();
+            let mut b = vec![0.0; p];
+            xtt_u(&s, &mut b);
+            let precond: Vec<f64> = diag
+                .iter()
+                .map(|d| {
+                    if d + alpha > 0.0 {
+                        1.0 / (d + alpha)
+                    } else {
+                        1.0
+                    }
+                })
+                .collect();
+            let (beta, it, ok) =
+                conjugate_gradients(apply, &b, Some(&precond), alpha, prm.tol(), max_iter);
+            coef[k * p..(k + 1) * p].copy_from_slice(&beta);
+            n_iter = n_iter.max(it);
+            converged &= ok;
         }
-        if !done && dot(&r, &r).sqrt() <= prm.tol() * b_norm {
-            done = true;
-        }
-        n_iter = n_iter.max(it);
-        converged &= done;
     }
     let intercept = intercepts(&coef, p, &pr.x_mean, &pr.y_mean, fi);
     Ok(RidgeFit {

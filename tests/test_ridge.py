@@ -235,6 +235,19 @@ def test_gramstats_chunked_equals_one_shot(sparse, cuts):
     rel_close(whole.yty, (Y - ym).T @ (w[:, None] * (Y - ym)), 1e-10)
 
 
+def test_gramstats_pickles_for_merging_across_processes():
+    import pickle
+
+    X, Y, w = make_data(60, 5, n_targets=2, seed=16)
+    a = GramStats().update(X[:25], Y[:25], sample_weight=w[:25])
+    b = pickle.loads(pickle.dumps(GramStats().update(X[25:], Y[25:], sample_weight=w[25:])))
+    whole = GramStats().update(X, Y, sample_weight=w)
+    a.merge(b)
+    for name in ["xtx", "xty", "yty", "x_mean", "y_mean", "weight_sum", "n_samples_seen"]:
+        rel_close(getattr(a, name), getattr(whole, name), 1e-10)
+    assert pickle.loads(pickle.dumps(GramStats()))._core is None
+
+
 def test_fit_gram_equals_fit_and_path_from_stats():
     X, Y, w = make_data(100, 8, n_targets=2, seed=11)
     stats = GramStats()

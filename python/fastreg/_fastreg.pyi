@@ -96,6 +96,18 @@ class GramStatsCore:
     def update(self, x: _Design, y: _F64, sample_weight: Optional[_F64]) -> None: ...
     def merge(self, other: GramStatsCore) -> None: ...
     def copy(self) -> GramStatsCore: ...
+    @staticmethod
+    def from_parts(
+        n_features: int,
+        n_targets: int,
+        count: int,
+        weight_sum: float,
+        x_mean: list[float],
+        y_mean: list[float],
+        xtx: list[float],
+        xty: list[float],
+        yty: list[float],
+    ) -> GramStatsCore: ...
     @property
     def n_features(self) -> int: ...
     @property

@@ -335,7 +335,10 @@ class RidgeCV(_RidgeBase):
     ``_RidgeGCV``: ``cv_results_`` holds the squared LOO errors in the √w-scaled space (or the
     LOO predictions when ``scoring`` is given). With a K-fold-like ``cv`` the training Gram of
     each fold is the total Gram minus the fold's own; other splitters fall back to
-    ``GridSearchCV`` over :class:`Ridge`.
+    ``GridSearchCV`` over :class:`Ridge`. ``gcv_mode`` is accepted for compatibility: the
+    eigendecomposition of the smaller of XᵀWX and the kernel is used whatever its value (all
+    modes compute the same exact LOO errors). :meth:`fit_gram` cross-validates from per-fold
+    :class:`GramStats` alone.
     """
 
     def __init__(
@@ -624,6 +627,28 @@ class GramStats:
             return self
         self._core.merge(other._core)
         return self
+
+    def __getstate__(self):
+        core = self._core
+        parts = None
+        if core is not None:
+            parts = (
+                core.n_features,
+                core.n_targets,
+                core.count,
+                core.weight_sum,
+                core.x_mean.tolist(),
+                core.y_mean.tolist(),
+                core.xtx.tolist(),
+                core.xty.tolist(),
+                core.yty.tolist(),
+            )
+        return {"parts": parts, "y_ndim": self._y_ndim}
+
+    def __setstate__(self, state):
+        parts = state["parts"]
+        self._y_ndim = state["y_ndim"]
+        self._core = None if parts is None else _fastreg.GramStatsCore.from_parts(*parts)
 
     def _get(self, name):
         if self._core is None:

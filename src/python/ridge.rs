@@ -363,6 +363,27 @@ impl PyGramStats {
         Ok(self.inner.merge(&other.inner)?)
     }
 
+    /// Rebuild from the values of the getters (used for pickling).
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn from_parts(
+        n_features: usize,
+        n_targets: usize,
+        count: usize,
+        weight_sum: f64,
+        x_mean: Vec<f64>,
+        y_mean: Vec<f64>,
+        xtx: Vec<f64>,
+        xty: Vec<f64>,
+        yty: Vec<f64>,
+    ) -> PyResult<Self> {
+        Ok(Self {
+            inner: GramStats::from_parts(
+                n_features, n_targets, count, weight_sum, x_mean, y_mean, xtx, xty, yty,
+            )?,
+        })
+    }
+
     fn copy(&self) -> Self {
         Self {
             inner: self.inner.clone(),
