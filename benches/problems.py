@@ -55,7 +55,7 @@ PROBLEMS: dict[str, ProblemSpec] = {
             ratio=1e-2,
             n_samples=500,
             n_features=10_000,
-            smoke=dict(n_samples=60, n_features=400, n_lambdas=20),
+            smoke=dict(n_samples=50, n_features=300, n_lambdas=10),
         ),
         ProblemSpec(
             "tall-dense",
@@ -63,7 +63,7 @@ PROBLEMS: dict[str, ProblemSpec] = {
             ratio=1e-3,
             n_samples=100_000,
             n_features=500,
-            smoke=dict(n_samples=3_000, n_features=40, n_lambdas=20),
+            smoke=dict(n_samples=2_000, n_features=30, n_lambdas=10),
         ),
         ProblemSpec(
             "sparse-text",
@@ -72,7 +72,7 @@ PROBLEMS: dict[str, ProblemSpec] = {
             n_samples=20_000,
             n_features=50_000,
             density=2e-3,
-            smoke=dict(n_samples=500, n_features=1_500, density=2e-2, n_lambdas=20),
+            smoke=dict(n_samples=300, n_features=1_000, density=2e-2, n_lambdas=10),
         ),
         ProblemSpec(
             "very-sparse",
@@ -81,7 +81,7 @@ PROBLEMS: dict[str, ProblemSpec] = {
             n_samples=20_000,
             n_features=1_000_000,
             density=1e-4,
-            smoke=dict(n_samples=500, n_features=8_000, density=5e-3, n_lambdas=20),
+            smoke=dict(n_samples=300, n_features=4_000, density=5e-3, n_lambdas=10),
         ),
         ProblemSpec(
             "genomic",
@@ -90,14 +90,14 @@ PROBLEMS: dict[str, ProblemSpec] = {
             n_samples=72,
             n_features=7_128,
             rho=0.9,
-            smoke=dict(n_samples=30, n_features=300, n_lambdas=20),
+            smoke=dict(n_samples=30, n_features=300, n_lambdas=10),
         ),
         ProblemSpec(
             "wine",
             "winequality-white.csv, raw (unstandardised) features",
             ratio=1e-4,
             csv="winequality-white.csv",
-            smoke=dict(n_samples=600, n_lambdas=20),
+            smoke=dict(n_samples=500, n_lambdas=10),
         ),
     ]
 }

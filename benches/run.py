@@ -37,25 +37,57 @@ def parse_args(argv=None):
     from problems import PROBLEMS
     from solvers import SOLVERS
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--problems", default=",".join(PROBLEMS), help="comma-separated; default all")
     ap.add_argument("--solvers", default=",".join(SOLVERS), help="comma-separated; default all")
     ap.add_argument("--threads", default="1,all", help="comma-separated thread counts or 'all'")
     ap.add_argument("--smoke", action="store_true", help="tiny sizes and short ladders")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per rung (median)")
-    ap.add_argument("--max-rung-seconds", type=float, default=None,
-                    help="a rung slower than this gets one timed run and ends the ladder "
-                         "(default 60, smoke 5)")
-    ap.add_argument("--stop-accuracy", type=float, default=1e-9,
-                    help="end a ladder once a rung is this accurate")
+    ap.add_argument(
+        "--max-rung-seconds",
+        type=float,
+        default=None,
+        help="a rung slower than this gets one timed run and ends the ladder (default 60, smoke 5)",
+    )
+    ap.add_argument(
+        "--max-solver-seconds",
+        type=float,
+        default=None,
+        help="end a ladder once its runs have taken this long in all (default 180, smoke 10)",
+    )
+    ap.add_argument(
+        "--stop-accuracy",
+        type=float,
+        default=1e-9,
+        help="end a ladder once a rung is this accurate",
+    )
     ap.add_argument("--max-rungs", type=int, default=None, help="cap on ladder length")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", type=Path, default=None,
-                    help="output directory (default benches/results, smoke: benches/results/smoke)")
+    ap.add_argument(
+        "--reference",
+        default="auto",
+        help="solver of the untimed high-precision reference run "
+        "(auto: fastreg, else scikit-learn)",
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default benches/results, smoke: benches/results/smoke)",
+    )
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rebuild results.md and the plots from the JSON files in --out",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.max_rung_seconds is None:
         args.max_rung_seconds = 5.0 if args.smoke else 60.0
+    if args.max_solver_seconds is None:
+        args.max_solver_seconds = 10.0 if args.smoke else 180.0
     if args.out is None:
         args.out = HERE / "results" / ("smoke" if args.smoke else "")
     return args
@@ -133,7 +165,6 @@ def dual_bounds(ds, W, b):
 def time_floor(ds, repeats):
     """The cost below which no path solver can go: one gradient pass Xᵀr, and for tall dense
     data the Gram matrix XᵀX that covariance-update solvers form."""
-    import numpy as np
     import scipy.sparse as sp
 
     r = ds.y - ds.y.mean()
@@ -155,21 +186,31 @@ def time_floor(ds, repeats):
     return out
 
 
-def reference_run(ds, smoke):
-    """fastreg at a very tight tolerance (not timed); its accuracy is certified by
-    ``dual_bounds``, so the reference does not rest on fastreg's own stopping rule."""
+REFERENCE_TOL = 1e-10
+
+
+REFERENCE_ORDER = ("fastreg", "scikit-learn")
+
+
+def reference_run(ds, choice):
+    """A run at a very tight duality-gap tolerance (not timed), by ``choice`` or, for
+    ``auto``, fastreg (else scikit-learn): both stop on the gap the harness recomputes.
+    (celer at tol 1e-10 and 1e-12 stopped well short of the gap it was asked for, so it is no
+    reference.) P* is certified by ``dual_bounds``, so it rests on no solver's stopping rule."""
+    import numpy as np
     from solvers import SOLVERS
 
-    import numpy as np
-
-    solver = SOLVERS["fastreg"]
+    names = REFERENCE_ORDER if choice == "auto" else (choice,)
+    solver = next(SOLVERS[n] for n in names if SOLVERS[n].unavailable() is None)
     ctx = solver.prepare(ds, 1)
-    solver.default_max_iter = 100_000
+    saved = solver.default_max_iter
+    solver.default_max_iter = 10_000  # 10× this at a tolerance below the default
     try:
-        W, b = solver.run(ctx, 1e-13)
+        W, b = solver.run(ctx, REFERENCE_TOL)
     finally:
-        solver.default_max_iter = 1000
-    return np.asarray(W if not hasattr(W, "toarray") else W.toarray()), np.asarray(b)
+        solver.default_max_iter = saved
+    W = W.toarray() if hasattr(W, "toarray") else np.asarray(W)
+    return solver.name, W, np.asarray(b)
 
 
 def run_solver(solver, ds, args, threads, log):
@@ -182,14 +223,25 @@ def run_solver(solver, ds, args, threads, log):
         tols = [t for t in tols if t in (solver.tols[0], solver.default_tol, solver.tols[-3])]
     rungs = []
     if solver.external:
-        for tol, times, W, b in solver.run_ladder(ds, tols, args.repeats, args.max_rung_seconds,
-                                                  thread_env(threads)):
-            rungs.append(dict(tol=tol, times=times, time=statistics.median(times),
-                              objectives=objectives(ds, W, b).tolist()))
+        for tol, times, W, b in solver.run_ladder(
+            ds, tols, args.repeats, args.max_rung_seconds, thread_env(threads)
+        ):
+            rungs.append(
+                dict(
+                    tol=tol,
+                    times=times,
+                    time=statistics.median(times),
+                    objectives=objectives(ds, W, b).tolist(),
+                )
+            )
             log(f"    tol={tol:.0e}: {rungs[-1]['time']:.4f}s")
+            last = (W, b)
+        if rungs:
+            rungs[-1]["dual_bounds"] = dual_bounds(ds, *last).tolist()
         return rungs
     ctx = solver.prepare(ds, threads)
     solver.run(ctx, tols[0])  # warm-up: caches, lazy imports, numba's compile
+    spent = 0.0
     for tol in tols:
         times = []
         for _ in range(args.repeats):
@@ -199,12 +251,17 @@ def run_solver(solver, ds, args, threads, log):
             times.append(time.perf_counter() - t0)
             if times[0] > args.max_rung_seconds:
                 break
+        spent += sum(times)
         obj = objectives(ds, W, b)
-        rungs.append(dict(tol=tol, times=times, time=statistics.median(times),
-                          objectives=obj.tolist()))
+        rungs.append(
+            dict(tol=tol, times=times, time=statistics.median(times), objectives=obj.tolist())
+        )
         log(f"    tol={tol:.0e}: {rungs[-1]['time']:.4f}s ({len(times)} runs)")
         if rungs[-1]["time"] > args.max_rung_seconds:
             log("    rung over the time budget: ladder ends here")
+            break
+        if spent > args.max_solver_seconds:
+            log("    solver over its total time budget: ladder ends here")
             break
         # Early end once this rung is far more accurate than any target (scored against
         # what is known so far; the final score uses the final P*).
@@ -212,6 +269,8 @@ def run_solver(solver, ds, args, threads, log):
         rel = np.max((obj - best) / np.abs(best))
         if rel <= args.stop_accuracy:
             break
+    # The tightest rung's dual point is a lower bound on every P*_k: it certifies P*.
+    rungs[-1]["dual_bounds"] = dual_bounds(ds, W, b).tolist()
     return rungs
 
 
@@ -225,6 +284,9 @@ def score(problem_result):
         p_star = np.minimum(p_star, np.asarray(r["objectives"], dtype=float))
     problem_result["p_star"] = p_star.tolist()
     lower = np.asarray(problem_result["reference"]["dual_bounds"])
+    for r in runs:
+        if "dual_bounds" in r:
+            lower = np.maximum(lower, np.asarray(r["dual_bounds"], dtype=float))
     problem_result["reference"]["certified_rel_gap"] = float(np.max((p_star - lower) / p_star))
     for s in problem_result["solvers"].values():
         for r in s.get("rungs", []):
@@ -236,35 +298,47 @@ def score(problem_result):
             ok = [r["time"] for r in rungs if r["accuracy"] <= eps]
             s[f"time_to_{eps:.0e}"] = min(ok) if ok else None
         default = [r for r in rungs if np.isclose(r["tol"], s["default_tol"])]
-        s["default"] = (dict(time=default[0]["time"], accuracy=default[0]["accuracy"])
-                        if default else None)
+        s["default"] = (
+            dict(time=default[0]["time"], accuracy=default[0]["accuracy"]) if default else None
+        )
 
 
 def worker(args):
     import numpy as np
-    from threadpoolctl import threadpool_info, threadpool_limits
-
     from problems import PROBLEMS, build, unavailable_reason
     from solvers import SOLVERS
+    from threadpoolctl import threadpool_info, threadpool_limits
 
     threads = int(os.environ.get("FASTREG_BENCH_THREADS", "1"))
     threadpool_limits(threads)
     out_path = args.out / f"bench-threads{threads}.json"
 
+    t_start = time.perf_counter()
+
     def log(msg):
-        print(msg, flush=True)
+        print(f"[{time.perf_counter() - t_start:7.1f}s] {msg}", flush=True)
 
     result = dict(
         threads=threads,
         smoke=args.smoke,
         argv=sys.argv[1:],
         started=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        machine=dict(platform=platform.platform(), python=platform.python_version(),
-                     cpu_count=os.cpu_count(),
-                     threadpools=[{k: v for k, v in d.items() if k in ("internal_api", "num_threads", "version")}
-                                  for d in threadpool_info()]),
-        protocol=dict(repeats=args.repeats, max_rung_seconds=args.max_rung_seconds,
-                      stop_accuracy=args.stop_accuracy, max_rungs=args.max_rungs),
+        machine=dict(
+            platform=platform.platform(),
+            python=platform.python_version(),
+            cpu_count=os.cpu_count(),
+            threadpools=[
+                {k: v for k, v in d.items() if k in ("internal_api", "num_threads", "version")}
+                for d in threadpool_info()
+            ],
+        ),
+        protocol=dict(
+            repeats=args.repeats,
+            max_rung_seconds=args.max_rung_seconds,
+            max_solver_seconds=args.max_solver_seconds,
+            stop_accuracy=args.stop_accuracy,
+            max_rungs=args.max_rungs,
+        ),
         problems={},
         skipped_problems={},
         skipped_solvers={},
@@ -287,16 +361,26 @@ def worker(args):
             continue
         t0 = time.perf_counter()
         ds = build(name, seed=args.seed, smoke=args.smoke)
-        log(f"{name}: {ds.meta['n_samples']}×{ds.meta['n_features']}"
-            f"{' sparse' if ds.meta['sparse'] else ''}, built in {time.perf_counter() - t0:.1f}s")
-        pr = dict(meta=ds.meta, lambdas=ds.lambdas.tolist(), floor=time_floor(ds, args.repeats),
-                  solvers={})
+        log(
+            f"{name}: {ds.meta['n_samples']}×{ds.meta['n_features']}"
+            f"{' sparse' if ds.meta['sparse'] else ''}, built in {time.perf_counter() - t0:.1f}s"
+        )
+        pr = dict(
+            meta=ds.meta,
+            lambdas=ds.lambdas.tolist(),
+            floor=time_floor(ds, args.repeats),
+            solvers={},
+        )
         t0 = time.perf_counter()
-        W_ref, b_ref = reference_run(ds, args.smoke)
+        ref_name, W_ref, b_ref = reference_run(ds, args.reference)
         ref_obj = objectives(ds, W_ref, b_ref)
-        pr["reference"] = dict(solver="fastreg", tol=1e-13, seconds=time.perf_counter() - t0,
-                               objectives=ref_obj.tolist(),
-                               dual_bounds=dual_bounds(ds, W_ref, b_ref).tolist())
+        pr["reference"] = dict(
+            solver=ref_name,
+            tol=REFERENCE_TOL,
+            seconds=time.perf_counter() - t0,
+            objectives=ref_obj.tolist(),
+            dual_bounds=dual_bounds(ds, W_ref, b_ref).tolist(),
+        )
         log(f"  reference in {pr['reference']['seconds']:.1f}s")
         ds.best_known = ref_obj.copy()
         for sname, solver in solvers.items():
@@ -363,8 +447,11 @@ def markdown(results: list[dict]) -> str:
         for pname, pr in res["problems"].items():
             best = {}
             for eps in TARGETS:
-                ts = [s[f"time_to_{eps:.0e}"] for s in pr["solvers"].values()
-                      if s.get(f"time_to_{eps:.0e}") is not None]
+                ts = [
+                    s[f"time_to_{eps:.0e}"]
+                    for s in pr["solvers"].values()
+                    if s.get(f"time_to_{eps:.0e}") is not None
+                ]
                 best[eps] = min(ts) if ts else None
             for sname, s in pr["solvers"].items():
                 cells = [pname, sname]
@@ -380,7 +467,8 @@ def markdown(results: list[dict]) -> str:
                 lines.append("| " + " | ".join(cells) + " |")
             floor = pr["floor"]
             fl = f"Xᵀr {fmt_time(floor['Xt_r'])}" + (
-                f", XᵀX {fmt_time(floor['XtX'])}" if "XtX" in floor else "")
+                f", XᵀX {fmt_time(floor['XtX'])}" if "XtX" in floor else ""
+            )
             lines.append(f"| {pname} | *floor* | {fl} | | | | | |")
             # fastreg against the fastest peer.
             fr = pr["solvers"].get("fastreg")
@@ -388,8 +476,11 @@ def markdown(results: list[dict]) -> str:
                 row = [pname]
                 for eps in TARGETS:
                     key = f"time_to_{eps:.0e}"
-                    peers = [(s[key], n) for n, s in pr["solvers"].items()
-                             if n != "fastreg" and s.get(key) is not None]
+                    peers = [
+                        (s[key], n)
+                        for n, s in pr["solvers"].items()
+                        if n != "fastreg" and s.get(key) is not None
+                    ]
                     if fr.get(key) is not None and peers:
                         t, n = min(peers)
                         row.append(f"{fr[key] / t:.2f} (vs {n})")
@@ -397,15 +488,23 @@ def markdown(results: list[dict]) -> str:
                         row.append("—")
                 summary.append(row)
         if summary:
-            lines += ["", "fastreg time over the fastest peer's (below 1 means fastreg is faster):",
-                      "", "| problem | ≤1e-4 | ≤1e-6 |", "|---|---|---|"]
+            lines += [
+                "",
+                "fastreg time over the fastest peer's (below 1 means fastreg is faster):",
+                "",
+                "| problem | ≤1e-4 | ≤1e-6 |",
+                "|---|---|---|",
+            ]
             lines += ["| " + " | ".join(r) + " |" for r in summary]
         notes = []
         for pname, pr in res["problems"].items():
             ref = pr["reference"]
-            notes.append(f"{pname}: reference certified to {ref['certified_rel_gap']:.1e} "
-                         f"(dual bound); {pr['meta']['n_samples']}×{pr['meta']['n_features']}"
-                         f"{', sparse, nnz ' + str(pr['meta']['nnz']) if pr['meta']['sparse'] else ''}")
+            notes.append(
+                f"{pname}: {pr['meta']['n_samples']}×{pr['meta']['n_features']}"
+                f"{', sparse, nnz ' + str(pr['meta']['nnz']) if pr['meta']['sparse'] else ''}; "
+                f"reference {ref['solver']} at tol {ref['tol']:.0e} ({ref['seconds']:.0f} s); "
+                f"P* within {ref['certified_rel_gap']:.1e} of the optimum (best dual bound)"
+            )
             fr = pr["solvers"].get("fastreg", {})
             if "mode" in fr:
                 notes.append(f"{pname}: fastreg via {fr['mode']}")
@@ -431,12 +530,20 @@ def plot(res: dict, path: Path):
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.0 * rows), squeeze=False)
     for ax, (pname, pr) in zip(axes.ravel(), probs):
         for sname, s in pr["solvers"].items():
-            pts = [(max(r["accuracy"], 1e-16), r["time"]) for r in s.get("rungs", [])
-                   if r["accuracy"] != float("inf")]
+            pts = [
+                (max(r["accuracy"], 1e-16), r["time"])
+                for r in s.get("rungs", [])
+                if r["accuracy"] != float("inf")
+            ]
             if pts:
                 pts.sort()
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=sname,
-                        lw=2.2 if sname == "fastreg" else 1.2)
+                ax.plot(
+                    [p[0] for p in pts],
+                    [p[1] for p in pts],
+                    marker="o",
+                    label=sname,
+                    lw=2.2 if sname == "fastreg" else 1.2,
+                )
         ax.axhline(pr["floor"]["Xt_r"], color="grey", ls=":", lw=1, label="Xᵀr pass")
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -446,7 +553,7 @@ def plot(res: dict, path: Path):
         ax.set_ylabel("time for the whole path (s)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
-    for ax in axes.ravel()[len(probs):]:
+    for ax in axes.ravel()[len(probs) :]:
         ax.set_visible(False)
     fig.suptitle(f"Lasso path: time vs accuracy, {res['threads']} thread(s)")
     fig.tight_layout()
@@ -463,12 +570,21 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     worker_argv = [a for a in (sys.argv[1:] if argv is None else argv)]
     status = 0
-    for threads in thread_counts(args.threads):
+    for threads in [] if args.report_only else thread_counts(args.threads):
         env = thread_env(threads)
         env["FASTREG_BENCH_THREADS"] = str(threads)
         print(f"=== {threads} thread(s)", flush=True)
-        proc = subprocess.run([sys.executable, str(HERE / "run.py"), "--worker", *worker_argv,
-                               "--out", str(args.out)], env=env)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                str(HERE / "run.py"),
+                "--worker",
+                *worker_argv,
+                "--out",
+                str(args.out),
+            ],
+            env=env,
+        )
         status = status or proc.returncode
     # Tables and plots from every thread setting present, so separate runs add up.
     results = [json.loads(p.read_text()) for p in sorted(args.out.glob("bench-threads*.json"))]

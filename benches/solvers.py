@@ -14,15 +14,13 @@ of √(group size) = 1 for singleton groups: λ as is.
 
 from __future__ import annotations
 
-import importlib
+import contextlib
 import importlib.util
-import inspect
 import json
 import os
 import shutil
 import subprocess
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -36,12 +34,12 @@ GAP_LADDER = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10]
 GLMNET_LADDER = [1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10, 1e-12]
 
 
+@contextlib.contextmanager
 def _quiet():
     """Non-convergence at loose tolerances is expected here: it is what the ladder measures."""
-    ctx = warnings.catch_warnings()
-    ctx.__enter__()
-    warnings.simplefilter("ignore")
-    return ctx
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _centre_dense(X, y):
@@ -105,9 +103,7 @@ class Fastreg(Solver):
                 self.path_kwargs["n_jobs"] = threads
             if not sp.issparse(ds.X):
                 self.mode = "lasso_path (X centred)"
-            elif self._probe(
-                sp.csc_matrix(tiny), yt, X_offset=tiny.mean(0), X_scale=np.ones(2)
-            ):
+            elif self._probe(sp.csc_matrix(tiny), yt, X_offset=tiny.mean(0), X_scale=np.ones(2)):
                 self.mode = "lasso_path (X_offset)"
         return ds
 
@@ -122,8 +118,7 @@ class Fastreg(Solver):
             return False
 
     def run(self, ds, tol):
-        ctx = _quiet()
-        try:
+        with _quiet():
             max_iter = self.max_iter(tol)
             if self.mode.startswith("lasso_path"):
                 kw = dict(self.path_kwargs, tol=tol, max_iter=max_iter)
@@ -138,7 +133,9 @@ class Fastreg(Solver):
                     Xc, yc, x_mean, y_mean = _centre_dense(ds.X, ds.y)
                     _, coefs, _ = self.fastreg.lasso_path(Xc, yc, alphas=ds.lambdas, **kw)
                 return coefs, y_mean - x_mean @ coefs
-            est = self.fastreg.Lasso(alpha=ds.lambdas[0], tol=tol, max_iter=max_iter, warm_start=True)
+            est = self.fastreg.Lasso(
+                alpha=ds.lambdas[0], tol=tol, max_iter=max_iter, warm_start=True
+            )
             W = np.empty((ds.X.shape[1], len(ds.lambdas)))
             b = np.empty(len(ds.lambdas))
             for k, lam in enumerate(ds.lambdas):
@@ -147,8 +144,6 @@ class Fastreg(Solver):
                 W[:, k] = est.coef_
                 b[k] = est.intercept_
             return W, b
-        finally:
-            ctx.__exit__(None, None, None)
 
 
 class Sklearn(Solver):
@@ -165,8 +160,7 @@ class Sklearn(Solver):
     def run(self, ds, tol):
         from sklearn.linear_model import lasso_path
 
-        ctx = _quiet()
-        try:
+        with _quiet():
             kw = dict(alphas=ds.lambdas, tol=tol, max_iter=self.max_iter(tol))
             if sp.issparse(ds.X):
                 x_mean = np.asarray(ds.X.mean(axis=0)).ravel()
@@ -178,8 +172,6 @@ class Sklearn(Solver):
                 Xc, yc, x_mean, y_mean = _centre_dense(ds.X, ds.y)
                 _, coefs, _ = lasso_path(Xc, yc, **kw)
             return coefs, y_mean - x_mean @ coefs
-        finally:
-            ctx.__exit__(None, None, None)
 
 
 class Celer(Solver):
@@ -195,22 +187,23 @@ class Celer(Solver):
     def run(self, ds, tol):
         from celer import celer_path
 
-        ctx = _quiet()
-        try:
+        with _quiet():
             kw = dict(alphas=ds.lambdas, tol=tol, max_iter=self.max_iter(tol), prune=True)
             if sp.issparse(ds.X):
                 x_mean = np.asarray(ds.X.mean(axis=0)).ravel()
                 y_mean = ds.y.mean()
                 _, coefs, _ = celer_path(
-                    ds.X, ds.y - y_mean, "lasso", X_offset=x_mean,
-                    X_scale=np.ones_like(x_mean), **kw,
+                    ds.X,
+                    ds.y - y_mean,
+                    "lasso",
+                    X_offset=x_mean,
+                    X_scale=np.ones_like(x_mean),
+                    **kw,
                 )
             else:
                 Xc, yc, x_mean, y_mean = _centre_dense(ds.X, ds.y)
                 _, coefs, _ = celer_path(Xc, yc, "lasso", **kw)
             return coefs, y_mean - x_mean @ coefs
-        finally:
-            ctx.__exit__(None, None, None)
 
 
 class Skglm(Solver):
@@ -226,10 +219,14 @@ class Skglm(Solver):
     def run(self, ds, tol):
         from skglm import Lasso
 
-        ctx = _quiet()
-        try:
-            est = Lasso(alpha=ds.lambdas[0], tol=tol, max_iter=self.max_iter(tol),
-                        fit_intercept=True, warm_start=True)
+        with _quiet():
+            est = Lasso(
+                alpha=ds.lambdas[0],
+                tol=tol,
+                max_iter=self.max_iter(tol),
+                fit_intercept=True,
+                warm_start=True,
+            )
             W = np.empty((ds.X.shape[1], len(ds.lambdas)))
             b = np.empty(len(ds.lambdas))
             for k, lam in enumerate(ds.lambdas):
@@ -238,8 +235,6 @@ class Skglm(Solver):
                 W[:, k] = est.coef_
                 b[k] = est.intercept_
             return W, b
-        finally:
-            ctx.__exit__(None, None, None)
 
 
 class GlmnetRs(Solver):
@@ -269,8 +264,17 @@ class GlmnetRs(Solver):
     def run(self, ds, tol):
         from glmnetrs import glmnet
 
-        path = glmnet(ds.X, ds.y, family="gaussian", alpha=1.0, lambda_=ds.lambdas,
-                      standardize=False, intercept=True, thresh=tol, maxit=self.max_iter(tol))
+        path = glmnet(
+            ds.X,
+            ds.y,
+            family="gaussian",
+            alpha=1.0,
+            lambda_=ds.lambdas,
+            standardize=False,
+            intercept=True,
+            thresh=tol,
+            maxit=self.max_iter(tol),
+        )
         return np.asarray(path.beta), np.asarray(path.a0)
 
 
@@ -301,9 +305,17 @@ class Adelie(Solver):
             X = ad.matrix.sparse(ds.X, method="naive", n_threads=self.threads)
         else:
             X = ad.matrix.dense(ds.X, method="naive", n_threads=self.threads)
-        state = ad.grpnet(X, ad.glm.gaussian(ds.y), lmda_path=ds.lambdas, tol=tol,
-                          max_iters=self.max_iter(tol), early_exit=False, intercept=True,
-                          progress_bar=False, n_threads=self.threads)
+        state = ad.grpnet(
+            X,
+            ad.glm.gaussian(ds.y),
+            lmda_path=ds.lambdas,
+            tol=tol,
+            max_iters=self.max_iter(tol),
+            early_exit=False,
+            intercept=True,
+            progress_bar=False,
+            n_threads=self.threads,
+        )
         lmdas = np.asarray(state.lmdas)
         betas = sp.csr_matrix(state.betas)
         intercepts = np.asarray(state.intercepts)
@@ -329,7 +341,8 @@ class RGlmnet(Solver):
             return "Rscript not found (apt-get install r-base-core r-cran-glmnet)"
         probe = subprocess.run(
             ["Rscript", "-e", "cat(as.character(packageVersion('glmnet')))"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         if probe.returncode != 0:
             return "R package glmnet not installed (apt-get install r-cran-glmnet)"
@@ -341,9 +354,15 @@ class RGlmnet(Solver):
         with tempfile.TemporaryDirectory(prefix="fastreg-glmnet-") as tmp:
             tmp = Path(tmp)
             n, p = ds.X.shape
-            cfg = dict(n=n, p=p, nlam=len(ds.lambdas), sparse=int(sp.issparse(ds.X)),
-                       repeats=repeats, budget=max_rung_seconds,
-                       tols=",".join(repr(t) for t in tols))
+            cfg = dict(
+                n=n,
+                p=p,
+                nlam=len(ds.lambdas),
+                sparse=int(sp.issparse(ds.X)),
+                repeats=repeats,
+                budget=max_rung_seconds,
+                tols=",".join(repr(t) for t in tols),
+            )
             if sp.issparse(ds.X):
                 X = ds.X.tocsc()
                 cfg["nnz"] = X.nnz
@@ -358,7 +377,9 @@ class RGlmnet(Solver):
             (tmp / "config.txt").write_text("\n".join(f"{k} {v}" for k, v in cfg.items()) + "\n")
             proc = subprocess.run(
                 ["Rscript", str(HERE / "glmnet_bench.R"), str(tmp)],
-                capture_output=True, text=True, env=env,
+                capture_output=True,
+                text=True,
+                env=env,
             )
             if proc.returncode != 0:
                 raise RuntimeError(f"Rscript failed: {proc.stderr.strip()[-2000:]}")
@@ -385,15 +406,15 @@ def thread_env(threads: int) -> dict:
     """Environment that pins every BLAS / OpenMP / rayon / numba pool to ``threads``; must be
     set before those libraries load, hence a fresh worker process per thread setting."""
     env = dict(os.environ)
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS",
-                "RAYON_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    for var in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "BLIS_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+        "RAYON_NUM_THREADS",
+        "NUMBA_NUM_THREADS",
+    ):
         env[var] = str(threads)
     return env
-
-
-def now() -> float:
-    return time.perf_counter()
-
-
-__all__ = ["SOLVERS", "Solver", "thread_env", "now", "inspect"]
