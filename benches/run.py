@@ -213,8 +213,9 @@ def reference_run(ds, choice):
     return solver.name, W, np.asarray(b)
 
 
-def run_solver(solver, ds, args, threads, log):
-    """Runs one solver's ladder; returns its rungs (times and per-λ objectives)."""
+def run_solver(solver, ds, args, threads, log, failures):
+    """Runs one solver's ladder; returns its rungs (times and per-λ objectives). A rung that
+    raises ends the ladder; its error goes to ``failures`` and the rungs before it are kept."""
     import numpy as np
     from solvers import thread_env
 
@@ -242,15 +243,22 @@ def run_solver(solver, ds, args, threads, log):
     ctx = solver.prepare(ds, threads)
     solver.run(ctx, tols[0])  # warm-up: caches, lazy imports, numba's compile
     spent = 0.0
+    last = None
     for tol in tols:
         times = []
-        for _ in range(args.repeats):
-            gc.collect()
-            t0 = time.perf_counter()
-            W, b = solver.run(ctx, tol)
-            times.append(time.perf_counter() - t0)
-            if times[0] > args.max_rung_seconds:
-                break
+        try:
+            for _ in range(args.repeats):
+                gc.collect()
+                t0 = time.perf_counter()
+                W, b = solver.run(ctx, tol)
+                times.append(time.perf_counter() - t0)
+                if times[0] > args.max_rung_seconds:
+                    break
+        except Exception as exc:  # a peer failing at one tolerance keeps its other rungs
+            failures.append(f"tol {tol:.0e}: {type(exc).__name__}: {str(exc)[:200]}")
+            log(f"    tol={tol:.0e} failed: {failures[-1]}")
+            break
+        last = (W, b)
         spent += sum(times)
         obj = objectives(ds, W, b)
         rungs.append(
@@ -271,7 +279,8 @@ def run_solver(solver, ds, args, threads, log):
         if rel <= args.stop_accuracy and tol <= solver.default_tol:
             break
     # The tightest rung's dual point is a lower bound on every P*_k: it certifies P*.
-    rungs[-1]["dual_bounds"] = dual_bounds(ds, W, b).tolist()
+    if last is not None:
+        rungs[-1]["dual_bounds"] = dual_bounds(ds, *last).tolist()
     return rungs
 
 
@@ -388,7 +397,10 @@ def worker(args):
             log(f"  {sname}")
             entry = dict(tols=solver.tols, default_tol=solver.default_tol)
             try:
-                entry["rungs"] = run_solver(solver, ds, args, threads, log)
+                failures = []
+                entry["rungs"] = run_solver(solver, ds, args, threads, log, failures)
+                if failures:
+                    entry["failed_rungs"] = failures
                 if sname == "fastreg":
                     entry["mode"] = solver.mode
                 if solver.note:
@@ -506,6 +518,9 @@ def markdown(results: list[dict]) -> str:
                 f"reference {ref['solver']} at tol {ref['tol']:.0e} ({ref['seconds']:.0f} s); "
                 f"P* within {ref['certified_rel_gap']:.1e} of the optimum (best dual bound)"
             )
+            for sname, s in pr["solvers"].items():
+                for failure in s.get("failed_rungs", []):
+                    notes.append(f"{pname}: {sname} failed at {failure} (ladder ended there)")
             fr = pr["solvers"].get("fastreg", {})
             if "mode" in fr:
                 notes.append(f"{pname}: fastreg via {fr['mode']}")
