@@ -112,15 +112,11 @@ def objectives(ds, W, b):
     import scipy.sparse as sp
 
     n = ds.X.shape[0]
-    L = len(ds.lambdas)
     Wm = sp.csc_matrix(W) if sp.issparse(W) else np.asarray(W, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64).ravel()
-    if Wm.shape[1] < L or len(b) < L:
-        # A solver that stopped early (fewer λ fitted) has not solved the missing ones.
-        out = np.full(L, np.inf)
-        k = min(Wm.shape[1], len(b))
-        out[:k] = objectives(ds, Wm[:, :k], b[:k]) if k else out[:k]
-        return out
+    # A solver that stopped the path early has not solved the λ it skipped: +inf there.
+    L = min(Wm.shape[1], len(b), len(ds.lambdas))
+    Wm, b = Wm[:, :L], b[:L]
     if sp.issparse(Wm):
         l1 = np.asarray(abs(Wm).sum(axis=0)).ravel()
         if sp.issparse(ds.X):
@@ -130,7 +126,7 @@ def objectives(ds, W, b):
     else:
         l1 = np.abs(Wm).sum(axis=0)
         fit = np.asarray(ds.X @ Wm)
-    out = np.empty(L)
+    out = np.full(len(ds.lambdas), np.inf)
     for k in range(L):
         r = ds.y - fit[:, k] - b[k]
         out[k] = 0.5 * float(r @ r) / n + ds.lambdas[k] * l1[k]
@@ -148,8 +144,9 @@ def dual_bounds(ds, W, b):
     n = ds.X.shape[0]
     W = W.toarray() if sp.issparse(W) else np.asarray(W)
     yc = ds.y - ds.y.mean()
-    out = np.empty(len(ds.lambdas))
-    for k, lam in enumerate(ds.lambdas):
+    out = np.full(len(ds.lambdas), -np.inf)  # no bound where the path stopped early
+    for k in range(min(W.shape[1], len(b), len(ds.lambdas))):
+        lam = ds.lambdas[k]
         r = ds.y - np.asarray(ds.X @ W[:, k]).ravel() - b[k]
         rc = r - r.mean()
         # Xᵀr_c = X̃ᵀr_c since r_c sums to zero.
