@@ -479,7 +479,7 @@ def markdown(results: list[dict]) -> str:
                 elif s.get("default"):
                     cells += [fmt_time(s["default"]["time"]), fmt_acc(s["default"]["accuracy"])]
                 else:
-                    cells += ["—", "—"]
+                    cells += ["not run", "(budget)"]
                 lines.append("| " + " | ".join(cells) + " |")
             floor = pr["floor"]
             fl = f"Xᵀr {fmt_time(floor['Xt_r'])}" + (
@@ -522,6 +522,16 @@ def markdown(results: list[dict]) -> str:
                 f"P* within {ref['certified_rel_gap']:.1e} of the optimum (best dual bound)"
             )
             for sname, s in pr["solvers"].items():
+                if not s.get("default") and s.get("rungs"):
+                    ladder = ", ".join(
+                        f"tol {r['tol']:.0e}: {fmt_time(r['time'])} ({len(r['times'])} run"
+                        f"{'s' if len(r['times']) > 1 else ''}), accuracy {fmt_acc(r['accuracy'])}"
+                        for r in s["rungs"]
+                    )
+                    notes.append(
+                        f"{pname}: {sname} ended on the time budget before its "
+                        f"default tolerance: {ladder}"
+                    )
                 for failure in s.get("failed_rungs", []):
                     notes.append(f"{pname}: {sname} failed at {failure} (ladder ended there)")
             fr = pr["solvers"].get("fastreg", {})
