@@ -5,7 +5,11 @@ duality gap.
 """
 
 from ._fastreg import __version__
+from ._cv import ElasticNetCV, LassoCV
 from ._linear import ElasticNet, Lasso
 from ._path import Path, enet_path, lasso_path, path
 
-__all__ = ["ElasticNet", "Lasso", "Path", "__version__", "enet_path", "lasso_path", "path"]
+__all__ = [
+    "ElasticNet", "ElasticNetCV", "Lasso", "LassoCV", "Path", "__version__", "enet_path",
+    "lasso_path", "path",
+]
