@@ -142,7 +142,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             )
             n_grid = check_int(self.n_alphas, "n_alphas")
         if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, (bool, np.bool_)):
-            n_grid = check_int(self.alphas, "alphas")
+            # An explicit (deprecated) n_alphas wins over the default integer alphas.
+            if isinstance(self.n_alphas, str):
+                n_grid = check_int(self.alphas, "alphas")
         elif self.alphas is None:
             pass
         else:
@@ -190,6 +192,10 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         n_samples, n_features = X.shape
         l1_ratios, eps, n_grid, alpha_values, max_iter, tol = self._check_params(n_features)
         Xd = as_design(X)
+        if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+            arr = np.asarray(sample_weight)
+            if arr.ndim == 1 and arr.size and arr.dtype.kind in "biuf" and not np.any(arr != 0):
+                raise ValueError("sample_weight: every weight is zero; need a non-zero weight")
         sw = check_sample_weight(sample_weight, n_samples)
         pf = check_feature_vector(self.penalty_factor, n_features, "penalty_factor", allow_inf=True)
         lo = check_feature_vector(self.lower_bounds, n_features, "lower_bounds", allow_inf=True)
