@@ -12,19 +12,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from fastreg import ElasticNetCV, LassoCV
 from sklearn import linear_model as sk
 from sklearn.model_selection import KFold, PredefinedSplit, ShuffleSplit
 from sklearn.utils.estimator_checks import check_estimator
 
-from fastreg import ElasticNetCV, LassoCV
-
 DATA = Path(__file__).parent / "data" / "cvglmnet"
-TIGHT = dict(tol=1e-12, max_iter=100_000)
+TIGHT = {"tol": 1e-12, "max_iter": 100_000}
 
 
 def make_data(n=80, p=30, seed=0, density=None, rho=0.3):
     rng = np.random.default_rng(seed)
-    X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(rho) * rng.standard_normal((n, 1))
+    X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(
+        rho
+    ) * rng.standard_normal((n, 1))
     if density is not None:
         X = X * (rng.random((n, p)) < density)
     beta = np.zeros(p)
@@ -76,8 +77,10 @@ def test_elasticnetcv_matches_sklearn(sparse, weighted):
 
 def test_given_alphas_no_intercept_and_positive_match_sklearn():
     X, y = make_data(seed=5)
-    grid = np.geomspace(1.0, 1e-3, 25)[::-1]  # unsorted order is sorted descending, as sklearn
-    for kw in (dict(fit_intercept=False), dict(positive=True), dict(l1_ratio=[0.3, 0.8])):
+    grid = np.geomspace(1.0, 1e-3, 25)[
+        ::-1
+    ]  # unsorted order is sorted descending, as sklearn
+    for kw in ({"fit_intercept": False}, {"positive": True}, {"l1_ratio": [0.3, 0.8]}):
         ours = ElasticNetCV(alphas=grid, cv=3, **kw, **TIGHT).fit(X, y)
         theirs = sk.ElasticNetCV(alphas=grid, cv=3, **kw, **TIGHT).fit(X, y)
         assert_same_cv(ours, theirs, rtol=2e-5)
@@ -85,7 +88,11 @@ def test_given_alphas_no_intercept_and_positive_match_sklearn():
 
 def test_other_splitters_and_default_cv():
     X, y = make_data(n=60, seed=7)
-    for cv in (None, ShuffleSplit(4, test_size=0.3, random_state=0), list(KFold(3).split(X))):
+    for cv in (
+        None,
+        ShuffleSplit(4, test_size=0.3, random_state=0),
+        list(KFold(3).split(X)),
+    ):
         ours = LassoCV(cv=cv, alphas=20, **TIGHT).fit(X, y)
         theirs = sk.LassoCV(cv=cv, alphas=20, **TIGHT).fit(X, y)
         assert_same_cv(ours, theirs)
@@ -93,7 +100,7 @@ def test_other_splitters_and_default_cv():
 
 def test_n_jobs_does_not_change_results():
     X, y = make_data(n=90, p=60, seed=11)
-    kw = dict(l1_ratio=[0.2, 0.7, 1.0], cv=5, alphas=30)
+    kw = {"l1_ratio": [0.2, 0.7, 1.0], "cv": 5, "alphas": 30}
     one = ElasticNetCV(n_jobs=1, **kw).fit(X, y)
     two = ElasticNetCV(n_jobs=2, **kw).fit(X, y)
     every = ElasticNetCV(n_jobs=-1, **kw).fit(X, y)
@@ -140,7 +147,9 @@ def test_matches_cv_glmnet(case):
         X = np.loadtxt(DATA / f"{name}_X.csv", delimiter=",", ndmin=2)
     else:
         t = np.loadtxt(DATA / f"{name}_X_triplets.csv", delimiter=",", ndmin=2)
-        X = sp.csc_matrix((t[:, 2], (t[:, 0].astype(int) - 1, t[:, 1].astype(int) - 1)), (n, p))
+        X = sp.csc_matrix(
+            (t[:, 2], (t[:, 0].astype(int) - 1, t[:, 1].astype(int) - 1)), (n, p)
+        )
     y, w = read_vec(f"{name}_y.csv"), read_vec(f"{name}_w.csv")
     foldid = read_vec(f"{name}_foldid.csv").astype(int)
     lam = read_vec(f"{name}_lambda.csv")
@@ -166,17 +175,36 @@ def test_glmnet_options_used_in_folds_and_refit():
     X, y = make_data(n=80, p=20, seed=17)
     pf = np.ones(20)
     pf[0] = 0.0
-    m = ElasticNetCV(l1_ratio=0.7, cv=4, alphas=20, penalty_factor=pf, standardize=True,
-                     lower_bounds=-1.0, **TIGHT).fit(X, y)
+    m = ElasticNetCV(
+        l1_ratio=0.7,
+        cv=4,
+        alphas=20,
+        penalty_factor=pf,
+        standardize=True,
+        lower_bounds=-1.0,
+        **TIGHT,
+    ).fit(X, y)
     # α_max of the penalised problem: the first α leaves only the unpenalised feature
     assert m.coef_[0] != 0.0 and m.coef_.min() >= -1.0 - 1e-12
     from fastreg import ElasticNet
 
-    ref = ElasticNet(alpha=m.alpha_, l1_ratio=0.7, penalty_factor=pf, standardize=True,
-                     lower_bounds=-1.0, **TIGHT).fit(X, y)
+    ref = ElasticNet(
+        alpha=m.alpha_,
+        l1_ratio=0.7,
+        penalty_factor=pf,
+        standardize=True,
+        lower_bounds=-1.0,
+        **TIGHT,
+    ).fit(X, y)
     np.testing.assert_allclose(m.coef_, ref.coef_, rtol=1e-8, atol=1e-10)
-    first = ElasticNet(alpha=m.alphas_[0], l1_ratio=0.7, penalty_factor=pf, standardize=True,
-                       lower_bounds=-1.0, **TIGHT).fit(X, y)
+    first = ElasticNet(
+        alpha=m.alphas_[0],
+        l1_ratio=0.7,
+        penalty_factor=pf,
+        standardize=True,
+        lower_bounds=-1.0,
+        **TIGHT,
+    ).fit(X, y)
     assert np.flatnonzero(first.coef_).tolist() == [0]
     assert m.n_nonzero_path_[-1] > 1
 
@@ -189,20 +217,20 @@ def test_check_estimator(Est):
 @pytest.mark.parametrize(
     "kwargs, exc, match",
     [
-        (dict(l1_ratio=1.5), ValueError, "l1_ratio"),
-        (dict(l1_ratio=[0.5, "a"]), TypeError, "l1_ratio"),
-        (dict(eps=0.0), ValueError, "eps"),
-        (dict(alphas=0), ValueError, "alphas"),
-        (dict(alphas=[0.1, -1.0]), ValueError, "alphas"),
-        (dict(alphas=[np.nan]), ValueError, "alphas"),
-        (dict(l1_ratio=0.0), ValueError, "l1_ratio=0"),
-        (dict(cv=1), ValueError, "splits|n_splits|folds"),
-        (dict(alpha_rule="2se"), ValueError, "alpha_rule"),
-        (dict(max_iter=0), ValueError, "max_iter"),
-        (dict(tol=-1.0), ValueError, "tol"),
-        (dict(selection="best"), ValueError, "selection"),
-        (dict(penalty_factor=[1.0, 2.0]), ValueError, "penalty_factor"),
-        (dict(lower_bounds=1.0), ValueError, "lower_bounds"),
+        ({"l1_ratio": 1.5}, ValueError, "l1_ratio"),
+        ({"l1_ratio": [0.5, "a"]}, TypeError, "l1_ratio"),
+        ({"eps": 0.0}, ValueError, "eps"),
+        ({"alphas": 0}, ValueError, "alphas"),
+        ({"alphas": [0.1, -1.0]}, ValueError, "alphas"),
+        ({"alphas": [np.nan]}, ValueError, "alphas"),
+        ({"l1_ratio": 0.0}, ValueError, "l1_ratio=0"),
+        ({"cv": 1}, ValueError, "splits|n_splits|folds"),
+        ({"alpha_rule": "2se"}, ValueError, "alpha_rule"),
+        ({"max_iter": 0}, ValueError, "max_iter"),
+        ({"tol": -1.0}, ValueError, "tol"),
+        ({"selection": "best"}, ValueError, "selection"),
+        ({"penalty_factor": [1.0, 2.0]}, ValueError, "penalty_factor"),
+        ({"lower_bounds": 1.0}, ValueError, "lower_bounds"),
     ],
 )
 def test_bad_input(kwargs, exc, match):
@@ -254,13 +282,24 @@ def test_progress_bar_when_verbose(capfd):
 
 def run_cli(*args):
     return subprocess.run(
-        [sys.executable, "-m", "fastreg", "fit", *args], capture_output=True, text=True
+        [sys.executable, "-m", "fastreg", "fit", *args],
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
 def test_cli_cv(tmp_path):
-    out = run_cli("--cv", "5", "--model", "elasticnet", "--l1-ratio", "0.5,1",
-                  "--plot", str(tmp_path / "cv.png"))
+    out = run_cli(
+        "--cv",
+        "5",
+        "--model",
+        "elasticnet",
+        "--l1-ratio",
+        "0.5,1",
+        "--plot",
+        str(tmp_path / "cv.png"),
+    )
     assert out.returncode == 0, out.stderr
     assert "alpha (min CV error)" in out.stdout and "alpha (1-SE rule)" in out.stdout
     assert "l1_ratio" in out.stdout and "CV error" in out.stdout

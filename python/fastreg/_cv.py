@@ -53,12 +53,22 @@ def _sklearn_alpha_grid(X, y, sw, l1_ratio, fit_intercept, eps, n_alphas, positi
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
-def _glmnet_alpha_grid(X, y, sw, l1_ratio, fit_intercept, eps, n_alphas, positive, feature_opts):
+def _glmnet_alpha_grid(
+    X, y, sw, l1_ratio, fit_intercept, eps, n_alphas, positive, feature_opts
+):
     """α_max of the core (which respects penalty factors, bounds and standardisation): a
     one-point path at α_max is all zeros but the unpenalised features, so it is cheap."""
     res = _run_path(
-        X, y, sample_weight=sw, alphas=None, n_alphas=1, eps=eps, l1_ratio=l1_ratio,
-        fit_intercept=fit_intercept, positive=positive, **feature_opts,
+        X,
+        y,
+        sample_weight=sw,
+        alphas=None,
+        n_alphas=1,
+        eps=eps,
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        positive=positive,
+        **feature_opts,
     )
     alpha_max = float(res[0][0])
     if alpha_max <= _RESOLUTION:
@@ -117,7 +127,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         raise NotImplementedError
 
     def _check_params(self, n_features):
-        l1_ratios = [check_real(r, "l1_ratio", low=0.0, high=1.0) for r in self._l1_ratios()]
+        l1_ratios = [
+            check_real(r, "l1_ratio", low=0.0, high=1.0) for r in self._l1_ratios()
+        ]
         if not l1_ratios:
             raise ValueError("l1_ratio must not be empty")
         eps = check_real(self.eps, "eps", low=0.0, low_open=True)
@@ -130,7 +142,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         check_choice(self.selection, "selection", {"cyclic", "random"})
         check_choice(self.alpha_rule, "alpha_rule", {"min", "1se"})
         if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
-            raise TypeError(f"verbose must be a bool or an int, got {type(self.verbose).__name__}")
+            raise TypeError(
+                f"verbose must be a bool or an int, got {type(self.verbose).__name__}"
+            )
         _check_precompute(self.precompute, n_features)
         n_grid, alpha_values = 100, None
         if not (isinstance(self.n_alphas, str) and self.n_alphas == "deprecated"):
@@ -141,7 +155,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
                 stacklevel=3,
             )
             n_grid = check_int(self.n_alphas, "n_alphas")
-        if isinstance(self.alphas, numbers.Integral) and not isinstance(self.alphas, (bool, np.bool_)):
+        if isinstance(self.alphas, numbers.Integral) and not isinstance(
+            self.alphas, (bool, np.bool_)
+        ):
             # An explicit (deprecated) n_alphas wins over the default integer alphas.
             if isinstance(self.n_alphas, str):
                 n_grid = check_int(self.alphas, "alphas")
@@ -151,7 +167,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             try:
                 alpha_values = np.asarray(self.alphas, dtype=np.float64).ravel()
             except (TypeError, ValueError) as exc:
-                raise TypeError(f"alphas must be an int or an array of floats: {exc}") from None
+                raise TypeError(
+                    f"alphas must be an int or an array of floats: {exc}"
+                ) from None
             if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
                 raise ValueError("alphas must be a non-empty array of finite values")
             if np.any(alpha_values < 0):
@@ -190,38 +208,68 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             )
         y = np.ascontiguousarray(column_or_1d(y, warn=True), dtype=np.float64)
         n_samples, n_features = X.shape
-        l1_ratios, eps, n_grid, alpha_values, max_iter, tol = self._check_params(n_features)
+        l1_ratios, eps, n_grid, alpha_values, max_iter, tol = self._check_params(
+            n_features
+        )
         Xd = as_design(X)
         if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
             arr = np.asarray(sample_weight)
-            if arr.ndim == 1 and arr.size and arr.dtype.kind in "biuf" and not np.any(arr != 0):
-                raise ValueError("sample_weight: every weight is zero; need a non-zero weight")
+            if (
+                arr.ndim == 1
+                and arr.size
+                and arr.dtype.kind in "biuf"
+                and not np.any(arr != 0)
+            ):
+                raise ValueError(
+                    "sample_weight: every weight is zero; need a non-zero weight"
+                )
         sw = check_sample_weight(sample_weight, n_samples)
-        pf = check_feature_vector(self.penalty_factor, n_features, "penalty_factor", allow_inf=True)
-        lo = check_feature_vector(self.lower_bounds, n_features, "lower_bounds", allow_inf=True)
-        hi = check_feature_vector(self.upper_bounds, n_features, "upper_bounds", allow_inf=True)
+        pf = check_feature_vector(
+            self.penalty_factor, n_features, "penalty_factor", allow_inf=True
+        )
+        lo = check_feature_vector(
+            self.lower_bounds, n_features, "lower_bounds", allow_inf=True
+        )
+        hi = check_feature_vector(
+            self.upper_bounds, n_features, "upper_bounds", allow_inf=True
+        )
         if pf is not None and np.any(pf < 0):
             raise ValueError("penalty_factor must be >= 0")
         if lo is not None and np.any(lo > 0):
             raise ValueError("lower_bounds must be <= 0")
         if hi is not None and np.any(hi < 0):
             raise ValueError("upper_bounds must be >= 0")
-        feature_opts = dict(
-            penalty_factor=pf, lower_bounds=lo, upper_bounds=hi, standardize=bool(self.standardize)
+        feature_opts = {
+            "penalty_factor": pf,
+            "lower_bounds": lo,
+            "upper_bounds": hi,
+            "standardize": bool(self.standardize),
+        }
+        glmnet_options = (
+            pf is not None or lo is not None or hi is not None or self.standardize
         )
-        glmnet_options = pf is not None or lo is not None or hi is not None or self.standardize
 
         if alpha_values is None:
             if glmnet_options:
                 grids = [
-                    _glmnet_alpha_grid(Xd, y, sw, r, self.fit_intercept, eps, n_grid,
-                                       self.positive, feature_opts)
+                    _glmnet_alpha_grid(
+                        Xd,
+                        y,
+                        sw,
+                        r,
+                        self.fit_intercept,
+                        eps,
+                        n_grid,
+                        self.positive,
+                        feature_opts,
+                    )
                     for r in l1_ratios
                 ]
             else:
                 grids = [
-                    _sklearn_alpha_grid(Xd, y, sw, r, self.fit_intercept, eps, n_grid,
-                                        self.positive)
+                    _sklearn_alpha_grid(
+                        Xd, y, sw, r, self.fit_intercept, eps, n_grid, self.positive
+                    )
                     for r in l1_ratios
                 ]
         else:
@@ -232,25 +280,38 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         n_folds = len(train)
         seed = None
         if self.selection == "random":
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        opts = dict(
-            l1_ratios=[float(r) for r in l1_ratios],
-            alphas=[[float(a) for a in g] for g in grids],
-            fit_intercept=bool(self.fit_intercept),
-            standardize=bool(self.standardize),
-            max_iter=max_iter,
-            tol=tol,
-            positive=bool(self.positive),
-            random_seed=seed,
-            screening=True,
-            n_jobs=_resolve_n_jobs(self.n_jobs),
-        )
+            seed = int(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            )
+        opts = {
+            "l1_ratios": [float(r) for r in l1_ratios],
+            "alphas": [[float(a) for a in g] for g in grids],
+            "fit_intercept": bool(self.fit_intercept),
+            "standardize": bool(self.standardize),
+            "max_iter": max_iter,
+            "tol": tol,
+            "positive": bool(self.positive),
+            "random_seed": seed,
+            "screening": True,
+            "n_jobs": _resolve_n_jobs(self.n_jobs),
+        }
         progress = _Progress(len(l1_ratios) * n_folds, self.verbose)
         try:
             if sp.issparse(Xd):
                 mse, nnz, n_unconverged, worst_gap = _fastreg.enet_cv_csc(
-                    Xd.data, Xd.indices, Xd.indptr, n_samples, y, sw, pf, lo, hi,
-                    train, test, opts, progress,
+                    Xd.data,
+                    Xd.indices,
+                    Xd.indptr,
+                    n_samples,
+                    y,
+                    sw,
+                    pf,
+                    lo,
+                    hi,
+                    train,
+                    test,
+                    opts,
+                    progress,
                 )
             else:
                 mse, nnz, n_unconverged, worst_gap = _fastreg.enet_cv_dense(
@@ -300,7 +361,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             self.mse_mean_path_ = mean[0]
             self.mse_se_path_ = se[0]
             self.n_nonzero_path_ = self.n_nonzero_path_[0]
-        self.alphas_ = alphas_arr[0] if squeeze or alpha_values is not None else alphas_arr
+        self.alphas_ = (
+            alphas_arr[0] if squeeze or alpha_values is not None else alphas_arr
+        )
         self.l1_ratios_ = np.asarray(l1_ratios)
         self.n_folds_ = n_folds
 
@@ -359,11 +422,21 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             axes = axes[0]
         axes = np.atleast_1d(axes)
         if len(axes) != len(ratios):
-            raise ValueError(f"need {len(ratios)} axes (one per l1_ratio), got {len(axes)}")
+            raise ValueError(
+                f"need {len(ratios)} axes (one per l1_ratio), got {len(axes)}"
+            )
         for l_idx, ax in enumerate(axes):
             a = alphas[l_idx]
-            ax.errorbar(a, mean[l_idx], yerr=se[l_idx], fmt="o", color="tab:red",
-                        ecolor="darkgrey", markersize=3, capsize=2)
+            ax.errorbar(
+                a,
+                mean[l_idx],
+                yerr=se[l_idx],
+                fmt="o",
+                color="tab:red",
+                ecolor="darkgrey",
+                markersize=3,
+                capsize=2,
+            )
             ax.set_xscale("log")
             ax.invert_xaxis()
             ax.set_xlabel("alpha (log scale)")
@@ -376,7 +449,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             top = ax.secondary_xaxis("top")
             ticks = a[:: max(1, len(a) // 8)]
             top.set_xticks(ticks)
-            top.set_xticklabels([f"{int(round(v))}" for v in nnz[l_idx][:: max(1, len(a) // 8)]])
+            top.set_xticklabels(
+                [f"{round(v)}" for v in nnz[l_idx][:: max(1, len(a) // 8)]]
+            )
             top.tick_params(labelsize="small")
         return axes
 
@@ -452,9 +527,11 @@ class ElasticNetCV(_ElasticNetCVBase):
         self.standardize = standardize
 
     def _l1_ratios(self):
-        return list(np.atleast_1d(self.l1_ratio)) if not isinstance(self.l1_ratio, str) else [
-            self.l1_ratio
-        ]
+        return (
+            list(np.atleast_1d(self.l1_ratio))
+            if not isinstance(self.l1_ratio, str)
+            else [self.l1_ratio]
+        )
 
 
 class LassoCV(_ElasticNetCVBase):

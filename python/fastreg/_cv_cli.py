@@ -16,7 +16,7 @@ def fit_cv(args, X, y, names, target, source):
     if args.cv < 2:
         raise ValueError(f"--cv needs at least 2 folds, got {args.cv}")
     folds = KFold(args.cv, shuffle=True, random_state=0)
-    common = dict(cv=folds, max_iter=args.max_iter, tol=args.tol, n_jobs=-1)
+    common = {"cv": folds, "max_iter": args.max_iter, "tol": args.tol, "n_jobs": -1}
     if args.model == "lasso":
         model = LassoCV(**common)
     else:
@@ -34,17 +34,30 @@ def fit_cv(args, X, y, names, target, source):
     i_1se = int(np.flatnonzero(grid == model.alpha_1se_)[0])
     nz = np.flatnonzero(model.coef_)
     out = sys.stdout
-    print(f"fastreg {model.__class__.__name__} ({args.cv}-fold CV) on {source}", file=out)
-    print(f"  samples: {X.shape[0]}, features: {X.shape[1]}, target: {target}", file=out)
+    print(
+        f"fastreg {model.__class__.__name__} ({args.cv}-fold CV) on {source}", file=out
+    )
+    print(
+        f"  samples: {X.shape[0]}, features: {X.shape[1]}, target: {target}", file=out
+    )
     if args.model == "elasticnet":
         tried = ", ".join(f"{r:g}" for r in ratios)
         print(f"  l1_ratio: {model.l1_ratio_:g} (tried {tried})", file=out)
-    print(f"  alpha (min CV error): {model.alpha_min_:.6g}   CV error {mean[best, i_min]:.6g}"
-          f" ± {se[best, i_min]:.3g}", file=out)
-    print(f"  alpha (1-SE rule):    {model.alpha_1se_:.6g}   CV error {mean[best, i_1se]:.6g}"
-          f" ± {se[best, i_1se]:.3g}", file=out)
-    print(f"  refit at alpha={model.alpha_:.6g}: non-zero coefficients {len(nz)} of "
-          f"{X.shape[1]}", file=out)
+    print(
+        f"  alpha (min CV error): {model.alpha_min_:.6g}   CV error {mean[best, i_min]:.6g}"
+        f" ± {se[best, i_min]:.3g}",
+        file=out,
+    )
+    print(
+        f"  alpha (1-SE rule):    {model.alpha_1se_:.6g}   CV error {mean[best, i_1se]:.6g}"
+        f" ± {se[best, i_1se]:.3g}",
+        file=out,
+    )
+    print(
+        f"  refit at alpha={model.alpha_:.6g}: non-zero coefficients {len(nz)} of "
+        f"{X.shape[1]}",
+        file=out,
+    )
     width = max([len(names[j]) for j in nz] + [9])
     for j in nz[np.argsort(-np.abs(model.coef_[nz]))]:
         print(f"    {names[j]:<{width}}  {model.coef_[j]: .6g}", file=out)
