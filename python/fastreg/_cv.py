@@ -474,7 +474,10 @@ class ElasticNetCV(_ElasticNetCVBase):
     Beyond scikit-learn: ``alpha_rule='min'`` (scikit-learn's choice, the default) or
     ``'1se'`` (glmnet's one-standard-error rule) picks the α of the final refit;
     ``alpha_min_``, ``alpha_1se_``, ``mse_mean_path_`` and ``mse_se_path_`` (standard error of
-    the mean over folds: std / √n_folds) are kept either way; ``penalty_factor``,
+    the mean over folds: sample std / √n_folds, as cv.glmnet) are kept either way; the 1-SE
+    α is taken on the grid of the l1_ratio with the smallest error (``l1_ratio_``), and the
+    CV error is the plain mean over folds (cv.glmnet weights folds by their total weight, so
+    the two agree when folds carry equal weight); ``penalty_factor``,
     ``lower_bounds``, ``upper_bounds`` and ``standardize`` as in :class:`fastreg.ElasticNet`
     (with them the α grid starts at the α_max of the penalised problem); ``plot()``; a
     progress bar (``verbose=True``, or automatically after two seconds on a terminal).
