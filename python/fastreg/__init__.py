@@ -16,8 +16,10 @@ from ._fastreg import __version__ as __version__
 # estimator is first touched.
 _LAZY = {
     "ElasticNet": "._linear",
+    "ElasticNetCV": "._cv",
     "GramStats": "._ridge",
     "Lasso": "._linear",
+    "LassoCV": "._cv",
     "Path": "._path",
     "Ridge": "._ridge",
     "RidgeCV": "._ridge",
@@ -29,8 +31,10 @@ _LAZY = {
 
 __all__ = [
     "ElasticNet",
+    "ElasticNetCV",
     "GramStats",
     "Lasso",
+    "LassoCV",
     "Path",
     "Ridge",
     "RidgeCV",
@@ -42,6 +46,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from ._cv import ElasticNetCV as ElasticNetCV
+    from ._cv import LassoCV as LassoCV
     from ._linear import ElasticNet as ElasticNet
     from ._linear import Lasso as Lasso
     from ._path import Path as Path

@@ -1,6 +1,6 @@
 """Type stub for the compiled core module."""
 
-from typing import Optional, TypedDict
+from typing import Callable, Optional, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -187,3 +187,47 @@ def enet_path_csc(
     upper_bounds: Optional[_F64],
     opts: _PathOptions,
 ) -> _PathTuple: ...
+
+class _CvOptions(TypedDict):
+    l1_ratios: list[float]
+    alphas: list[list[float]]
+    fit_intercept: bool
+    standardize: bool
+    max_iter: int
+    tol: float
+    positive: bool
+    random_seed: Optional[int]
+    screening: bool
+    n_jobs: int
+
+# (mse[l1_ratio][fold][alpha], n_nonzero[l1_ratio][fold][alpha], n_unconverged,
+#  largest dual_gap / objective)
+_CvTuple = tuple[list[list[list[float]]], list[list[list[int]]], int, float]
+
+def enet_cv_dense(
+    x: _F64,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    penalty_factor: Optional[_F64],
+    lower_bounds: Optional[_F64],
+    upper_bounds: Optional[_F64],
+    train: list[npt.NDArray[np.int64]],
+    test: list[npt.NDArray[np.int64]],
+    opts: _CvOptions,
+    progress: Optional[Callable[[], object]] = None,
+) -> _CvTuple: ...
+def enet_cv_csc(
+    data: _F64,
+    indices: _Index,
+    indptr: _Index,
+    n_samples: int,
+    y: _F64,
+    sample_weight: Optional[_F64],
+    penalty_factor: Optional[_F64],
+    lower_bounds: Optional[_F64],
+    upper_bounds: Optional[_F64],
+    train: list[npt.NDArray[np.int64]],
+    test: list[npt.NDArray[np.int64]],
+    opts: _CvOptions,
+    progress: Optional[Callable[[], object]] = None,
+) -> _CvTuple: ...

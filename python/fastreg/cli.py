@@ -45,6 +45,16 @@ def _builtin(name):
     return d.data, d.target, list(d.feature_names), "disease progression"
 
 
+def _l1_ratios(text):
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number or comma-separated numbers: {text!r}")
+    if not values:
+        raise argparse.ArgumentTypeError("empty l1_ratio")
+    return values
+
+
 def _fit(args):
     from . import ElasticNet, Lasso
 
@@ -54,6 +64,15 @@ def _fit(args):
     else:
         X, y, names, target = _builtin(args.dataset)
         source = f"built-in '{args.dataset}' data (scikit-learn)"
+    if args.cv is not None:
+        from ._cv_cli import fit_cv
+
+        return fit_cv(args, X, y, names, target, source)
+    if args.plot:
+        raise ValueError("--plot needs --cv")
+    if len(args.l1_ratio) != 1:
+        raise ValueError("several --l1-ratio values need --cv")
+    args.l1_ratio = args.l1_ratio[0]
     if args.model == "lasso":
         model = Lasso(alpha=args.alpha, max_iter=args.max_iter, tol=args.tol)
     else:
@@ -92,9 +111,13 @@ def main(argv=None):
     fit.add_argument("--dataset", default="diabetes", help="built-in dataset when no CSV is given")
     fit.add_argument("--model", choices=["lasso", "elasticnet"], default="lasso")
     fit.add_argument("--alpha", type=float, default=1.0)
-    fit.add_argument("--l1-ratio", type=float, default=0.5)
+    fit.add_argument("--l1-ratio", type=_l1_ratios, default=[0.5],
+                     help="mixing parameter; with --cv, comma-separated values to compare")
     fit.add_argument("--max-iter", type=int, default=1000)
     fit.add_argument("--tol", type=float, default=1e-4)
+    fit.add_argument("--cv", type=int, metavar="K",
+                     help="choose alpha (and l1_ratio) by K-fold cross-validation")
+    fit.add_argument("--plot", metavar="FILE.png", help="with --cv: save the CV error plot")
     args = parser.parse_args(argv)
     try:
         return _fit(args)

@@ -1,0 +1,595 @@
+"""Cross-validated Lasso and elastic net: scikit-learn's ``LassoCV`` / ``ElasticNetCV`` over the
+Rust core, which fits every (l1_ratio, fold) path in parallel without copying X, plus glmnet's
+one-standard-error rule, options and ``cv.glmnet``-style plot."""
+
+from __future__ import annotations
+
+import numbers
+import sys
+import time
+import warnings
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import _fastreg
+from ._linear import ElasticNet
+from ._path import _check_precompute, _resolve_n_jobs, _run_path
+from ._validation import (
+    as_design,
+    check_bool,
+    check_choice,
+    check_feature_vector,
+    check_int,
+    check_real,
+    check_sample_weight,
+)
+
+__all__ = ["ElasticNetCV", "LassoCV"]
+
+_RESOLUTION = np.finfo(np.float64).resolution
+
+
+def _sklearn_alpha_grid(X, y, sw, l1_ratio, fit_intercept, eps, n_alphas, positive):
+    """scikit-learn's ``_alpha_grid`` (≥ 1.7) on the full data, X in core form."""
+    if fit_intercept:
+        y = y - np.average(y, weights=sw)
+    yw = y if sw is None else y * sw
+    Xyw = np.asarray(X.T @ yw).ravel()
+    if fit_intercept:
+        x_mean = np.asarray(X.T @ (np.ones_like(y) if sw is None else sw)).ravel()
+        x_mean /= X.shape[0] if sw is None else sw.sum()
+        Xyw = Xyw - x_mean * yw.sum()
+    n = X.shape[0] if sw is None else sw.sum()
+    top = max(0.0, float(np.max(Xyw))) if positive else float(np.max(np.abs(Xyw)))
+    alpha_max = top / (n * l1_ratio)
+    if alpha_max <= _RESOLUTION:
+        return np.full(n_alphas, _RESOLUTION)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+def _glmnet_alpha_grid(
+    X, y, sw, l1_ratio, fit_intercept, eps, n_alphas, positive, feature_opts
+):
+    """α_max of the core (which respects penalty factors, bounds and standardisation): a
+    one-point path at α_max is all zeros but the unpenalised features, so it is cheap."""
+    res = _run_path(
+        X,
+        y,
+        sample_weight=sw,
+        alphas=None,
+        n_alphas=1,
+        eps=eps,
+        l1_ratio=l1_ratio,
+        fit_intercept=fit_intercept,
+        positive=positive,
+        **feature_opts,
+    )
+    alpha_max = float(res[0][0])
+    if alpha_max <= _RESOLUTION:
+        return np.full(n_alphas, _RESOLUTION)
+    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown when asked (``verbose``) or when the run has
+    taken more than two seconds and stderr is a terminal. Ticked from the core's worker threads
+    (each tick holds the GIL)."""
+
+    def __init__(self, total, verbose):
+        self.total, self.done = total, 0
+        self.start = time.perf_counter()
+        self.forced = bool(verbose)
+        stream = sys.stderr
+        self.auto = not self.forced and hasattr(stream, "isatty") and stream.isatty()
+        self.shown = False
+
+    def __call__(self):
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        if self.forced or (self.auto and elapsed > 2.0):
+            self.shown = True
+            width = 30
+            filled = int(width * self.done / self.total)
+            eta = elapsed / self.done * (self.total - self.done)
+            sys.stderr.write(
+                f"\rCV fits [{'#' * filled}{'.' * (width - filled)}] "
+                f"{self.done}/{self.total}  {elapsed:.1f}s elapsed, ~{eta:.1f}s left "
+            )
+            sys.stderr.flush()
+
+    def close(self):
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _fold_indices(cv, X, y):
+    """Train / test row indices of every split as int64 arrays."""
+    train, test = [], []
+    for tr, te in cv.split(X, y):
+        train.append(np.ascontiguousarray(np.asarray(tr, dtype=np.int64)))
+        test.append(np.ascontiguousarray(np.asarray(te, dtype=np.int64)))
+    if len(train) < 2:
+        raise ValueError(f"cv must give at least 2 splits, got {len(train)}")
+    return train, test
+
+
+class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
+    """Shared fit of LassoCV and ElasticNetCV."""
+
+    def _l1_ratios(self):
+        raise NotImplementedError
+
+    def _check_params(self, n_features):
+        l1_ratios = [
+            check_real(r, "l1_ratio", low=0.0, high=1.0) for r in self._l1_ratios()
+        ]
+        if not l1_ratios:
+            raise ValueError("l1_ratio must not be empty")
+        eps = check_real(self.eps, "eps", low=0.0, low_open=True)
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.positive, "positive")
+        check_bool(self.copy_X, "copy_X")
+        check_bool(self.standardize, "standardize")
+        max_iter = check_int(self.max_iter, "max_iter")
+        tol = check_real(self.tol, "tol", low=0.0)
+        check_choice(self.selection, "selection", {"cyclic", "random"})
+        check_choice(self.alpha_rule, "alpha_rule", {"min", "1se"})
+        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
+            raise TypeError(
+                f"verbose must be a bool or an int, got {type(self.verbose).__name__}"
+            )
+        _check_precompute(self.precompute, n_features)
+        n_grid, alpha_values = 100, None
+        if not (isinstance(self.n_alphas, str) and self.n_alphas == "deprecated"):
+            warnings.warn(
+                "'n_alphas' is deprecated (removed in scikit-learn 1.9); pass an integer "
+                "'alphas'.",
+                FutureWarning,
+                stacklevel=3,
+            )
+            n_grid = check_int(self.n_alphas, "n_alphas")
+        if isinstance(self.alphas, numbers.Integral) and not isinstance(
+            self.alphas, (bool, np.bool_)
+        ):
+            # An explicit (deprecated) n_alphas wins over the default integer alphas.
+            if isinstance(self.n_alphas, str):
+                n_grid = check_int(self.alphas, "alphas")
+        elif self.alphas is None:
+            pass
+        else:
+            try:
+                alpha_values = np.asarray(self.alphas, dtype=np.float64).ravel()
+            except (TypeError, ValueError) as exc:
+                raise TypeError(
+                    f"alphas must be an int or an array of floats: {exc}"
+                ) from None
+            if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
+                raise ValueError("alphas must be a non-empty array of finite values")
+            if np.any(alpha_values < 0):
+                raise ValueError("alphas must be >= 0")
+            alpha_values = np.sort(alpha_values)[::-1]
+        if alpha_values is None and any(r == 0 for r in l1_ratios):
+            raise ValueError(
+                "Automatic alpha grid generation is not supported for l1_ratio=0. "
+                "Please supply a grid by providing your estimator with the appropriate "
+                "`alphas=` argument."
+            )
+        return l1_ratios, eps, n_grid, alpha_values, max_iter, tol
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model for each l1_ratio over the α grid by cross-validation, then refit on
+        all the data with the chosen α (``alpha_rule``) and l1_ratio.
+
+        ``sample_weight`` weights both the fits and each fold's held-out mean squared error;
+        the CV error is the unweighted mean over folds (scikit-learn's convention).
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csc", "csr", "coo"],
+            dtype=[np.float64, np.float32],
+            order="F",
+            copy=False,
+            multi_output=True,
+            y_numeric=True,
+        )
+        if y.ndim > 1 and y.shape[1] > 1:
+            raise ValueError(
+                f"For multi-task outputs, use MultiTask{self.__class__.__name__}"
+                " (not provided by fastreg)"
+            )
+        y = np.ascontiguousarray(column_or_1d(y, warn=True), dtype=np.float64)
+        n_samples, n_features = X.shape
+        l1_ratios, eps, n_grid, alpha_values, max_iter, tol = self._check_params(
+            n_features
+        )
+        Xd = as_design(X)
+        if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+            arr = np.asarray(sample_weight)
+            if (
+                arr.ndim == 1
+                and arr.size
+                and arr.dtype.kind in "biuf"
+                and not np.any(arr != 0)
+            ):
+                raise ValueError(
+                    "sample_weight: every weight is zero; need a non-zero weight"
+                )
+        sw = check_sample_weight(sample_weight, n_samples)
+        pf = check_feature_vector(
+            self.penalty_factor, n_features, "penalty_factor", allow_inf=True
+        )
+        lo = check_feature_vector(
+            self.lower_bounds, n_features, "lower_bounds", allow_inf=True
+        )
+        hi = check_feature_vector(
+            self.upper_bounds, n_features, "upper_bounds", allow_inf=True
+        )
+        if pf is not None and np.any(pf < 0):
+            raise ValueError("penalty_factor must be >= 0")
+        if lo is not None and np.any(lo > 0):
+            raise ValueError("lower_bounds must be <= 0")
+        if hi is not None and np.any(hi < 0):
+            raise ValueError("upper_bounds must be >= 0")
+        feature_opts = {
+            "penalty_factor": pf,
+            "lower_bounds": lo,
+            "upper_bounds": hi,
+            "standardize": bool(self.standardize),
+        }
+        glmnet_options = (
+            pf is not None or lo is not None or hi is not None or self.standardize
+        )
+
+        if alpha_values is None:
+            if glmnet_options:
+                grids = [
+                    _glmnet_alpha_grid(
+                        Xd,
+                        y,
+                        sw,
+                        r,
+                        self.fit_intercept,
+                        eps,
+                        n_grid,
+                        self.positive,
+                        feature_opts,
+                    )
+                    for r in l1_ratios
+                ]
+            else:
+                grids = [
+                    _sklearn_alpha_grid(
+                        Xd, y, sw, r, self.fit_intercept, eps, n_grid, self.positive
+                    )
+                    for r in l1_ratios
+                ]
+        else:
+            grids = [alpha_values.copy() for _ in l1_ratios]
+
+        cv = check_cv(self.cv)
+        train, test = _fold_indices(cv, X, y)
+        n_folds = len(train)
+        seed = None
+        if self.selection == "random":
+            seed = int(
+                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            )
+        opts = {
+            "l1_ratios": [float(r) for r in l1_ratios],
+            "alphas": [[float(a) for a in g] for g in grids],
+            "fit_intercept": bool(self.fit_intercept),
+            "standardize": bool(self.standardize),
+            "max_iter": max_iter,
+            "tol": tol,
+            "positive": bool(self.positive),
+            "random_seed": seed,
+            "screening": True,
+            "n_jobs": _resolve_n_jobs(self.n_jobs),
+        }
+        progress = _Progress(len(l1_ratios) * n_folds, self.verbose)
+        try:
+            if sp.issparse(Xd):
+                mse, nnz, n_unconverged, worst_gap = _fastreg.enet_cv_csc(
+                    Xd.data,
+                    Xd.indices,
+                    Xd.indptr,
+                    n_samples,
+                    y,
+                    sw,
+                    pf,
+                    lo,
+                    hi,
+                    train,
+                    test,
+                    opts,
+                    progress,
+                )
+            else:
+                mse, nnz, n_unconverged, worst_gap = _fastreg.enet_cv_dense(
+                    Xd, y, sw, pf, lo, hi, train, test, opts, progress
+                )
+        finally:
+            progress.close()
+        if n_unconverged:
+            warnings.warn(
+                f"{n_unconverged} of the cross-validation fits did not converge (largest "
+                f"duality gap / objective {worst_gap:.2e}). You might want to increase the "
+                f"number of iterations (max_iter={max_iter}) or the tolerance.",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
+        mse = np.asarray(mse, dtype=np.float64)  # (n_l1_ratio, n_folds, n_alphas)
+        nnz = np.asarray(nnz)
+        mean = mse.mean(axis=1)
+        se = mse.std(axis=1, ddof=1) / np.sqrt(n_folds)
+
+        # scikit-learn's choice: the first l1_ratio reaching the smallest mean error, at the
+        # first (largest) α of its grid doing so.
+        best_l, best_mse = 0, np.inf
+        for l_idx in range(len(l1_ratios)):
+            m = mean[l_idx, np.argmin(mean[l_idx])]
+            if m < best_mse:
+                best_l, best_mse = l_idx, m
+        i_min = int(np.argmin(mean[best_l]))
+        # cv.glmnet's lambda.1se: the largest α whose mean error is within one standard error
+        # of the minimum, on the chosen l1_ratio's grid.
+        grid = np.asarray(grids[best_l])
+        within = mean[best_l] <= mean[best_l, i_min] + se[best_l, i_min]
+        i_1se = int(np.flatnonzero(within)[np.argmax(grid[within])])
+
+        self.l1_ratio_ = float(l1_ratios[best_l])
+        self.alpha_min_ = float(grid[i_min])
+        self.alpha_1se_ = float(grid[i_1se])
+        self.alpha_ = self.alpha_min_ if self.alpha_rule == "min" else self.alpha_1se_
+        squeeze = len(l1_ratios) == 1
+        self.mse_path_ = np.moveaxis(mse, 2, 1)
+        self.mse_mean_path_ = mean
+        self.mse_se_path_ = se
+        self.n_nonzero_path_ = np.median(nnz, axis=1)
+        alphas_arr = np.asarray(grids)
+        if squeeze:
+            self.mse_path_ = self.mse_path_[0]
+            self.mse_mean_path_ = mean[0]
+            self.mse_se_path_ = se[0]
+            self.n_nonzero_path_ = self.n_nonzero_path_[0]
+        self.alphas_ = (
+            alphas_arr[0] if squeeze or alpha_values is not None else alphas_arr
+        )
+        self.l1_ratios_ = np.asarray(l1_ratios)
+        self.n_folds_ = n_folds
+
+        model = ElasticNet(
+            alpha=self.alpha_,
+            l1_ratio=self.l1_ratio_,
+            fit_intercept=self.fit_intercept,
+            precompute=False if isinstance(self.precompute, str) else self.precompute,
+            max_iter=max_iter,
+            copy_X=self.copy_X,
+            tol=tol,
+            positive=self.positive,
+            random_state=self.random_state,
+            selection=self.selection,
+            penalty_factor=pf,
+            lower_bounds=lo,
+            upper_bounds=hi,
+            standardize=self.standardize,
+        )
+        model.fit(X, y, sample_weight=sw)
+        self.coef_ = model.coef_
+        self.intercept_ = model.intercept_
+        self.dual_gap_ = model.dual_gap_
+        self.n_iter_ = model.n_iter_
+        return self
+
+    def predict(self, X):
+        """Predict with the model refitted at ``alpha_``."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc", "coo"], reset=False)
+        return np.asarray(X @ self.coef_).ravel() + self.intercept_
+
+    @property
+    def sparse_coef_(self):
+        check_is_fitted(self)
+        return sp.csr_matrix(np.atleast_2d(self.coef_))
+
+    def plot(self, axes=None):
+        """``cv.glmnet``'s plot: mean CV error ± one standard error against log α, dotted lines
+        at ``alpha_min_`` and ``alpha_1se_``, the number of non-zero coefficients (median over
+        folds) on the top axis; one panel per l1_ratio. Needs matplotlib. Returns the axes."""
+        check_is_fitted(self)
+        import matplotlib.pyplot as plt
+
+        ratios = self.l1_ratios_
+        mean = np.atleast_2d(self.mse_mean_path_)
+        se = np.atleast_2d(self.mse_se_path_)
+        nnz = np.atleast_2d(self.n_nonzero_path_)
+        alphas = np.atleast_2d(self.alphas_)
+        if alphas.shape[0] != len(ratios):
+            alphas = np.repeat(alphas, len(ratios), axis=0)
+        if axes is None:
+            _, axes = plt.subplots(
+                1, len(ratios), figsize=(5 * len(ratios), 4), squeeze=False
+            )
+            axes = axes[0]
+        axes = np.atleast_1d(axes)
+        if len(axes) != len(ratios):
+            raise ValueError(
+                f"need {len(ratios)} axes (one per l1_ratio), got {len(axes)}"
+            )
+        for l_idx, ax in enumerate(axes):
+            a = alphas[l_idx]
+            ax.errorbar(
+                a,
+                mean[l_idx],
+                yerr=se[l_idx],
+                fmt="o",
+                color="tab:red",
+                ecolor="darkgrey",
+                markersize=3,
+                capsize=2,
+            )
+            ax.set_xscale("log")
+            ax.invert_xaxis()
+            ax.set_xlabel("alpha (log scale)")
+            ax.set_ylabel("mean squared error (CV)")
+            ax.set_title(f"l1_ratio = {ratios[l_idx]:g}", pad=22)
+            if ratios[l_idx] == getattr(self, "l1_ratio_", 1.0):
+                ax.axvline(self.alpha_min_, linestyle=":", color="k", label="min")
+                ax.axvline(self.alpha_1se_, linestyle="--", color="k", label="1 SE")
+                ax.legend(loc="best", fontsize="small")
+            top = ax.secondary_xaxis("top")
+            ticks = a[:: max(1, len(a) // 8)]
+            top.set_xticks(ticks)
+            top.set_xticklabels(
+                [f"{round(v)}" for v in nnz[l_idx][:: max(1, len(a) // 8)]]
+            )
+            top.tick_params(labelsize="small")
+        return axes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class ElasticNetCV(_ElasticNetCVBase):
+    """Elastic net with the penalty chosen by cross-validation along a regularisation path, a
+    drop-in for :class:`sklearn.linear_model.ElasticNetCV` (scikit-learn ≥ 1.7: ``alphas`` is
+    a count or an array; ``n_alphas`` is a deprecated alias).
+
+    The α grid of each l1_ratio is computed once on the full data (scikit-learn's
+    ``_alpha_grid``) and shared by the folds. The Rust core fits every (l1_ratio, fold) path
+    in a pool of ``n_jobs`` threads, a fold being X with its held-out rows given weight zero
+    (X is never copied); the results do not depend on ``n_jobs``.
+
+    Beyond scikit-learn: ``alpha_rule='min'`` (scikit-learn's choice, the default) or
+    ``'1se'`` (glmnet's one-standard-error rule) picks the α of the final refit;
+    ``alpha_min_``, ``alpha_1se_``, ``mse_mean_path_`` and ``mse_se_path_`` (standard error of
+    the mean over folds: sample std / √n_folds, as cv.glmnet) are kept either way; the 1-SE
+    α is taken on the grid of the l1_ratio with the smallest error (``l1_ratio_``), and the
+    CV error is the plain mean over folds (cv.glmnet weights folds by their total weight, so
+    the two agree when folds carry equal weight); ``penalty_factor``,
+    ``lower_bounds``, ``upper_bounds`` and ``standardize`` as in :class:`fastreg.ElasticNet`
+    (with them the α grid starts at the α_max of the penalised problem); ``plot()``; a
+    progress bar (``verbose=True``, or automatically after two seconds on a terminal).
+    ``precompute`` and ``copy_X`` are accepted for compatibility and do not change the result.
+    """
+
+    def __init__(
+        self,
+        *,
+        l1_ratio=0.5,
+        eps=1e-3,
+        n_alphas="deprecated",
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        cv=None,
+        copy_X=True,
+        verbose=0,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        alpha_rule="min",
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
+        standardize=False,
+    ):
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.n_alphas = n_alphas
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.copy_X = copy_X
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.alpha_rule = alpha_rule
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.standardize = standardize
+
+    def _l1_ratios(self):
+        return (
+            list(np.atleast_1d(self.l1_ratio))
+            if not isinstance(self.l1_ratio, str)
+            else [self.l1_ratio]
+        )
+
+
+class LassoCV(_ElasticNetCVBase):
+    """Lasso with α chosen by cross-validation, a drop-in for
+    :class:`sklearn.linear_model.LassoCV`; see :class:`ElasticNetCV` for the extras
+    (``alpha_rule``, ``alpha_1se_``, glmnet options, ``plot()``, progress bar)."""
+
+    def __init__(
+        self,
+        *,
+        eps=1e-3,
+        n_alphas="deprecated",
+        alphas=100,
+        fit_intercept=True,
+        precompute="auto",
+        max_iter=1000,
+        tol=1e-4,
+        copy_X=True,
+        cv=None,
+        verbose=False,
+        n_jobs=None,
+        positive=False,
+        random_state=None,
+        selection="cyclic",
+        alpha_rule="min",
+        penalty_factor=None,
+        lower_bounds=None,
+        upper_bounds=None,
+        standardize=False,
+    ):
+        self.eps = eps
+        self.n_alphas = n_alphas
+        self.alphas = alphas
+        self.fit_intercept = fit_intercept
+        self.precompute = precompute
+        self.max_iter = max_iter
+        self.tol = tol
+        self.copy_X = copy_X
+        self.cv = cv
+        self.verbose = verbose
+        self.n_jobs = n_jobs
+        self.positive = positive
+        self.random_state = random_state
+        self.selection = selection
+        self.alpha_rule = alpha_rule
+        self.penalty_factor = penalty_factor
+        self.lower_bounds = lower_bounds
+        self.upper_bounds = upper_bounds
+        self.standardize = standardize
+
+    def _l1_ratios(self):
+        return [1.0]
+
+    def fit(self, X, y, sample_weight=None):
+        super().fit(X, y, sample_weight=sample_weight)
+        # scikit-learn's LassoCV has no l1_ratio_.
+        del self.l1_ratio_
+        return self
