@@ -1,11 +1,26 @@
 """Type stub for the compiled core module."""
 
-from typing import Callable, Optional, TypedDict
+
+from typing import Callable, Optional, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["__version__", "enet_fit_csc", "enet_fit_dense"]
+__all__ = [
+    "GramStatsCore",
+    "__version__",
+    "enet_cv_csc",
+    "enet_cv_dense",
+    "enet_fit_csc",
+    "enet_fit_dense",
+    "enet_path_csc",
+    "enet_path_dense",
+    "ridge_fit",
+    "ridge_kfold",
+    "ridge_kfold_stats",
+    "ridge_loo",
+    "ridge_path",
+]
 
 __version__: str
 
@@ -91,8 +106,9 @@ def ridge_kfold(
     threads: Optional[int],
 ) -> tuple[_F64, _F64]: ...
 
+@final
 class GramStatsCore:
-    def __init__(self, n_features: int, n_targets: int) -> None: ...
+    def __new__(cls, n_features: int, n_targets: int) -> GramStatsCore: ...
     def update(self, x: _Design, y: _F64, sample_weight: Optional[_F64]) -> None: ...
     def merge(self, other: GramStatsCore) -> None: ...
     def copy(self) -> GramStatsCore: ...
