@@ -616,10 +616,13 @@ def main(argv=None):
         )
         status = status or proc.returncode
     # Tables and plots from every thread setting present, so separate runs add up.
-    results = [json.loads(p.read_text()) for p in sorted(args.out.glob("bench-threads*.json"))]
+    # A file renamed bench-threads1-NAME.json (a separate run) keeps its own table and plot.
+    loaded = [(json.loads(p.read_text()), p) for p in args.out.glob("bench-threads*.json")]
+    loaded.sort(key=lambda rp: (rp[0]["threads"], rp[0]["started"]))
+    results, paths = [r for r, _ in loaded], [p for _, p in loaded]
     (args.out / "results.md").write_text(markdown(results))
-    for res in results:
-        plot(res, args.out / f"time_vs_accuracy-threads{res['threads']}.png")
+    for path, res in zip(paths, results):
+        plot(res, args.out / f"time_vs_accuracy-{path.stem.removeprefix('bench-')}.png")
     print(f"wrote {args.out / 'results.md'}")
     return status
 
