@@ -22,7 +22,12 @@ impl Uniform {
 }
 
 /// A CSC matrix with `nnz_per_col` entries per column at distinct pseudo-random rows.
-fn random_csc(rng: &mut Uniform, n: usize, p: usize, nnz_per_col: usize) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
+fn random_csc(
+    rng: &mut Uniform,
+    n: usize,
+    p: usize,
+    nnz_per_col: usize,
+) -> (Vec<f64>, Vec<i32>, Vec<i32>) {
     let (mut data, mut indices, mut indptr) = (Vec::new(), Vec::new(), vec![0i32]);
     let stride = n / nnz_per_col;
     for _ in 0..p {
@@ -65,7 +70,9 @@ fn column_kernels(c: &mut Criterion) {
     let v = rng.vec(n);
     let mut group = c.benchmark_group("column");
     group.throughput(Throughput::Elements(n as u64));
-    group.bench_function("dense/col_dot", |b| b.iter(|| dense.col_dot(black_box(3), &v)));
+    group.bench_function("dense/col_dot", |b| {
+        b.iter(|| dense.col_dot(black_box(3), &v))
+    });
     group.bench_function("dense/col_axpy", |b| {
         let mut r = v.clone();
         b.iter(|| dense.col_axpy(black_box(3), 1e-9, &mut r))
@@ -90,7 +97,12 @@ fn cd_epoch(c: &mut Criterion) {
     let y = rng.vec(n);
     let dense = DenseDesign::new(&x, n, p).unwrap();
     let pb = Problem::new(&dense, &y, None, true).unwrap();
-    let prm = EnetParamsBuilder { l1: 0.05, ..Default::default() }.check().unwrap();
+    let prm = EnetParamsBuilder {
+        l1: 0.05,
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
     let features: Vec<usize> = (0..p).collect();
     group.throughput(Throughput::Elements((n * p) as u64));
     group.bench_function("dense_500x2000", |b| {
