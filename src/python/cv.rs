@@ -1,13 +1,13 @@
 //! Bindings for cross-validation: borrow, check, detach, call `cross_validate`, hand back the
 //! held-out errors. The optional progress callback re-attaches to Python once per finished pair.
 
-use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::{opt_slice, slice, IndexArray};
+use super::{opt_slice, run_on_csc, run_on_dense, slice, DesignTask, IndexArray};
 use crate::cv::{cross_validate, CvFit, CvParams, CvParamsBuilder, Split};
-use crate::design::{CscDesign, DenseDesign, Design, SparseIndex};
+use crate::design::Design;
 use crate::params::{EnetParamsBuilder, Selection};
 use crate::path::PathParamsBuilder;
 use crate::problem::FeatureOptions;
@@ -98,24 +98,27 @@ struct CvArgs<'s> {
     progress: Option<Py<PyAny>>,
 }
 
-fn run<D: Design>(design: &D, a: &CvArgs<'_>) -> crate::Result<CvFit> {
-    let tick = |cb: &Py<PyAny>| {
-        // A failing callback (e.g. a closed terminal) must not abort the fit.
-        Python::attach(|py| {
-            let _ = cb.call0(py);
-        })
-    };
-    let progress = a.progress.as_ref().map(|cb| move || tick(cb));
-    cross_validate(
-        design,
-        a.y,
-        a.sample_weight,
-        a.fit_intercept,
-        &a.options,
-        &a.params,
-        &a.splits,
-        progress.as_ref().map(|f| f as &(dyn Fn() + Sync)),
-    )
+impl DesignTask for CvArgs<'_> {
+    type Output = CvFit;
+    fn run<D: Design>(&self, design: &D) -> crate::Result<CvFit> {
+        let tick = |cb: &Py<PyAny>| {
+            // A failing callback (e.g. a closed terminal) must not abort the fit.
+            Python::attach(|py| {
+                let _ = cb.call0(py);
+            })
+        };
+        let progress = self.progress.as_ref().map(|cb| move || tick(cb));
+        cross_validate(
+            design,
+            self.y,
+            self.sample_weight,
+            self.fit_intercept,
+            &self.options,
+            &self.params,
+            &self.splits,
+            progress.as_ref().map(|f| f as &(dyn Fn() + Sync)),
+        )
+    }
 }
 
 fn into_tuple(fit: CvFit) -> CvTuple {
@@ -139,15 +142,6 @@ fn enet_cv_dense<'py>(
     opts: CvKwargs,
     progress: Option<Py<PyAny>>,
 ) -> PyResult<CvTuple> {
-    let (n, p) = (x.shape()[0], x.shape()[1]);
-    if !x.is_fortran_contiguous() && p > 1 && n > 1 {
-        return Err(PyValueError::new_err(
-            "X must be Fortran-contiguous (column-major)",
-        ));
-    }
-    let xs = x
-        .as_slice()
-        .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
     let args = CvArgs {
         y: slice(&y, "y")?,
         sample_weight: opt_slice(&sample_weight, "sample_weight")?,
@@ -162,19 +156,8 @@ fn enet_cv_dense<'py>(
         splits: splits(&train, &test)?,
         progress,
     };
-    let fit = py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| run(&d, &args)))?;
+    let fit = run_on_dense(py, &x, &args)?;
     Ok(into_tuple(fit))
-}
-
-fn csc_run<I: SparseIndex>(
-    py: Python<'_>,
-    data: &[f64],
-    indices: &[I],
-    indptr: &[I],
-    n_samples: usize,
-    args: &CvArgs<'_>,
-) -> PyResult<CvFit> {
-    Ok(py.detach(|| CscDesign::new(data, indices, indptr, n_samples).and_then(|d| run(&d, args)))?)
 }
 
 /// Cross-validated elastic-net paths on a CSC matrix given by its three arrays; never densified.
@@ -211,30 +194,7 @@ fn enet_cv_csc<'py>(
         splits: splits(&train, &test)?,
         progress,
     };
-    let data = slice(&data, "data")?;
-    let fit = match (&indices, &indptr) {
-        (IndexArray::I32(i), IndexArray::I32(p)) => csc_run(
-            py,
-            data,
-            slice(i, "indices")?,
-            slice(p, "indptr")?,
-            n_samples,
-            &args,
-        )?,
-        (IndexArray::I64(i), IndexArray::I64(p)) => csc_run(
-            py,
-            data,
-            slice(i, "indices")?,
-            slice(p, "indptr")?,
-            n_samples,
-            &args,
-        )?,
-        _ => {
-            return Err(PyValueError::new_err(
-                "indices and indptr must have the same integer dtype",
-            ))
-        }
-    };
+    let fit = run_on_csc(py, &data, &indices, &indptr, n_samples, &args)?;
     Ok(into_tuple(fit))
 }
 

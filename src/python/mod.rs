@@ -23,7 +23,7 @@ impl From<FastregError> for PyErr {
 
 /// scipy stores sparse indices as int32 or int64.
 #[derive(FromPyObject)]
-enum IndexArray<'py> {
+pub(crate) enum IndexArray<'py> {
     I32(PyReadonlyArray1<'py, i32>),
     I64(PyReadonlyArray1<'py, i64>),
 }
@@ -61,9 +61,83 @@ struct EnetArgs<'s> {
     params: EnetParams,
 }
 
-fn solve<D: Design>(design: &D, a: &EnetArgs<'_>) -> crate::Result<EnetFit> {
-    let pb = Problem::new(design, a.y, a.sample_weight, a.fit_intercept)?;
-    fit_enet(&pb, &a.params, a.coef_init)
+impl DesignTask for EnetArgs<'_> {
+    type Output = EnetFit;
+    fn run<D: Design>(&self, design: &D) -> crate::Result<EnetFit> {
+        let pb = Problem::new(design, self.y, self.sample_weight, self.fit_intercept)?;
+        fit_enet(&pb, &self.params, self.coef_init)
+    }
+}
+
+/// A core computation over any design, with everything but X already borrowed. Each entry
+/// point describes its work once; `run_on_dense` / `run_on_csc` check the layout of X, build
+/// the design and run the task with the GIL released.
+pub(crate) trait DesignTask: Sync {
+    type Output: Send;
+    fn run<D: Design>(&self, design: &D) -> crate::Result<Self::Output>;
+}
+
+/// Runs `task` on a dense Fortran-ordered float64 matrix.
+pub(crate) fn run_on_dense<T: DesignTask>(
+    py: Python<'_>,
+    x: &PyReadonlyArray2<'_, f64>,
+    task: &T,
+) -> PyResult<T::Output> {
+    let (n, p) = (x.shape()[0], x.shape()[1]);
+    if !x.is_fortran_contiguous() && p > 1 && n > 1 {
+        return Err(PyValueError::new_err(
+            "X must be Fortran-contiguous (column-major)",
+        ));
+    }
+    let xs = x
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
+    Ok(py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| task.run(&d)))?)
+}
+
+/// Runs `task` on a CSC matrix given by scipy's three arrays (int32 or int64 indices).
+pub(crate) fn run_on_csc<T: DesignTask>(
+    py: Python<'_>,
+    data: &PyReadonlyArray1<'_, f64>,
+    indices: &IndexArray<'_>,
+    indptr: &IndexArray<'_>,
+    n_samples: usize,
+    task: &T,
+) -> PyResult<T::Output> {
+    fn detached<I: SparseIndex, T: DesignTask>(
+        py: Python<'_>,
+        data: &[f64],
+        indices: &[I],
+        indptr: &[I],
+        n_samples: usize,
+        task: &T,
+    ) -> PyResult<T::Output> {
+        Ok(py.detach(|| {
+            CscDesign::new(data, indices, indptr, n_samples).and_then(|d| task.run(&d))
+        })?)
+    }
+    let data = slice(data, "data")?;
+    match (indices, indptr) {
+        (IndexArray::I32(i), IndexArray::I32(p)) => detached(
+            py,
+            data,
+            slice(i, "indices")?,
+            slice(p, "indptr")?,
+            n_samples,
+            task,
+        ),
+        (IndexArray::I64(i), IndexArray::I64(p)) => detached(
+            py,
+            data,
+            slice(i, "indices")?,
+            slice(p, "indptr")?,
+            n_samples,
+            task,
+        ),
+        _ => Err(PyValueError::new_err(
+            "indices and indptr must have the same integer dtype",
+        )),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -106,15 +180,6 @@ fn enet_fit_dense<'py>(
     positive: bool,
     random_seed: Option<u64>,
 ) -> PyResult<FitTuple<'py>> {
-    let (n, p) = (x.shape()[0], x.shape()[1]);
-    if !x.is_fortran_contiguous() && p > 1 && n > 1 {
-        return Err(PyValueError::new_err(
-            "X must be Fortran-contiguous (column-major)",
-        ));
-    }
-    let xs = x
-        .as_slice()
-        .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
     let args = EnetArgs {
         y: slice(&y, "y")?,
         sample_weight: opt_slice(&sample_weight, "sample_weight")?,
@@ -122,21 +187,8 @@ fn enet_fit_dense<'py>(
         fit_intercept,
         params: params(l1, l2, max_iter, tol, positive, random_seed)?,
     };
-    let fit = py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| solve(&d, &args)))?;
+    let fit = run_on_dense(py, &x, &args)?;
     Ok(into_tuple(py, fit))
-}
-
-fn csc_solve<I: SparseIndex>(
-    py: Python<'_>,
-    data: &[f64],
-    indices: &[I],
-    indptr: &[I],
-    n_samples: usize,
-    args: &EnetArgs<'_>,
-) -> PyResult<EnetFit> {
-    Ok(py.detach(|| {
-        CscDesign::new(data, indices, indptr, n_samples).and_then(|d| solve(&d, args))
-    })?)
 }
 
 /// Elastic net on a CSC matrix given by its three arrays; never densified.
@@ -167,30 +219,7 @@ fn enet_fit_csc<'py>(
         fit_intercept,
         params: params(l1, l2, max_iter, tol, positive, random_seed)?,
     };
-    let data = slice(&data, "data")?;
-    let fit = match (&indices, &indptr) {
-        (IndexArray::I32(i), IndexArray::I32(p)) => csc_solve(
-            py,
-            data,
-            slice(i, "indices")?,
-            slice(p, "indptr")?,
-            n_samples,
-            &args,
-        )?,
-        (IndexArray::I64(i), IndexArray::I64(p)) => csc_solve(
-            py,
-            data,
-            slice(i, "indices")?,
-            slice(p, "indptr")?,
-            n_samples,
-            &args,
-        )?,
-        _ => {
-            return Err(PyValueError::new_err(
-                "indices and indptr must have the same integer dtype",
-            ))
-        }
-    };
+    let fit = run_on_csc(py, &data, &indices, &indptr, n_samples, &args)?;
     Ok(into_tuple(py, fit))
 }
 

@@ -1,12 +1,10 @@
 //! Bindings for regularisation paths: borrow, check, detach, call `fit_path`, hand back.
 
-use numpy::PyUntypedArrayMethods;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::{opt_slice, slice, IndexArray};
-use crate::design::{CscDesign, DenseDesign, Design, SparseIndex};
+use super::{opt_slice, run_on_csc, run_on_dense, slice, DesignTask, IndexArray};
+use crate::design::Design;
 use crate::params::{EnetParamsBuilder, Selection};
 use crate::path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
 use crate::problem::{FeatureOptions, Problem};
@@ -51,9 +49,18 @@ struct PathArgs<'s> {
     params: PathParams,
 }
 
-fn run<D: Design>(design: &D, a: &PathArgs<'_>) -> crate::Result<PathFit> {
-    let pb = Problem::with_options(design, a.y, a.sample_weight, a.fit_intercept, &a.options)?;
-    fit_path(&pb, &a.params, a.coef_init)
+impl DesignTask for PathArgs<'_> {
+    type Output = PathFit;
+    fn run<D: Design>(&self, design: &D) -> crate::Result<PathFit> {
+        let pb = Problem::with_options(
+            design,
+            self.y,
+            self.sample_weight,
+            self.fit_intercept,
+            &self.options,
+        )?;
+        fit_path(&pb, &self.params, self.coef_init)
+    }
 }
 
 /// Keyword arguments shared by both entry points.
@@ -122,15 +129,6 @@ fn enet_path_dense<'py>(
     upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
     opts: PathKwargs,
 ) -> PyResult<PathTuple<'py>> {
-    let (n, p) = (x.shape()[0], x.shape()[1]);
-    if !x.is_fortran_contiguous() && p > 1 && n > 1 {
-        return Err(PyValueError::new_err(
-            "X must be Fortran-contiguous (column-major)",
-        ));
-    }
-    let xs = x
-        .as_slice()
-        .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
     let args = PathArgs {
         y: slice(&y, "y")?,
         sample_weight: opt_slice(&sample_weight, "sample_weight")?,
@@ -144,19 +142,8 @@ fn enet_path_dense<'py>(
         },
         params: opts.params()?,
     };
-    let fit = py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| run(&d, &args)))?;
+    let fit = run_on_dense(py, &x, &args)?;
     into_tuple(py, fit)
-}
-
-fn csc_run<I: SparseIndex>(
-    py: Python<'_>,
-    data: &[f64],
-    indices: &[I],
-    indptr: &[I],
-    n_samples: usize,
-    args: &PathArgs<'_>,
-) -> PyResult<PathFit> {
-    Ok(py.detach(|| CscDesign::new(data, indices, indptr, n_samples).and_then(|d| run(&d, args)))?)
 }
 
 /// Elastic-net path on a CSC matrix given by its three arrays; never densified.
@@ -190,30 +177,7 @@ fn enet_path_csc<'py>(
         },
         params: opts.params()?,
     };
-    let data = slice(&data, "data")?;
-    let fit = match (&indices, &indptr) {
-        (IndexArray::I32(i), IndexArray::I32(p)) => csc_run(
-            py,
-            data,
-            slice(i, "indices")?,
-            slice(p, "indptr")?,
-            n_samples,
-            &args,
-        )?,
-        (IndexArray::I64(i), IndexArray::I64(p)) => csc_run(
-            py,
-            data,
-            slice(i, "indices")?,
-            slice(p, "indptr")?,
-            n_samples,
-            &args,
-        )?,
-        _ => {
-            return Err(PyValueError::new_err(
-                "indices and indptr must have the same integer dtype",
-            ))
-        }
-    };
+    let fit = run_on_csc(py, &data, &indices, &indptr, n_samples, &args)?;
     into_tuple(py, fit)
 }
 
