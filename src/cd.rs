@@ -16,7 +16,7 @@
 
 use rayon::prelude::*;
 
-use crate::design::{dot, dot3, Design};
+use crate::design::{axpy, dot, dot3, Design};
 use crate::error::{FastregError, Result};
 use crate::params::{EnetParams, Selection};
 use crate::problem::Problem;
@@ -319,8 +319,56 @@ pub struct PointSolve {
     pub converged: bool,
 }
 
-/// Coordinate-descent state on one problem. The residual is kept uncentred (`r_raw = ỹ − Xβ`)
-/// with two scalars that apply the centring implicitly: the true residual is `r_raw + shift`.
+/// What the solver keeps up to date as coefficients change: the residual (n values, a
+/// coordinate update costs one column of X), or, in covariance mode, the gradient (p values,
+/// an update costs one column of the Gram matrix X̂ᵀWX̂, computed once). The algorithm above
+/// the two is the same.
+enum State {
+    /// The residual kept uncentred (`r_raw = ỹ − Xβ`) with two scalars that apply the centring
+    /// implicitly: the true residual is `r_raw + shift`.
+    Residual {
+        resid: Vec<f64>,
+        /// `Σ_i w_i r_raw_i`
+        wsum: f64,
+        /// `μᵀβ`
+        shift: f64,
+    },
+    /// Covariance mode (glmnet's `type.gaussian = "covariance"`): `gram` = X̂ᵀWX̂ (p × p,
+    /// column-major), `xty` = X̂ᵀWỹ, and `grad` = xty − gram·b.
+    Gram {
+        gram: Vec<f64>,
+        xty: Vec<f64>,
+        grad: Vec<f64>,
+    },
+}
+
+/// Whether to solve in covariance mode.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precompute {
+    /// Covariance mode for dense X with n > p and p ≤ [`GRAM_MAX_FEATURES`].
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Largest p for which `Precompute::Auto` builds a Gram matrix (p² doubles: 72 MB here).
+pub const GRAM_MAX_FEATURES: usize = 3000;
+
+impl Precompute {
+    pub fn wanted<D: Design>(self, design: &D) -> bool {
+        match self {
+            Precompute::Always => true,
+            Precompute::Never => false,
+            Precompute::Auto => {
+                let (n, p) = (design.n_samples(), design.n_features());
+                !design.is_sparse() && n > p && p <= GRAM_MAX_FEATURES
+            }
+        }
+    }
+}
+
+/// Coordinate-descent state on one problem.
 pub struct CoordinateDescent<'p, 'a, D: Design> {
     pb: &'p Problem<'a, D>,
     l1: f64,
@@ -329,11 +377,7 @@ pub struct CoordinateDescent<'p, 'a, D: Design> {
     upper: Vec<f64>,
     /// Internal (standardised-scale) coefficients.
     coef: Vec<f64>,
-    resid: Vec<f64>,
-    /// `Σ_i w_i r_raw_i`
-    resid_wsum: f64,
-    /// `μᵀβ`
-    shift: f64,
+    state: State,
     rng: Option<Rng>,
     projection: Option<Projection>,
     /// Scratch gradient buffer for gap evaluations on a feature list.
@@ -384,24 +428,81 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             l2: prm.l2() * n,
             lower,
             upper,
-            coef,
-            resid: pb.y_centred.clone(),
-            resid_wsum: 0.0,
-            shift: 0.0,
+            coef: vec![0.0; p],
+            state: State::Residual {
+                resid: pb.y_centred.clone(),
+                wsum: weighted_sum(pb, &pb.y_centred),
+                shift: 0.0,
+            },
             rng,
             projection: Projection::new(pb),
             scratch: Vec::new(),
             best_dual: None,
         };
-        for j in 0..p {
-            let c = cd.coef[j];
-            if c != 0.0 {
-                pb.design.col_axpy(j, -c * pb.inv_scale[j], &mut cd.resid);
-                cd.shift += c * pb.inv_scale[j] * pb.x_mean[j];
+        let all: Vec<usize> = (0..p).collect();
+        cd.assign(&all, &coef);
+        Ok(cd)
+    }
+
+    /// Switches to covariance mode: builds X̂ᵀWX̂ and X̂ᵀWỹ from the design (one pass over X,
+    /// a symmetric rank-k product), after which an update costs O(p) whatever n is.
+    pub fn into_gram_mode(mut self) -> Result<Self> {
+        let pb = self.pb;
+        let p = pb.n_features();
+        let y: Vec<f64> = pb.y_centred.iter().map(|v| v + pb.y_mean).collect();
+        let stats = pb.design.gram_stats(&y, 1, pb.weights())?;
+        let (mut gram, mut xty) = stats.system(pb.fit_intercept);
+        let s = &pb.inv_scale;
+        for k in 0..p {
+            for j in 0..p {
+                gram[k * p + j] *= s[j] * s[k];
+            }
+            xty[k] *= s[k];
+        }
+        self.state = State::Gram {
+            grad: vec![0.0; p],
+            gram,
+            xty,
+        };
+        self.refresh();
+        Ok(self)
+    }
+
+    /// Recomputes the gradient in covariance mode from scratch (rounding in the O(p) updates
+    /// accumulates over many epochs); nothing to do for the residual.
+    pub fn refresh(&mut self) {
+        if let State::Gram { gram, xty, grad } = &mut self.state {
+            let p = xty.len();
+            grad.copy_from_slice(xty);
+            for (k, &b) in self.coef.iter().enumerate() {
+                if b != 0.0 {
+                    axpy(-b, &gram[k * p..(k + 1) * p], grad);
+                }
             }
         }
-        cd.resid_wsum = weighted_sum(pb, &cd.resid);
-        Ok(cd)
+    }
+
+    pub fn in_gram_mode(&self) -> bool {
+        matches!(self.state, State::Gram { .. })
+    }
+
+    /// Records the change `delta` of internal coefficient j (already applied to `coef`).
+    #[inline]
+    fn apply(&mut self, j: usize, delta: f64) {
+        let pb = self.pb;
+        match &mut self.state {
+            State::Residual { resid, wsum, shift } => {
+                let step = delta * pb.inv_scale[j];
+                pb.design.col_axpy(j, -step, resid);
+                let mean = pb.x_mean[j];
+                *wsum -= step * mean * pb.n_samples() as f64;
+                *shift += step * mean;
+            }
+            State::Gram { gram, grad, .. } => {
+                let p = grad.len();
+                axpy(-delta, &gram[j * p..(j + 1) * p], grad);
+            }
+        }
     }
 
     /// Changes the penalty (original units, i.e. per sample) for the next solve.
@@ -409,6 +510,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let n = self.pb.n_samples() as f64;
         self.l1 = l1 * n;
         self.l2 = l2 * n;
+        self.refresh();
     }
 
     /// l1 penalty in solver units (× n).
@@ -436,7 +538,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// `x̂_jᵀ W r`, the negative partial derivative of the smooth part.
     #[inline]
     pub fn gradient(&self, j: usize) -> f64 {
-        self.pb.centred_wdot(j, &self.resid, self.resid_wsum)
+        match &self.state {
+            State::Residual { resid, wsum, .. } => self.pb.centred_wdot(j, resid, *wsum),
+            State::Gram { grad, .. } => grad[j],
+        }
     }
 
     /// All p gradients into `out`, split over `pool`'s threads when given (features are
@@ -478,11 +583,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let delta = new - old;
         if delta != 0.0 {
             self.coef[j] = new;
-            let step = delta * self.pb.inv_scale[j];
-            self.pb.design.col_axpy(j, -step, &mut self.resid);
-            let mean = self.pb.x_mean[j];
-            self.resid_wsum -= step * mean * self.pb.n_samples() as f64;
-            self.shift += step * mean;
+            self.apply(j, delta);
         }
         (delta.abs(), new.abs())
     }
@@ -508,34 +609,35 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let old = self.coef[j];
         if old != 0.0 {
             self.coef[j] = 0.0;
-            let step = -old * self.pb.inv_scale[j];
-            self.pb.design.col_axpy(j, -step, &mut self.resid);
-            let mean = self.pb.x_mean[j];
-            self.resid_wsum -= step * mean * self.pb.n_samples() as f64;
-            self.shift += step * mean;
+            self.apply(j, -old);
         }
     }
 
     /// `Σ w r²` and `Σ w r ỹ` for the true (centred) residual.
     fn residual_products(&self) -> (f64, f64) {
         let pb = self.pb;
-        let (s, n) = (self.shift, pb.n_samples() as f64);
+        let (resid, wsum, s) = match &self.state {
+            State::Residual { resid, wsum, shift } => (resid, *wsum, *shift),
+            State::Gram { xty, grad, .. } => {
+                // r = ỹ − X̂b: ‖r‖² = ‖ỹ‖² − bᵀ(X̂ᵀWỹ + g), ⟨r, ỹ⟩ = ‖ỹ‖² − bᵀX̂ᵀWỹ.
+                let (bc, bg) = (dot(&self.coef, xty), dot(&self.coef, grad));
+                return ((pb.y_norm2 - bc - bg).max(0.0), pb.y_norm2 - bc);
+            }
+        };
+        let n = pb.n_samples() as f64;
         let (rr, ry, y_sum) = match pb.weights() {
             None => (
-                dot(&self.resid, &self.resid),
-                dot(&self.resid, &pb.y_centred),
+                dot(resid, resid),
+                dot(resid, &pb.y_centred),
                 pb.y_centred.iter().sum::<f64>(),
             ),
             Some(w) => (
-                dot3(w, &self.resid, &self.resid),
-                dot3(w, &self.resid, &pb.y_centred),
+                dot3(w, resid, resid),
+                dot3(w, resid, &pb.y_centred),
                 dot(w, &pb.y_centred),
             ),
         };
-        (
-            (rr + 2.0 * s * self.resid_wsum + s * s * n).max(0.0),
-            ry + s * y_sum,
-        )
+        ((rr + 2.0 * s * wsum + s * s * n).max(0.0), ry + s * y_sum)
     }
 
     /// `Σ w r²` for the true residual (solver units): twice the loss.
@@ -692,10 +794,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         best
     }
 
-    /// The true residual `r_raw + shift` as a vector (for dual extrapolation).
-    fn true_residual(&self) -> Vec<f64> {
-        let s = self.shift;
-        self.resid.iter().map(|r| r + s).collect()
+    /// The true residual `r_raw + shift` as a vector (for dual extrapolation); `None` in
+    /// covariance mode, which keeps no residual.
+    fn true_residual(&self) -> Option<Vec<f64>> {
+        match &self.state {
+            State::Residual { resid, shift, .. } => Some(resid.iter().map(|r| r + shift).collect()),
+            State::Gram { .. } => None,
+        }
     }
 
     /// `(⟨θ,θ⟩_W, ⟨θ,ỹ⟩_W)` for θ = v centred (when fitting an intercept).
@@ -724,7 +829,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         corr: &mut Vec<f64>,
         pool: Option<&rayon::ThreadPool>,
     ) -> Option<(f64, f64)> {
-        if self.projection.is_some() {
+        if self.projection.is_some() || self.in_gram_mode() {
             return None;
         }
         let v_sum = weighted_sum(self.pb, v);
@@ -817,7 +922,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         // Residuals of the last epochs for dual extrapolation (celer, Massias et al. 2018):
         // CD residuals converge like a linear recurrence, so an Anderson combination of them
         // is a much better dual point than the last residual.
-        let extrapolate_dual = self.projection.is_none();
+        let extrapolate_dual = self.projection.is_none() && !self.in_gram_mode();
         let mut residuals = Anderson::new(0);
         self.best_dual = None;
         let (mut info, _) = self.gap_on(&ws);
@@ -826,7 +931,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             self.epoch(&ws);
             n_iter += 1;
             if extrapolate_dual {
-                residuals.push_rolling(self.true_residual());
+                residuals.push_rolling(self.true_residual().unwrap_or_default());
             }
             let mut corr;
             (info, corr) = self.gap_on(&ws);
@@ -873,7 +978,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     self.try_extrapolation(&active, &mut anderson);
                 }
                 if extrapolate_dual {
-                    residuals.push_rolling(self.true_residual());
+                    residuals.push_rolling(self.true_residual().unwrap_or_default());
                 }
                 if w_max == 0.0 || d_max == 0.0 || inner % SUB_GAP_EVERY == 0 {
                     let (mut sub, _) = self.gap_on(&active);
@@ -900,16 +1005,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// Sets the coefficients of `features` to `values`, updating the residual.
     fn assign(&mut self, features: &[usize], values: &[f64]) {
-        let n = self.pb.n_samples() as f64;
         for (&j, &v) in features.iter().zip(values) {
             let delta = v - self.coef[j];
             if delta != 0.0 {
                 self.coef[j] = v;
-                let step = delta * self.pb.inv_scale[j];
-                self.pb.design.col_axpy(j, -step, &mut self.resid);
-                let mean = self.pb.x_mean[j];
-                self.resid_wsum -= step * mean * n;
-                self.shift += step * mean;
+                self.apply(j, delta);
             }
         }
     }

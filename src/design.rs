@@ -20,6 +20,13 @@ pub trait Design: Sync {
     fn col_moments(&self, j: usize, w: Option<&[f64]>, w_sum: f64) -> (f64, f64);
     /// Number of stored entries of column j (n for dense); a cost estimate.
     fn col_nnz(&self, j: usize) -> usize;
+    /// Whether X is stored sparse (covariance mode is not chosen automatically then).
+    fn is_sparse(&self) -> bool {
+        false
+    }
+    /// Weighted sufficient statistics of `(X, Y)` for `t` targets (the Gram matrix of Ridge and
+    /// of covariance mode).
+    fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<crate::gram::GramStats>;
 }
 
 /// Dense kernels. Each body is written once, with independent accumulators so it vectorises,
@@ -207,6 +214,9 @@ impl Design for DenseDesign<'_> {
     fn n_samples(&self) -> usize {
         self.n_samples
     }
+    fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<crate::gram::GramStats> {
+        crate::gram::GramStats::from_dense(self.data, self.n_samples, self.n_features, y, t, w)
+    }
     fn n_features(&self) -> usize {
         self.n_features
     }
@@ -339,6 +349,12 @@ impl<'a, I: SparseIndex> CscDesign<'a, I> {
 impl<I: SparseIndex> Design for CscDesign<'_, I> {
     fn n_samples(&self) -> usize {
         self.n_samples
+    }
+    fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<crate::gram::GramStats> {
+        crate::gram::GramStats::from_csc(self, y, t, w)
+    }
+    fn is_sparse(&self) -> bool {
+        true
     }
     fn n_features(&self) -> usize {
         self.indptr.len() - 1

@@ -3,7 +3,7 @@
 //! after convergence (re-solving when a screened-out feature violates it); the point solver
 //! owns one λ on its working set, including gap-safe screening inside it.
 
-use crate::cd::{CoordinateDescent, GapTarget};
+use crate::cd::{CoordinateDescent, GapTarget, Precompute};
 use crate::design::Design;
 use crate::error::{invalid, Result};
 use crate::params::{EnetParams, EnetParamsBuilder};
@@ -33,6 +33,8 @@ pub struct PathParamsBuilder {
     /// glmnet's early stop: once 5 α are done, stop when the deviance explained grows by less
     /// than 1e-5 relative, or exceeds 0.999.
     pub early_stop: bool,
+    /// Covariance (Gram) mode: automatic, forced or off.
+    pub precompute: Precompute,
 }
 
 impl Default for PathParamsBuilder {
@@ -47,6 +49,7 @@ impl Default for PathParamsBuilder {
             screening: true,
             n_jobs: 1,
             early_stop: false,
+            precompute: Precompute::Auto,
         }
     }
 }
@@ -60,6 +63,7 @@ pub struct PathParams {
     screening: bool,
     n_jobs: usize,
     early_stop: bool,
+    precompute: Precompute,
 }
 
 impl PathParamsBuilder {
@@ -102,6 +106,7 @@ impl PathParamsBuilder {
             screening: self.screening,
             n_jobs: self.n_jobs,
             early_stop: self.early_stop,
+            precompute: self.precompute,
         })
     }
 }
@@ -208,6 +213,9 @@ pub fn fit_path<D: Design>(
     let n = pb.n_samples() as f64;
     let point = &prm.point;
     let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
+    if prm.precompute.wanted(pb.design) {
+        cd = cd.into_gram_mode()?;
+    }
     let pool = thread_pool(prm.n_jobs);
     let pool = pool.as_ref();
     let pf = &pb.penalty_factor;
@@ -397,6 +405,7 @@ mod tests {
             screening,
             n_jobs: 1,
             early_stop: false,
+            precompute: Precompute::Never,
         }
         .check()
         .unwrap()
@@ -597,6 +606,58 @@ mod tests {
                 assert!((a.alphas[k] - b.alphas[k]).abs() <= 1e-12 * a.alphas[0]);
                 let rel = (a.primals[k] - b.primals[k]).abs() / b.primals[k];
                 assert!(rel < 1e-8);
+            }
+        }
+    }
+
+    #[test]
+    fn covariance_mode_equals_residual_mode() {
+        // Gram mode keeps the gradient instead of the residual; the path must not change,
+        // whatever the weights, intercept, standardisation, penalty factors and bounds.
+        let (n, p) = (80, 12);
+        let d = data(n, p, 21);
+        let w: Vec<f64> = lcg(5, n).iter().map(|v| v.abs() + 0.2).collect();
+        let mut pf = vec![1.0; p];
+        pf[2] = 0.0;
+        pf[4] = 3.0;
+        let lo: Vec<f64> = (0..p)
+            .map(|j| if j == 1 { -0.5 } else { f64::NEG_INFINITY })
+            .collect();
+        let hi: Vec<f64> = (0..p)
+            .map(|j| if j == 3 { 0.0 } else { f64::INFINITY })
+            .collect();
+        let design = DenseDesign::new(&d.x, n, p).unwrap();
+        for (intercept, standardize, weights) in [
+            (true, false, false),
+            (true, true, true),
+            (false, true, true),
+        ] {
+            let opts = FeatureOptions {
+                penalty_factor: Some(&pf),
+                lower_bounds: Some(&lo),
+                upper_bounds: Some(&hi),
+                standardize,
+            };
+            let pb =
+                Problem::with_options(&design, &d.y, weights.then_some(&w[..]), intercept, &opts)
+                    .unwrap();
+            for l1_ratio in [1.0, 0.6] {
+                let residual = fit_path(&pb, &params(l1_ratio, true), None).unwrap();
+                let mut prm = params(l1_ratio, true);
+                prm.precompute = Precompute::Always;
+                let gram = fit_path(&pb, &prm, None).unwrap();
+                for k in 0..gram.alphas.len() {
+                    assert!((residual.alphas[k] - gram.alphas[k]).abs() <= 1e-12 * gram.alphas[0]);
+                    let rel = (gram.primals[k] - residual.primals[k]).abs() / residual.primals[k];
+                    assert!(
+                        rel < 1e-9,
+                        "α[{k}]: {} vs {}",
+                        gram.primals[k],
+                        residual.primals[k]
+                    );
+                    assert!(gram.converged[k] && gram.dual_gaps[k] >= 0.0);
+                    assert!((gram.intercepts[k] - residual.intercepts[k]).abs() < 1e-6);
+                }
             }
         }
     }

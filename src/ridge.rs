@@ -182,10 +182,8 @@ pub struct RidgeLoo {
 /// Products with X that the Ridge drivers need; implemented with GEMM for dense X and with
 /// sparse loops for CSC (never densified).
 pub trait RidgeDesign: Design {
-    fn is_sparse(&self) -> bool;
     fn nnz(&self) -> usize;
     fn all_finite(&self) -> bool;
-    fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<GramStats>;
     /// Statistics of the rows `rows` only.
     fn row_stats(
         &self,
@@ -220,17 +218,11 @@ fn check_rows(rows: &[usize], n: usize) -> Result<()> {
 }
 
 impl RidgeDesign for DenseDesign<'_> {
-    fn is_sparse(&self) -> bool {
-        false
-    }
     fn nnz(&self) -> usize {
         self.data().len()
     }
     fn all_finite(&self) -> bool {
         self.data().iter().all(|v| v.is_finite())
-    }
-    fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<GramStats> {
-        GramStats::from_dense(self.data(), self.n_samples(), self.n_features(), y, t, w)
     }
     fn row_stats(
         &self,
@@ -350,17 +342,11 @@ fn gram_lower_t(dst: MatMut<'_, f64>, b: MatRef<'_, f64>, add: bool, par: faer::
 }
 
 impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
-    fn is_sparse(&self) -> bool {
-        true
-    }
     fn nnz(&self) -> usize {
         self.raw().0.len()
     }
     fn all_finite(&self) -> bool {
         self.raw().0.iter().all(|v| v.is_finite())
-    }
-    fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<GramStats> {
-        GramStats::from_csc(self, y, t, w)
     }
     fn row_stats(
         &self,
