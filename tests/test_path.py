@@ -354,3 +354,81 @@ def test_estimator_positive_and_standardize():
     C = fit.coef_.toarray() if sp.issparse(fit.coef_) else fit.coef_
     np.testing.assert_allclose(est.coef_, C[:, 0], atol=1e-6)
     assert np.all(est.coef_ >= 0)
+
+
+# --------------------------------------------------------------------------- covariance mode
+
+
+def _tall(n=400, p=25, seed=8):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, p)) + 0.7 * rng.standard_normal((n, 1)) + 3.0
+    y = X[:, :5] @ np.array([1.5, -2.0, 0.0, 1.0, 0.7]) + rng.standard_normal(n) + 4.0
+    w = rng.uniform(0.2, 2.0, n)
+    return X, y, w
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_covariance_mode_equals_residual_mode(standardize, fit_intercept):
+    """Gram mode solves the same problems: same objectives to the tolerance, with weights,
+    penalty factors (one unpenalised), bounds and standardisation, and both certified."""
+    X, y, w = _tall()
+    p = X.shape[1]
+    pf = np.ones(p)
+    pf[3] = 0.0
+    lo = np.full(p, -np.inf)
+    lo[1] = -1.0
+    kw = dict(l1_ratio=0.8, alphas=30, sample_weight=w, penalty_factor=pf, lower_bounds=lo,
+              standardize=standardize, fit_intercept=fit_intercept, tol=1e-10)
+    gram = fastreg.path(X, y, precompute=True, **kw)
+    resid = fastreg.path(X, y, precompute=False, **kw)
+    auto = fastreg.path(X, y, **kw)
+    np.testing.assert_allclose(gram.alphas_, resid.alphas_, rtol=1e-12)
+    np.testing.assert_allclose(gram.objective_, resid.objective_, rtol=1e-9)
+    np.testing.assert_allclose(auto.objective_, gram.objective_, rtol=1e-9)
+    assert np.all(gram.dual_gap_ <= 1e-10 * gram.objective_ * (1 + 1e-9))
+    # the reported objective is the objective of the returned coefficients, from scratch
+    n = len(y)
+    wn = w * n / w.sum()
+    sd = np.sqrt(np.average((X - np.average(X, axis=0, weights=w)) ** 2, axis=0, weights=w))
+    scale = sd if standardize else np.ones(p)
+    pfn = pf * p / pf.sum()
+    for k in range(0, 30, 7):
+        beta, b0 = gram.coef_at(gram.alphas_[k])
+        r = y - X @ beta - b0
+        bs = beta * scale
+        pen = np.sum(pfn * (0.8 * np.abs(bs) + 0.1 * bs**2))
+        obj = 0.5 * np.sum(wn * r**2) / n + gram.alphas_[k] * pen
+        np.testing.assert_allclose(gram.objective_[k], obj, rtol=1e-9)
+    np.testing.assert_allclose(gram.intercept_, resid.intercept_, rtol=1e-6, atol=1e-6)
+
+
+def test_covariance_mode_matches_sklearn_precompute():
+    X, y, _ = _tall(300, 20, 3)
+    X = X - X.mean(axis=0)
+    y = y - y.mean()
+    G = X.T @ X
+    a_sk, c_sk, _ = sklm.lasso_path(X, y, precompute=G, eps=1e-3, alphas=40, tol=1e-12)
+    a, c, gaps = fastreg.lasso_path(X, y, precompute=G, eps=1e-3, alphas=40, tol=1e-12)
+    np.testing.assert_allclose(a, a_sk, rtol=1e-12)
+    for k in range(len(a)):
+        assert _primal(X, y, c[:, k], a[k], 1.0) <= _primal(X, y, c_sk[:, k], a[k], 1.0) * (
+            1 + 1e-9)
+    np.testing.assert_allclose(c, c_sk, atol=1e-6)
+    for pre in (True, False):
+        sk = sklm.Lasso(alpha=0.05, precompute=pre, tol=1e-12).fit(X + 1.0, y)
+        ours = fastreg.Lasso(alpha=0.05, precompute=pre, tol=1e-12).fit(X + 1.0, y)
+        np.testing.assert_allclose(ours.coef_, sk.coef_, atol=1e-7)
+        np.testing.assert_allclose(ours.intercept_, sk.intercept_, atol=1e-7)
+
+
+def test_bad_precompute():
+    X, y, _ = _tall(50, 6, 1)
+    with pytest.raises(ValueError, match="shape"):
+        fastreg.lasso_path(X, y, precompute=np.eye(5))
+    bad = np.eye(6)
+    bad[0, 1] = 1.0
+    with pytest.raises(ValueError, match="symmetric"):
+        fastreg.lasso_path(X, y, precompute=bad)
+    with pytest.raises(ValueError, match="precompute"):
+        fastreg.Lasso(precompute="yes").fit(X, y)

@@ -294,6 +294,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             "random_seed": seed,
             "screening": True,
             "n_jobs": _resolve_n_jobs(self.n_jobs),
+            "precompute": _check_precompute(self.precompute, n_features),
         }
         progress = _Progress(len(l1_ratios) * n_folds, self.verbose)
         try:
@@ -371,7 +372,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             alpha=self.alpha_,
             l1_ratio=self.l1_ratio_,
             fit_intercept=self.fit_intercept,
-            precompute=False if isinstance(self.precompute, str) else self.precompute,
+            precompute=self.precompute,
             max_iter=max_iter,
             copy_X=self.copy_X,
             tol=tol,
@@ -481,7 +482,8 @@ class ElasticNetCV(_ElasticNetCVBase):
     ``lower_bounds``, ``upper_bounds`` and ``standardize`` as in :class:`fastreg.ElasticNet`
     (with them the α grid starts at the α_max of the penalised problem); ``plot()``; a
     progress bar (``verbose=True``, or automatically after two seconds on a terminal).
-    ``precompute`` and ``copy_X`` are accepted for compatibility and do not change the result.
+    ``precompute`` chooses covariance (Gram) mode as in scikit-learn ('auto': dense X with more
+    samples than features); ``copy_X`` is accepted for compatibility (X is never written).
     """
 
     def __init__(

@@ -55,8 +55,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     penalty, rescaled to sum to n_features; 0 = unpenalised, inf = excluded),
     ``lower_bounds`` / ``upper_bounds`` (box constraints, lower ≤ 0 ≤ upper; ``positive=True``
     is lower 0) and ``standardize`` (penalise β_j·sd_j, coefficients returned on the original
-    scale). ``precompute`` is accepted as scikit-learn's (True, False, 'auto' or a Gram
-    matrix, which is checked but not used: fastreg has no Gram mode yet).
+    scale). ``precompute`` as scikit-learn's: True (or a Gram matrix, checked for shape and
+    symmetry) solves in covariance mode on X̂ᵀWX̂, built by the core from X; 'auto' does so for
+    dense X with more samples than features; False never.
     """
 
     def __init__(
@@ -164,7 +165,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             positive=bool(self.positive),
             random_seed=seed,
         )
-        _check_precompute(self.precompute, n_features)
+        gram_mode = _check_precompute(self.precompute, n_features)
         pf = check_feature_vector(self.penalty_factor, n_features, "penalty_factor", allow_inf=True)
         lo = check_feature_vector(self.lower_bounds, n_features, "lower_bounds", allow_inf=True)
         hi = check_feature_vector(self.upper_bounds, n_features, "upper_bounds", allow_inf=True)
@@ -177,14 +178,14 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         glmnet_options = pf is not None or lo is not None or hi is not None or self.standardize
 
         def solve_one(yk, ck):
-            if not glmnet_options:
+            if not glmnet_options and gram_mode == "never":
                 return _solve(Xd, yk, sw, ck, **params)
-            # One-α path: the same point solver with glmnet's options.
+            # One-α path: the same point solver with glmnet's options or covariance mode.
             res = _run_path(
                 Xd, yk, sample_weight=sw, coef_init=ck, penalty_factor=pf, lower_bounds=lo,
                 upper_bounds=hi, alphas=[alpha], l1_ratio=l1_ratio,
-                standardize=self.standardize, **{k: v for k, v in params.items()
-                                                  if k not in ("l1", "l2")},
+                standardize=self.standardize, precompute=gram_mode,
+                **{k: v for k, v in params.items() if k not in ("l1", "l2")},
             )
             _, c, b0, g, _, it, conv, _, _ = res
             return c[0], b0[0], g[0], int(it[0]), bool(conv[0])

@@ -49,6 +49,7 @@ def _run_path(
     screening=True,
     n_jobs=1,
     early_stop=False,
+    precompute="auto",
 ):
     """One target through the core; X in core form (see ``as_design``). Returns the raw tuple."""
     opts = dict(
@@ -66,6 +67,7 @@ def _run_path(
         screening=bool(screening),
         n_jobs=int(n_jobs),
         early_stop=bool(early_stop),
+        precompute=precompute,
     )
     extra = (sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts)
     if sp.issparse(X):
@@ -85,22 +87,28 @@ def _resolve_n_jobs(n_jobs):
 
 
 def _check_precompute(precompute, n_features):
-    """scikit-learn's accepted values. fastreg's solver works on X directly (no Gram mode yet),
-    so a Gram matrix is only checked for shape, never used."""
+    """scikit-learn's values of ``precompute`` as the core's covariance-mode choice: 'auto'
+    (Gram mode for dense X with more samples than features), True ('always') or False
+    ('never'). A Gram matrix given as an array is checked for shape and symmetry and selects
+    covariance mode; the core builds its own from X (centred, weighted and scaled as the fit
+    needs), so the result never depends on how the caller's matrix was made."""
     if isinstance(precompute, str):
         if precompute != "auto":
             raise ValueError(
                 "precompute should be one of True, False, 'auto' or array-like. "
                 f"Got {precompute!r}"
             )
-    elif isinstance(precompute, (bool, np.bool_)):
-        pass
-    else:
-        gram = np.asarray(precompute)
-        if gram.shape != (n_features, n_features):
-            raise ValueError(
-                f"Gram matrix must have shape ({n_features}, {n_features}), got {gram.shape}"
-            )
+        return "auto"
+    if isinstance(precompute, (bool, np.bool_)):
+        return "always" if precompute else "never"
+    gram = np.asarray(precompute)
+    if gram.shape != (n_features, n_features):
+        raise ValueError(
+            f"Gram matrix must have shape ({n_features}, {n_features}), got {gram.shape}"
+        )
+    if not np.all(np.isfinite(gram)) or not np.allclose(gram, gram.T, rtol=1e-7, atol=0):
+        raise ValueError("Gram matrix must be finite and symmetric")
+    return "always"
 
 
 def _sklearn_alpha_grid(X, y, Xy, l1_ratio, eps, n_alphas, positive):
@@ -150,7 +158,8 @@ def enet_path(
     ``sample_weight`` (as scikit-learn: used, unnormalised, for sparse X only; ignored for
     dense X, which its callers rescale by √w), ``random_state``, ``selection``, ``do_screening`` (strong rules and
     gap-safe screening; results are the same either way), ``n_jobs`` (threads for the
-    full-gradient sweeps). ``precompute`` and ``Xy`` are accepted; fastreg works on X
+    full-gradient sweeps). ``precompute`` selects covariance (Gram) mode as in scikit-learn;
+    ``Xy`` is accepted; fastreg works on X
     directly, so a Gram matrix is checked but not used, and ``Xy`` only sets the α grid.
 
     Returns ``alphas, coefs (n_features, n_alphas), dual_gaps[, n_iters]``; for a 2-D ``y``
@@ -227,7 +236,7 @@ def enet_path(
         raise ValueError(f"X has {n_samples} samples but y has {y1.shape[0]}")
     if not np.all(np.isfinite(y1)):
         raise ValueError("y contains NaN or infinity")
-    _check_precompute(precompute, n_features)
+    gram_mode = _check_precompute(precompute, n_features)
     sw = check_sample_weight(sample_weight, n_samples)
     if not sp.issparse(Xd):
         # scikit-learn's dense enet_path ignores sample_weight (ElasticNet.fit rescales X and y
@@ -259,6 +268,7 @@ def enet_path(
         random_seed=seed,
         screening=screening,
         n_jobs=n_jobs,
+        precompute=gram_mode,
     )
     _, coefs_k, _, gaps, _, n_iters, converged, _, _ = res
     coefs = coefs_k.T.astype(out_dtype, copy=False)
@@ -493,7 +503,9 @@ def path(
     when its duality gap is ≤ tol × its objective, so the objective's relative excess is ≤ tol;
     ``early_stop`` stops as glmnet does once the deviance explained stalls;
     ``penalty_factor`` (0 = unpenalised, inf = excluded); ``n_jobs`` threads for full-gradient
-    sweeps. ``precompute`` is accepted for compatibility; fastreg has no Gram mode yet.
+    sweeps. ``precompute``: covariance (Gram) mode, as glmnet's ``type.gaussian``: 'auto' uses
+    it for dense X with more samples than features (at most 3000), True forces it, False
+    never.
     """
     l1_ratio = check_real(l1_ratio, "l1_ratio", low=0.0, high=1.0)
     check_bool(fit_intercept, "fit_intercept")
@@ -509,7 +521,7 @@ def path(
     else:
         Xd = as_design(np.asarray(X))
     n_samples, n_features = Xd.shape
-    _check_precompute(precompute, n_features)
+    gram_mode = _check_precompute(precompute, n_features)
     y = np.asarray(y, dtype=np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -574,6 +586,7 @@ def path(
         screening=screening,
         n_jobs=_resolve_n_jobs(n_jobs),
         early_stop=early_stop,
+        precompute=gram_mode,
     )
     a, coefs, intercepts, gaps, objectives, n_iters, converged, r2, kkt = res
     if not np.all(converged):

@@ -29,6 +29,7 @@ struct CvKwargs {
     random_seed: Option<u64>,
     screening: bool,
     n_jobs: usize,
+    precompute: String,
 }
 
 impl CvKwargs {
@@ -46,6 +47,7 @@ impl CvKwargs {
                     ..EnetParamsBuilder::default()
                 },
                 screening: self.screening,
+                precompute: super::path::precompute_mode(&self.precompute)?,
                 ..PathParamsBuilder::default()
             },
             l1_ratios: self.l1_ratios.clone(),

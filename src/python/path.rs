@@ -4,6 +4,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, P
 use pyo3::prelude::*;
 
 use super::{opt_slice, run_on_csc, run_on_dense, slice, DesignTask, IndexArray};
+use crate::cd::Precompute;
 use crate::design::Design;
 use crate::params::{EnetParamsBuilder, Selection};
 use crate::path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
@@ -81,6 +82,19 @@ struct PathKwargs {
     screening: bool,
     n_jobs: usize,
     early_stop: bool,
+    precompute: String,
+}
+
+/// `'auto'`, `'always'` or `'never'` (the Python layer maps scikit-learn's values onto these).
+pub(super) fn precompute_mode(s: &str) -> PyResult<Precompute> {
+    match s {
+        "auto" => Ok(Precompute::Auto),
+        "always" => Ok(Precompute::Always),
+        "never" => Ok(Precompute::Never),
+        other => Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "precompute mode must be 'auto', 'always' or 'never', got {other:?}"
+        ))),
+    }
 }
 
 impl PathKwargs {
@@ -108,6 +122,7 @@ impl PathKwargs {
             screening: self.screening,
             n_jobs: self.n_jobs,
             early_stop: self.early_stop,
+            precompute: precompute_mode(&self.precompute)?,
         }
         .check()?)
     }

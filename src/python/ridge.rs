@@ -337,7 +337,7 @@ impl PyGramStats {
         let (ys, t) = response(&y)?;
         let w = opt_slice(&sample_weight, "sample_weight")?;
         let chunk = with_design!(py, x, d => {
-            use crate::ridge::RidgeDesign;
+            use crate::design::Design;
             d.gram_stats(ys, t, w)
         })?;
         if chunk.n_features() != self.inner.n_features() {
