@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::design::{axpy, dot, dot3, Design};
 use crate::error::{FastregError, Result};
+use crate::gram::GramStats;
 use crate::params::{EnetParams, Selection};
 use crate::problem::Problem;
 use crate::screening::gap_safe_keep;
@@ -446,18 +447,34 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// Switches to covariance mode: builds X̂ᵀWX̂ and X̂ᵀWỹ from the design (one pass over X,
     /// a symmetric rank-k product), after which an update costs O(p) whatever n is.
-    pub fn into_gram_mode(mut self) -> Result<Self> {
+    pub fn into_gram_mode(self) -> Result<Self> {
         let pb = self.pb;
-        let p = pb.n_features();
         let y: Vec<f64> = pb.y_centred.iter().map(|v| v + pb.y_mean).collect();
         let stats = pb.design.gram_stats(&y, 1, pb.weights())?;
+        self.into_gram_mode_from(&stats)
+    }
+
+    /// Covariance mode from statistics of this problem's rows, response and weights made
+    /// elsewhere (e.g. a CV fold's, by down-dating the totals); the weights may be on any
+    /// scale (the problem's sum to n).
+    pub fn into_gram_mode_from(mut self, stats: &GramStats) -> Result<Self> {
+        let pb = self.pb;
+        let p = pb.n_features();
+        if stats.n_features() != p || stats.n_targets() != 1 || stats.w_sum().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+            return Err(FastregError::Shape(format!(
+                "Gram statistics of {} features and {} targets for a problem with {p} features",
+                stats.n_features(),
+                stats.n_targets()
+            )));
+        }
         let (mut gram, mut xty) = stats.system(pb.fit_intercept);
+        let c = pb.n_samples() as f64 / stats.w_sum();
         let s = &pb.inv_scale;
         for k in 0..p {
             for j in 0..p {
-                gram[k * p + j] *= s[j] * s[k];
+                gram[k * p + j] *= c * s[j] * s[k];
             }
-            xty[k] *= s[k];
+            xty[k] *= c * s[k];
         }
         self.state = State::Gram {
             grad: vec![0.0; p],
@@ -1162,6 +1179,7 @@ mod tests {
     }
 
     /// KKT conditions of the (centred, weighted) problem from first principles.
+    #[allow(clippy::too_many_arguments)]
     fn assert_kkt(
         x: &[f64],
         y: &[f64],

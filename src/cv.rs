@@ -8,8 +8,9 @@ use rayon::prelude::*;
 
 use crate::design::Design;
 use crate::error::{invalid, FastregError, Result};
+use crate::gram::GramStats;
 use crate::params::EnetParamsBuilder;
-use crate::path::{fit_path, AlphaGrid, PathParams, PathParamsBuilder};
+use crate::path::{fit_path_from, AlphaGrid, PathParams, PathParamsBuilder};
 use crate::problem::{FeatureOptions, Problem};
 
 /// One train / test split, as row indices. A row may repeat (its weight is then counted once per
@@ -166,6 +167,7 @@ fn check_splits(splits: &[Split], sample_weight: Option<&[f64]>, n: usize) -> Re
 type FoldResult = (Vec<f64>, Vec<usize>, usize, f64);
 
 /// One pair: the path on the split's training rows, then the held-out error at every α.
+#[allow(clippy::too_many_arguments)]
 fn fold_mse<D: Design>(
     design: &D,
     y: &[f64],
@@ -174,12 +176,13 @@ fn fold_mse<D: Design>(
     opts: &FeatureOptions<'_>,
     prm: &PathParams,
     split: &Split,
+    stats: Option<&GramStats>,
 ) -> Result<FoldResult> {
     let n = design.n_samples();
     let p = design.n_features();
     let w = train_weights(split, sample_weight, n);
     let pb = Problem::with_options(design, y, Some(&w), fit_intercept, opts)?;
-    let fit = fit_path(&pb, prm, None)?;
+    let fit = fit_path_from(&pb, prm, None, stats)?;
     let test_w: Vec<f64> = split
         .test
         .iter()
@@ -221,6 +224,36 @@ fn fold_mse<D: Design>(
     Ok((mse, n_nonzero, unconverged, worst_gap))
 }
 
+/// Covariance mode shared across folds: when the paths use covariance mode and the splits
+/// partition the rows (K-fold), the statistics of all rows, made in one pass over X; a fold's
+/// training statistics are then these with its held-out rows removed (down-dating: a pass over
+/// the held-out rows only), instead of a pass over all of X per fold. `None` otherwise (each
+/// fold then builds its own, if it uses covariance mode at all).
+fn shared_statistics<D: Design>(
+    design: &D,
+    y: &[f64],
+    sample_weight: Option<&[f64]>,
+    prm: &CvParams,
+    splits: &[Split],
+) -> Result<Option<GramStats>> {
+    let n = design.n_samples();
+    if !prm.paths.iter().all(|p| p.precompute().wanted(design)) {
+        return Ok(None);
+    }
+    let partitions = splits.iter().all(|s| {
+        let mut seen = vec![false; n];
+        s.train.len() + s.test.len() == n
+            && s.train
+                .iter()
+                .chain(&s.test)
+                .all(|&i| !std::mem::replace(&mut seen[i], true))
+    });
+    if !partitions {
+        return Ok(None);
+    }
+    design.gram_stats(y, 1, sample_weight).map(Some)
+}
+
 /// Cross-validates the elastic-net path for every l1_ratio over every split. `progress` is
 /// called once per finished (l1_ratio, fold) pair, from whichever thread finished it.
 #[allow(clippy::too_many_arguments)]
@@ -251,10 +284,20 @@ pub fn cross_validate<D: Design>(
     }
     check_splits(splits, sample_weight, n)?;
     let n_folds = splits.len();
+    let total = shared_statistics(design, y, sample_weight, prm, splits)?;
     let pairs: Vec<(usize, usize)> = (0..prm.paths.len())
         .flat_map(|l| (0..n_folds).map(move |f| (l, f)))
         .collect();
     let run = |&(l, f): &(usize, usize)| {
+        let stats = match &total {
+            None => None,
+            Some(total) => {
+                let mut train = total.clone();
+                let held_out = design.row_stats(&splits[f].test, y, 1, sample_weight)?;
+                train.remove(&held_out)?;
+                Some(train)
+            }
+        };
         let out = fold_mse(
             design,
             y,
@@ -263,6 +306,7 @@ pub fn cross_validate<D: Design>(
             opts,
             &prm.paths[l],
             &splits[f],
+            stats.as_ref(),
         );
         if let Some(tick) = progress {
             tick();
@@ -359,6 +403,44 @@ mod tests {
     }
 
     #[test]
+    fn covariance_mode_with_down_dated_folds_equals_residual_mode() {
+        // K-fold in covariance mode forms each fold's training Gram by removing its held-out
+        // rows from the totals; the held-out errors must be those of residual mode.
+        let (n, p) = (90, 10);
+        let (x, y) = data(n, p, 4);
+        let sw: Vec<f64> = lcg(8, n).iter().map(|v| v.abs() + 0.2).collect();
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        let splits = Split::from_fold_ids(&fold_ids(n, 3));
+        for standardize in [false, true] {
+            let opts = FeatureOptions {
+                standardize,
+                ..Default::default()
+            };
+            let with = |precompute| {
+                let prm = CvParamsBuilder {
+                    path: PathParamsBuilder {
+                        precompute,
+                        ..path_template()
+                    },
+                    l1_ratios: vec![0.7],
+                    alphas: vec![grid()],
+                    n_jobs: 1,
+                }
+                .check()
+                .unwrap();
+                cross_validate(&design, &y, Some(&sw), true, &opts, &prm, &splits, None).unwrap()
+            };
+            let (gram, resid) = (with(Precompute::Always), with(Precompute::Never));
+            for f in 0..3 {
+                for k in 0..grid().len() {
+                    let (u, v) = (gram.mse[0][f][k], resid.mse[0][f][k]);
+                    assert!((u - v).abs() <= 1e-6 * v, "fold {f} α[{k}]: {u} vs {v}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_fold_equals_a_direct_fit_on_the_training_subset() {
         let (n, p) = (60, 12);
         let (x, y) = data(n, p, 1);
@@ -382,7 +464,7 @@ mod tests {
         let wt: Vec<f64> = split.train.iter().map(|&i| sw[i]).collect();
         let dt = DenseDesign::new(&xt, nt, p).unwrap();
         let pb = Problem::with_options(&dt, &yt, Some(&wt), true, &opts).unwrap();
-        let fit = fit_path(&pb, &prm.paths[0], None).unwrap();
+        let fit = crate::path::fit_path(&pb, &prm.paths[0], None).unwrap();
         for (k, &m) in cv.mse[0][2].iter().enumerate() {
             let coef = &fit.coefs[k * p..(k + 1) * p];
             let (mut sse, mut tw) = (0.0, 0.0);

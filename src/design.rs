@@ -27,6 +27,14 @@ pub trait Design: Sync {
     /// Weighted sufficient statistics of `(X, Y)` for `t` targets (the Gram matrix of Ridge and
     /// of covariance mode).
     fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<crate::gram::GramStats>;
+    /// Statistics of the rows `rows` only.
+    fn row_stats(
+        &self,
+        rows: &[usize],
+        y: &[f64],
+        t: usize,
+        w: Option<&[f64]>,
+    ) -> Result<crate::gram::GramStats>;
 }
 
 /// Dense kernels. Each body is written once, with independent accumulators so it vectorises,
@@ -214,6 +222,20 @@ impl Design for DenseDesign<'_> {
     fn n_samples(&self) -> usize {
         self.n_samples
     }
+    fn row_stats(
+        &self,
+        rows: &[usize],
+        y: &[f64],
+        t: usize,
+        w: Option<&[f64]>,
+    ) -> Result<crate::gram::GramStats> {
+        let (n, p) = (self.n_samples(), self.n_features());
+        crate::gram::check_rows(rows, n)?;
+        let xs = crate::gram::gather_rows(self.data, n, p, rows);
+        let ys = crate::gram::gather_rows(y, n, t, rows);
+        let ws = w.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<_>>());
+        crate::gram::GramStats::from_dense(&xs, rows.len(), p, &ys, t, ws.as_deref())
+    }
     fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<crate::gram::GramStats> {
         crate::gram::GramStats::from_dense(self.data, self.n_samples, self.n_features, y, t, w)
     }
@@ -349,6 +371,37 @@ impl<'a, I: SparseIndex> CscDesign<'a, I> {
 impl<I: SparseIndex> Design for CscDesign<'_, I> {
     fn n_samples(&self) -> usize {
         self.n_samples
+    }
+    fn row_stats(
+        &self,
+        rows: &[usize],
+        y: &[f64],
+        t: usize,
+        w: Option<&[f64]>,
+    ) -> Result<crate::gram::GramStats> {
+        let n = self.n_samples();
+        crate::gram::check_rows(rows, n)?;
+        let mut new_index = vec![usize::MAX; n];
+        for (k, &i) in rows.iter().enumerate() {
+            new_index[i] = k;
+        }
+        let (data, indices, indptr) = self.raw();
+        let (mut d, mut ix, mut ip) = (Vec::new(), Vec::new(), vec![0i64]);
+        for j in 0..self.n_features() {
+            for k in indptr[j].to_usize()..indptr[j + 1].to_usize() {
+                let r = new_index[indices[k].to_usize()];
+                if r != usize::MAX {
+                    d.push(data[k]);
+                    ix.push(r as i64);
+                }
+            }
+            // Row order inside a column does not matter to the statistics.
+            ip.push(d.len() as i64);
+        }
+        let sub = CscDesign::new(&d, &ix, &ip, rows.len())?;
+        let ys = crate::gram::gather_rows(y, n, t, rows);
+        let ws = w.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<_>>());
+        crate::gram::GramStats::from_csc(&sub, &ys, t, ws.as_deref())
     }
     fn gram_stats(&self, y: &[f64], t: usize, w: Option<&[f64]>) -> Result<crate::gram::GramStats> {
         crate::gram::GramStats::from_csc(self, y, t, w)

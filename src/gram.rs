@@ -142,6 +142,22 @@ pub(crate) fn column_moments(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> (f64, 
     (raw + d / w_sum, (ss - d * d / w_sum).max(0.0))
 }
 
+pub(crate) fn gather_rows(a: &[f64], n: usize, q: usize, rows: &[usize]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(rows.len() * q);
+    for j in 0..q {
+        let c = &a[j * n..(j + 1) * n];
+        out.extend(rows.iter().map(|&i| c[i]));
+    }
+    out
+}
+
+pub(crate) fn check_rows(rows: &[usize], n: usize) -> Result<()> {
+    if rows.iter().any(|&i| i >= n) {
+        return Err(FastregError::Shape("row index out of range".into()));
+    }
+    Ok(())
+}
+
 /// Rows per block when X has to be copied block by block (weights or explicit centring).
 fn block_rows(p: usize) -> usize {
     (1 << 21) / p.max(1) + 64

@@ -6,6 +6,7 @@
 use crate::cd::{CoordinateDescent, GapTarget, Precompute};
 use crate::design::Design;
 use crate::error::{invalid, Result};
+use crate::gram::GramStats;
 use crate::params::{EnetParams, EnetParamsBuilder};
 use crate::problem::Problem;
 use crate::screening::{kkt_violations, strong_set, zero_score};
@@ -64,6 +65,12 @@ pub struct PathParams {
     n_jobs: usize,
     early_stop: bool,
     precompute: Precompute,
+}
+
+impl PathParams {
+    pub fn precompute(&self) -> Precompute {
+        self.precompute
+    }
 }
 
 impl PathParamsBuilder {
@@ -209,11 +216,24 @@ pub fn fit_path<D: Design>(
     prm: &PathParams,
     coef_init: Option<&[f64]>,
 ) -> Result<PathFit> {
+    fit_path_from(pb, prm, coef_init, None)
+}
+
+/// As [`fit_path`]; given `stats` (sufficient statistics of exactly this problem's rows,
+/// response and weights), solves in covariance mode from them instead of building its own.
+pub fn fit_path_from<D: Design>(
+    pb: &Problem<'_, D>,
+    prm: &PathParams,
+    coef_init: Option<&[f64]>,
+    stats: Option<&GramStats>,
+) -> Result<PathFit> {
     let p = pb.n_features();
     let n = pb.n_samples() as f64;
     let point = &prm.point;
     let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
-    if prm.precompute.wanted(pb.design) {
+    if let Some(stats) = stats {
+        cd = cd.into_gram_mode_from(stats)?;
+    } else if prm.precompute.wanted(pb.design) {
         cd = cd.into_gram_mode()?;
     }
     let pool = thread_pool(prm.n_jobs);

@@ -184,14 +184,6 @@ pub struct RidgeLoo {
 pub trait RidgeDesign: Design {
     fn nnz(&self) -> usize;
     fn all_finite(&self) -> bool;
-    /// Statistics of the rows `rows` only.
-    fn row_stats(
-        &self,
-        rows: &[usize],
-        y: &[f64],
-        t: usize,
-        w: Option<&[f64]>,
-    ) -> Result<GramStats>;
     /// `D (X − 1μᵀ)(X − 1μᵀ)ᵀ D` with `D = diag(sqrt_w)`, `n × n`; `spread` holds the centred
     /// column sums of squares (or is empty) to judge whether centring on the kernel is exact.
     fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Vec<f64>;
@@ -201,42 +193,12 @@ pub trait RidgeDesign: Design {
     fn xt_mul(&self, v: &[f64], m: usize) -> Vec<f64>;
 }
 
-fn gather_rows(a: &[f64], n: usize, q: usize, rows: &[usize]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(rows.len() * q);
-    for j in 0..q {
-        let c = &a[j * n..(j + 1) * n];
-        out.extend(rows.iter().map(|&i| c[i]));
-    }
-    out
-}
-
-fn check_rows(rows: &[usize], n: usize) -> Result<()> {
-    if rows.iter().any(|&i| i >= n) {
-        return Err(FastregError::Shape("row index out of range".into()));
-    }
-    Ok(())
-}
-
 impl RidgeDesign for DenseDesign<'_> {
     fn nnz(&self) -> usize {
         self.data().len()
     }
     fn all_finite(&self) -> bool {
         self.data().iter().all(|v| v.is_finite())
-    }
-    fn row_stats(
-        &self,
-        rows: &[usize],
-        y: &[f64],
-        t: usize,
-        w: Option<&[f64]>,
-    ) -> Result<GramStats> {
-        let (n, p) = (self.n_samples(), self.n_features());
-        check_rows(rows, n)?;
-        let xs = gather_rows(self.data(), n, p, rows);
-        let ys = gather_rows(y, n, t, rows);
-        let ws = w.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<_>>());
-        GramStats::from_dense(&xs, rows.len(), p, &ys, t, ws.as_deref())
     }
     fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
         let (n, p) = (self.n_samples(), self.n_features());
@@ -347,37 +309,6 @@ impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
     }
     fn all_finite(&self) -> bool {
         self.raw().0.iter().all(|v| v.is_finite())
-    }
-    fn row_stats(
-        &self,
-        rows: &[usize],
-        y: &[f64],
-        t: usize,
-        w: Option<&[f64]>,
-    ) -> Result<GramStats> {
-        let n = self.n_samples();
-        check_rows(rows, n)?;
-        let mut new_index = vec![usize::MAX; n];
-        for (k, &i) in rows.iter().enumerate() {
-            new_index[i] = k;
-        }
-        let (data, indices, indptr) = self.raw();
-        let (mut d, mut ix, mut ip) = (Vec::new(), Vec::new(), vec![0i64]);
-        for j in 0..self.n_features() {
-            for k in indptr[j].to_usize()..indptr[j + 1].to_usize() {
-                let r = new_index[indices[k].to_usize()];
-                if r != usize::MAX {
-                    d.push(data[k]);
-                    ix.push(r as i64);
-                }
-            }
-            // Row order inside a column does not matter to the statistics.
-            ip.push(d.len() as i64);
-        }
-        let sub = CscDesign::new(&d, &ix, &ip, rows.len())?;
-        let ys = gather_rows(y, n, t, rows);
-        let ws = w.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<_>>());
-        GramStats::from_csc(&sub, &ys, t, ws.as_deref())
     }
     fn kernel(&self, mean: &[f64], _spread: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
         let n = self.n_samples();
