@@ -68,6 +68,7 @@ def _glmnet_alpha_grid(
         l1_ratio=l1_ratio,
         fit_intercept=fit_intercept,
         positive=positive,
+        precompute="never",  # α_max needs one gradient, not a Gram matrix
         **feature_opts,
     )
     alpha_max = float(res[0][0])
