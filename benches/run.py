@@ -21,6 +21,7 @@ a run replaces only the (problem, solver) entries it measured in ``bench-threads
 from __future__ import annotations
 
 import argparse
+import copy
 import gc
 import json
 import os
@@ -245,10 +246,10 @@ def run_solver(solver, ds, args, threads, log, emit):
 
     tols = ladder_tols(solver, args)
 
-    def rung(tol, times, W, b, **extra):
+    def rung(tol, times, W, b):
         obj, lower = assess(ds, W, b)
         r = dict(tol=tol, times=times, time=statistics.median(times), objectives=obj.tolist())
-        emit(rung=dict(r, dual_bounds=lower.tolist(), **extra))
+        emit(rung=dict(r, dual_bounds=lower.tolist()))
         return r, obj
 
     if solver.external:
@@ -272,16 +273,13 @@ def run_solver(solver, ds, args, threads, log, emit):
         return
     ctx = solver.prepare(ds, threads)
     emit(info=dict(mode=getattr(solver, "mode", None), note=solver.note))
-    # Warm-up (caches, lazy imports, numba's compile) at the loosest tolerance. One slower than
-    # the rung budget is kept as that rung's single timed run rather than repeated.
+    # Warm-up: lazy imports, numba's compile, the data paged in. On the first three λ only,
+    # so that a peer whose whole path is slow does not pay for it twice.
+    warm = copy.copy(ctx)
+    warm.lambdas = ctx.lambdas[:3]
     t0 = time.perf_counter()
-    W, b = solver.run(ctx, tols[0])
-    warm = time.perf_counter() - t0
-    emit(warmup=warm)
-    if warm > args.max_rung_seconds:
-        r, _ = rung(tols[0], [warm], W, b, from_warmup=True)
-        log(f"    tol={tols[0]:.0e}: {warm:.4f}s (the warm-up; over the rung budget, ladder ends)")
-        return
+    solver.run(warm, tols[0])
+    emit(warmup=time.perf_counter() - t0)
     spent = 0.0
     for tol in tols:
         times = []
@@ -795,8 +793,7 @@ def markdown(results: list[dict]) -> str:
                 ladder = (
                     ", ".join(
                         f"tol {r['tol']:.0e}: {fmt_time(r['time'])} ({len(r['times'])} run"
-                        f"{'s' if len(r['times']) > 1 else ''}"
-                        f"{', the warm-up' if r.get('from_warmup') else ''}), "
+                        f"{'s' if len(r['times']) > 1 else ''}), "
                         f"accuracy {fmt_acc(r['accuracy'])}"
                         for r in s.get("rungs", [])
                     )
