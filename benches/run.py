@@ -833,6 +833,8 @@ def plot(res: dict, path: Path):
     cols = min(3, len(probs))
     rows = (len(probs) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 4.0 * rows), squeeze=False)
+    # One colour per solver in every panel, whichever solvers a panel has points for.
+    names = list(dict.fromkeys(n for _, pr in probs for n in pr["solvers"]))
     for ax, (pname, pr) in zip(axes.ravel(), probs):
         for sname, s in pr["solvers"].items():
             pts = [
@@ -847,6 +849,7 @@ def plot(res: dict, path: Path):
                     [p[1] for p in pts],
                     marker="o",
                     label=sname,
+                    color=f"C{names.index(sname) % 10}",
                     lw=2.2 if sname == "fastreg" else 1.2,
                 )
         ax.axhline(pr["floor"]["Xt_r"], color="grey", ls=":", lw=1, label="Xᵀr pass")
