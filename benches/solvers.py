@@ -166,7 +166,11 @@ class Sklearn(Solver):
                 x_mean = np.asarray(ds.X.mean(axis=0)).ravel()
                 y_mean = ds.y.mean()
                 _, coefs, _ = lasso_path(
-                    ds.X, ds.y - y_mean, X_offset=x_mean, X_scale=np.ones_like(x_mean), **kw
+                    ds.X,
+                    ds.y - y_mean,
+                    X_offset=x_mean,
+                    X_scale=np.ones_like(x_mean),
+                    **kw,
                 )
             else:
                 Xc, yc, x_mean, y_mean = _centre_dense(ds.X, ds.y)
@@ -335,6 +339,7 @@ class RGlmnet(Solver):
     tols = GLMNET_LADDER
     default_tol = 1e-7
     external = True
+    timed_out: float | None = None  # set when R was killed on the ladder's deadline
 
     def unavailable(self):
         if shutil.which("Rscript") is None:
@@ -349,8 +354,9 @@ class RGlmnet(Solver):
         self.note = f"glmnet {probe.stdout.strip()}"
         return None
 
-    def run_ladder(self, ds, tols, repeats, max_rung_seconds, env):
-        """Runs every rung in one R process; yields ``(tol, times, W, b)``."""
+    def run_ladder(self, ds, tols, repeats, max_rung_seconds, max_solver_seconds, env, timeout):
+        """Runs every rung in one R process; yields ``(tol, times, W, b)`` for each rung R
+        finished. R is killed after ``timeout`` seconds; the rungs it completed are kept."""
         with tempfile.TemporaryDirectory(prefix="fastreg-glmnet-") as tmp:
             tmp = Path(tmp)
             n, p = ds.X.shape
@@ -361,6 +367,7 @@ class RGlmnet(Solver):
                 sparse=int(sp.issparse(ds.X)),
                 repeats=repeats,
                 budget=max_rung_seconds,
+                total_budget=max_solver_seconds,
                 tols=",".join(repr(t) for t in tols),
             )
             if sp.issparse(ds.X):
@@ -375,14 +382,18 @@ class RGlmnet(Solver):
             ds.lambdas.astype("<f8").tofile(tmp / "lambda.bin")
             (tmp / "config.json").write_text(json.dumps(cfg))
             (tmp / "config.txt").write_text("\n".join(f"{k} {v}" for k, v in cfg.items()) + "\n")
-            proc = subprocess.run(
-                ["Rscript", str(HERE / "glmnet_bench.R"), str(tmp)],
-                capture_output=True,
-                text=True,
-                env=env,
-            )
-            if proc.returncode != 0:
-                raise RuntimeError(f"Rscript failed: {proc.stderr.strip()[-2000:]}")
+            try:
+                proc = subprocess.run(
+                    ["Rscript", str(HERE / "glmnet_bench.R"), str(tmp)],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    timeout=timeout,
+                )
+                if proc.returncode != 0:
+                    raise RuntimeError(f"Rscript failed: {proc.stderr.strip()[-2000:]}")
+            except subprocess.TimeoutExpired:
+                self.timed_out = timeout  # Rscript execs R: the process killed is R itself
             for k, tol in enumerate(tols, start=1):
                 tfile = tmp / f"times_{k}.txt"
                 if not tfile.exists():
