@@ -81,11 +81,14 @@ def _module_missing(name: str) -> str | None:
 
 
 class Fastreg(Solver):
-    """fastreg through ``lasso_path`` when the package has it, else a warm-started
-    ``Lasso(warm_start=True)`` loop over the grid; ``self.mode`` records which was used."""
+    """fastreg's own path API, ``fastreg.path`` (intercept fitted, X never centred or copied,
+    covariance mode chosen by ``precompute='auto'``). Its ``tol`` is relative: each point's
+    duality gap is at most tol × its objective; its default is 1e-6."""
 
     name = "fastreg"
-    default_max_iter = 1000
+    tols = [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-10]
+    default_tol = 1e-6
+    default_max_iter = 100_000
 
     def unavailable(self):
         return _module_missing("fastreg")
@@ -94,56 +97,17 @@ class Fastreg(Solver):
         import fastreg
 
         self.fastreg = fastreg
-        self.path_kwargs = {}
-        self.mode = "Lasso(warm_start) loop"
-        if hasattr(fastreg, "lasso_path"):
-            tiny = np.asfortranarray([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-            yt = np.array([1.0, -1.0, 0.5])
-            if self._probe(tiny, yt, n_jobs=threads):
-                self.path_kwargs["n_jobs"] = threads
-            if not sp.issparse(ds.X):
-                self.mode = "lasso_path (X centred)"
-            elif self._probe(sp.csc_matrix(tiny), yt, X_offset=tiny.mean(0), X_scale=np.ones(2)):
-                self.mode = "lasso_path (X_offset)"
+        self.threads = threads
         return ds
-
-    def _probe(self, X, y, **kwargs) -> bool:
-        """Does this fastreg's lasso_path accept these extra parameters?"""
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                self.fastreg.lasso_path(X, y, alphas=np.array([0.1]), **kwargs)
-            return True
-        except (TypeError, ValueError):
-            return False
 
     def run(self, ds, tol):
         with _quiet():
-            max_iter = self.max_iter(tol)
-            if self.mode.startswith("lasso_path"):
-                kw = dict(self.path_kwargs, tol=tol, max_iter=max_iter)
-                if sp.issparse(ds.X):
-                    x_mean = np.asarray(ds.X.mean(axis=0)).ravel()
-                    y_mean = ds.y.mean()
-                    kw.update(X_offset=x_mean, X_scale=np.ones_like(x_mean))
-                    _, coefs, _ = self.fastreg.lasso_path(
-                        ds.X, ds.y - y_mean, alphas=ds.lambdas, **kw
-                    )
-                else:
-                    Xc, yc, x_mean, y_mean = _centre_dense(ds.X, ds.y)
-                    _, coefs, _ = self.fastreg.lasso_path(Xc, yc, alphas=ds.lambdas, **kw)
-                return coefs, y_mean - x_mean @ coefs
-            est = self.fastreg.Lasso(
-                alpha=ds.lambdas[0], tol=tol, max_iter=max_iter, warm_start=True
+            fit = self.fastreg.path(
+                ds.X, ds.y, alphas=ds.lambdas, tol=tol, max_iter=self.max_iter(tol),
+                n_jobs=self.threads,
             )
-            W = np.empty((ds.X.shape[1], len(ds.lambdas)))
-            b = np.empty(len(ds.lambdas))
-            for k, lam in enumerate(ds.lambdas):
-                est.set_params(alpha=lam)
-                est.fit(ds.X, ds.y)
-                W[:, k] = est.coef_
-                b[k] = est.intercept_
-            return W, b
+        coefs = fit.coef_.toarray() if sp.issparse(fit.coef_) else np.asarray(fit.coef_)
+        return coefs, np.asarray(fit.intercept_)
 
 
 class Sklearn(Solver):
