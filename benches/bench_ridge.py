@@ -138,7 +138,8 @@ def bench_ridgecv_tall(size, repeat):
             t,
             rel_diff(ours.coef_, ref.coef_),
         )
-    report("ridgecv-tall", t_ours, peers, f"n={n} p={p} dense, 50 alphas, LOO")
+    label = f"fastreg RidgeCV [alpha_={ours.alpha_:.3g}]"
+    report("ridgecv-tall", {label: (t_ours, None)}, peers, f"n={n} p={p} dense, 50 alphas, LOO")
 
 
 def bench_ridge_wide(size, repeat):
