@@ -63,11 +63,19 @@ def rel_diff(a, b):
 
 
 def report(case, ours, peers, note=""):
+    """``ours`` and ``peers`` map a label to ``(seconds, error or None)``; every peer gets a
+    ratio against each fastreg variant (peer time / fastreg time)."""
     print(f"\n== {case} {note}")
-    print(f"   fastreg: {ours:9.3f} s")
-    for name, (t, diff) in peers.items():
-        extra = "" if diff is None else f"   max rel coef diff {diff:.1e}"
-        print(f"   {name:<34} {t:9.3f} s   ratio {t / ours:6.2f}x{extra}")
+    names = list(ours)
+    for name, (t, err) in ours.items():
+        extra = "" if err is None else f"   err {err:.1e}"
+        print(f"   {name:<40} {t:9.3f} s{extra}")
+    for name, (t, err) in peers.items():
+        ratios = "  ".join(f"{t / ours[o][0]:6.2f}x" for o in names)
+        extra = "" if err is None else f"   err {err:.1e}"
+        print(f"   {name:<40} {t:9.3f} s   ratio {ratios}{extra}")
+    if len(names) > 1:
+        print(f"   (ratios against: {', '.join(names)})")
     sys.stdout.flush()
 
 
@@ -78,17 +86,37 @@ def dense(n, p, seed=0):
     return X, y
 
 
-def bench_ridge_tall(size, repeat):
-    n, p = size
-    X, y = dense(n, p)
-    t_ours, ours = median_time(lambda: fastreg.Ridge(alpha=1.0).fit(X, y), repeat)
+def bench_dense_ridge(case, X, y, repeat, sk_solvers, gram_peer):
+    """fastreg's 'auto' and its direct Gram/kernel solve against scikit-learn's solvers; 'err'
+    is the max relative coefficient difference from scikit-learn's Cholesky solution (the
+    exact solution to about 1e-12), so iterative solvers are compared at the accuracy they
+    reached as well as at their speed."""
+    n, p = X.shape
+    t_ref, ref = median_time(lambda: sk.Ridge(alpha=1.0, solver="cholesky").fit(X, y), repeat)
+    exact = ref.coef_
+    ours = {}
+    t, fit = median_time(lambda: fastreg.Ridge(alpha=1.0).fit(X, y), repeat)
+    iters = "" if fit.n_iter_ is None else f", n_iter_={fit.n_iter_}"
+    ours[f"fastreg auto [{fit.solver_}{iters}]"] = (t, rel_diff(fit.coef_, exact))
+    t, fit = median_time(lambda: fastreg.Ridge(alpha=1.0, solver="cholesky").fit(X, y), repeat)
+    ours[f"fastreg cholesky [{fit.solver_}]"] = (t, rel_diff(fit.coef_, exact))
     peers = {}
-    t, _ = median_time(lambda: X.T @ X, repeat)
-    peers["numpy X.T @ X (BLAS)"] = (t, None)
-    for solver in ["cholesky", "lsqr", "sparse_cg"]:
-        t, ref = median_time(lambda s=solver: sk.Ridge(alpha=1.0, solver=s).fit(X, y), repeat)
-        peers[f"sklearn Ridge({solver})"] = (t, rel_diff(ours.coef_, ref.coef_))
-    report("ridge-tall", t_ours, peers, f"n={n} p={p} dense, solver_={ours.solver_}")
+    if gram_peer:
+        t, _ = median_time(lambda: X.T @ X, repeat)
+        peers["numpy X.T @ X (BLAS)"] = (t, None)
+    peers["sklearn Ridge(cholesky)"] = (t_ref, 0.0)
+    for solver, tol in sk_solvers:
+        t, fit = median_time(
+            lambda s=solver, tol=tol: sk.Ridge(alpha=1.0, solver=s, tol=tol).fit(X, y), repeat
+        )
+        peers[f"sklearn Ridge({solver}, tol={tol:g})"] = (t, rel_diff(fit.coef_, exact))
+    report(case, ours, peers, f"n={n} p={p} dense")
+
+
+def bench_ridge_tall(size, repeat):
+    X, y = dense(*size)
+    solvers = [("lsqr", 1e-4), ("lsqr", 1e-10), ("sparse_cg", 1e-4), ("sparse_cg", 1e-10)]
+    bench_dense_ridge("ridge-tall", X, y, repeat, solvers, gram_peer=True)
 
 
 def bench_ridgecv_tall(size, repeat):
@@ -110,18 +138,14 @@ def bench_ridgecv_tall(size, repeat):
             t,
             rel_diff(ours.coef_, ref.coef_),
         )
-    report("ridgecv-tall", t_ours, peers, f"n={n} p={p} dense, 50 alphas, LOO")
+    label = f"fastreg RidgeCV [alpha_={ours.alpha_:.3g}]"
+    report("ridgecv-tall", {label: (t_ours, None)}, peers, f"n={n} p={p} dense, 50 alphas, LOO")
 
 
 def bench_ridge_wide(size, repeat):
-    n, p = size
-    X, y = dense(n, p, seed=2)
-    t_ours, ours = median_time(lambda: fastreg.Ridge(alpha=1.0).fit(X, y), repeat)
-    peers = {}
-    for solver in ["cholesky", "sparse_cg"]:
-        t, ref = median_time(lambda s=solver: sk.Ridge(alpha=1.0, solver=s).fit(X, y), repeat)
-        peers[f"sklearn Ridge({solver})"] = (t, rel_diff(ours.coef_, ref.coef_))
-    report("ridge-wide", t_ours, peers, f"n={n} p={p} dense, solver_={ours.solver_}")
+    X, y = dense(*size, seed=2)
+    solvers = [("sparse_cg", 1e-4), ("sparse_cg", 1e-10)]
+    bench_dense_ridge("ridge-wide", X, y, repeat, solvers, gram_peer=False)
 
 
 def bench_ridge_sparse(size, repeat):
@@ -135,15 +159,10 @@ def bench_ridge_sparse(size, repeat):
     peers = {}
     for solver in ["sparse_cg", "lsqr"]:
         t, ref = median_time(lambda s=solver: sk.Ridge(alpha=1.0, solver=s).fit(X, y), repeat)
-        peers[f"sklearn Ridge({solver}) [err {rel_diff(ref.coef_, tight):.1e}]"] = (
-            t,
-            rel_diff(ours.coef_, ref.coef_),
-        )
-    note = (
-        f"n={n} p={p} CSC density 0.2%, solver_={ours.solver_}, "
-        f"n_iter_={ours.n_iter_}, err {rel_diff(ours.coef_, tight):.1e}"
-    )
-    report("ridge-sparse", t_ours, peers, note)
+        peers[f"sklearn Ridge({solver})"] = (t, rel_diff(ref.coef_, tight))
+    label = f"fastreg auto [{ours.solver_}, n_iter_={ours.n_iter_}]"
+    note = f"n={n} p={p} CSC density 0.2%"
+    report("ridge-sparse", {label: (t_ours, rel_diff(ours.coef_, tight))}, peers, note)
 
 
 SIZES = {

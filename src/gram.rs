@@ -237,23 +237,39 @@ impl GramStats {
         }
         s.w_sum = w_sum;
         let col = |j: usize| &x[j * n..(j + 1) * n];
-        // Mean and exact centred sum of squares per column, both passes over one column while
-        // it is in cache; a NaN or infinity anywhere in the column makes them non-finite.
-        let moments: Vec<(f64, f64)> = (0..p)
+        s.y_mean = (0..t)
+            .map(|k| weighted_mean(&y[k * n..(k + 1) * n], w, w_sum))
+            .collect();
+        // The centred, weighted response v = W(y − ȳ), column-major n × t.
+        let mut v = vec![0.0; n * t];
+        for k in 0..t {
+            let yk = &y[k * n..(k + 1) * n];
+            let vk = &mut v[k * n..(k + 1) * n];
+            for i in 0..n {
+                vk[i] = w.map_or(1.0, |w| w[i]) * (yk[i] - s.y_mean[k]);
+            }
+        }
+        // Per column, while it is in cache: mean and exact centred sum of squares (a NaN or
+        // infinity anywhere makes them non-finite) and the raw cross products x_jᵀv_k, so X is
+        // read from memory once before the Gram.
+        let moments: Vec<(f64, f64, Vec<f64>)> = (0..p)
             .into_par_iter()
-            .map(|j| column_moments(col(j), w, w_sum))
+            .map(|j| {
+                let (m, d) = column_moments(col(j), w, w_sum);
+                let xv = (0..t)
+                    .map(|k| crate::design::dot(col(j), &v[k * n..(k + 1) * n]))
+                    .collect();
+                (m, d, xv)
+            })
             .collect();
         if moments
             .iter()
-            .any(|(m, d)| !(m.is_finite() && d.is_finite()))
+            .any(|(m, d, _)| !(m.is_finite() && d.is_finite()))
         {
             return Err(FastregError::NonFinite("X"));
         }
         s.x_mean = moments.iter().map(|m| m.0).collect();
         let diag: Vec<f64> = moments.iter().map(|m| m.1).collect();
-        s.y_mean = (0..t)
-            .map(|k| weighted_mean(&y[k * n..(k + 1) * n], w, w_sum))
-            .collect();
         // Centring on the Gram (XᵀWX − Wμμᵀ) loses about log10(Wμ²/d) digits; beyond 1e8 the
         // blocks of X are centred explicitly instead.
         let ill = (0..p).any(|j| {
@@ -283,25 +299,10 @@ impl GramStats {
         repair_diag(&mut s.xx, p, &diag);
         mirror_lower(&mut s.xx, p);
         // Cross products with the centred, weighted response: Xᵀ v − μ (Σ v), Σ v ≈ 0.
-        let mut v = vec![0.0; n * t];
-        for k in 0..t {
-            let yk = &y[k * n..(k + 1) * n];
-            let vk = &mut v[k * n..(k + 1) * n];
-            for i in 0..n {
-                vk[i] = w.map_or(1.0, |w| w[i]) * (yk[i] - s.y_mean[k]);
+        for (j, (_, _, xv)) in moments.iter().enumerate() {
+            for k in 0..t {
+                s.xy[k * p + j] = xv[k];
             }
-        }
-        {
-            let vm = MatRef::from_column_major_slice(&v, n, t);
-            let dst = MatMut::from_column_major_slice_mut(&mut s.xy, p, t);
-            faer::linalg::matmul::matmul(
-                dst,
-                Accum::Replace,
-                xm.transpose(),
-                vm,
-                1.0,
-                current_par(),
-            );
         }
         for k in 0..t {
             let vk = &v[k * n..(k + 1) * n];

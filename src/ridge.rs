@@ -191,6 +191,79 @@ pub trait RidgeDesign: Design {
     fn x_mul(&self, b: &[f64], m: usize) -> Vec<f64>;
     /// `Xᵀ V` for a column-major `n × m` matrix V.
     fn xt_mul(&self, v: &[f64], m: usize) -> Vec<f64>;
+
+    /// `out = X̃ X̃ᵀ s` with `X̃ = X − 1μᵀ`, the kernel applied without forming it. Each column
+    /// is read once: its dot with `s` and its axpy into `out` run while it is in cache, so an
+    /// iteration costs one pass over X instead of two. Columns are split into one fixed range
+    /// per thread (each with its own accumulator, summed in order), so the result does not
+    /// depend on scheduling.
+    fn kernel_apply(&self, mean: &[f64], s: &[f64], out: &mut [f64]) {
+        let s_sum: f64 = s.iter().sum();
+        // Returns μᵀu over the range, u_j = x̃_jᵀ s.
+        let mu_u = split_accumulate(self.n_features(), 64, out, |cols, acc| {
+            let mut mu_u = 0.0;
+            for j in cols {
+                let u = self.col_dot(j, s) - mean[j] * s_sum;
+                if u != 0.0 {
+                    self.col_axpy(j, u, acc);
+                }
+                mu_u += mean[j] * u;
+            }
+            mu_u
+        });
+        out.iter_mut().for_each(|e| *e -= mu_u);
+    }
+
+    /// `out = X̃ᵀ W X̃ v` with `X̃ = X − 1μᵀ`: column axpys into `X̃v`, then column dots.
+    fn gram_apply(&self, mean: &[f64], weights: &[f64], v: &[f64], out: &mut [f64]) {
+        let mut u = vec![0.0; self.n_samples()];
+        for (j, &vj) in v.iter().enumerate() {
+            if vj != 0.0 {
+                self.col_axpy(j, vj, &mut u);
+            }
+        }
+        let shift = dot(mean, v);
+        u.iter_mut()
+            .zip(weights)
+            .for_each(|(e, wi)| *e = (*e - shift) * wi);
+        let u_sum: f64 = u.iter().sum();
+        out.par_iter_mut()
+            .enumerate()
+            .for_each(|(j, o)| *o = self.col_dot(j, &u) - mean[j] * u_sum);
+    }
+}
+
+/// Splits `0..len` into one fixed range per thread (at least `min_len` long), runs `pass` on
+/// each with its own zeroed accumulator of length `acc_len`, and sums the accumulators into
+/// `out` in order, with the scalars `pass` returns; the result does not depend on scheduling.
+fn split_accumulate(
+    len: usize,
+    min_len: usize,
+    out: &mut [f64],
+    pass: impl Fn(std::ops::Range<usize>, &mut [f64]) -> f64 + Sync,
+) -> f64 {
+    out.iter_mut().for_each(|e| *e = 0.0);
+    let parts = rayon::current_num_threads()
+        .min(len / min_len.max(1))
+        .max(1);
+    if parts == 1 {
+        return pass(0..len, out);
+    }
+    let bounds = |k: usize| k * len / parts;
+    let partial: Vec<(Vec<f64>, f64)> = (0..parts)
+        .into_par_iter()
+        .map(|k| {
+            let mut acc = vec![0.0; out.len()];
+            let s = pass(bounds(k)..bounds(k + 1), &mut acc);
+            (acc, s)
+        })
+        .collect();
+    let mut total = 0.0;
+    for (acc, s) in &partial {
+        out.iter_mut().zip(acc).for_each(|(o, a)| *o += a);
+        total += s;
+    }
+    total
 }
 
 impl RidgeDesign for DenseDesign<'_> {
@@ -285,6 +358,20 @@ impl RidgeDesign for DenseDesign<'_> {
             current_par(),
         );
         out
+    }
+    /// Two streaming GEMVs over the whole of X (`u = X̃v`, then `X̃ᵀWu`): measured faster
+    /// than fusing them by row blocks, whose short column segments defeat the prefetcher.
+    fn gram_apply(&self, mean: &[f64], weights: &[f64], v: &[f64], out: &mut [f64]) {
+        let shift = dot(mean, v);
+        let mut u = self.x_mul(v, 1);
+        u.iter_mut()
+            .zip(weights)
+            .for_each(|(e, wi)| *e = (*e - shift) * wi);
+        let u_sum: f64 = u.iter().sum();
+        let xu = self.xt_mul(&u, 1);
+        for ((o, a), m) in out.iter_mut().zip(&xu).zip(mean) {
+            *o = a - m * u_sum;
+        }
     }
 }
 
@@ -784,31 +871,83 @@ pub fn fit<D: RidgeDesign>(
     if prm.alphas().len() != t {
         return Err(FastregError::Shape("one alpha per target expected".into()));
     }
-    let use_gram = || {
-        if x.is_sparse() {
-            // The sparse Gram is dense p × p; worth it only for few features.
-            p <= 2048 && p <= n
-        } else {
-            n >= p
-        }
-    };
-    let solver = prm.solver();
     if prm.positive() {
         let stats = x.gram_stats(y, t, w)?;
         return fit_stats(&stats, prm);
     }
+    let fi = prm.fit_intercept();
+    let solver = prm.solver();
+    // The sparse Gram is dense p × p; worth it only for few features.
+    let sparse_gram = p <= 2048 && p <= n;
     match solver {
-        RidgeSolver::Cg => fit_cg(x, y, t, w, prm),
-        RidgeSolver::Auto if x.is_sparse() && !use_gram() => fit_cg(x, y, t, w, prm),
-        RidgeSolver::Auto | RidgeSolver::Cholesky | RidgeSolver::Eigh => {
-            if n >= p || (x.is_sparse() && solver == RidgeSolver::Auto) {
-                let stats = x.gram_stats(y, t, w)?;
-                fit_stats(&stats, prm)
+        RidgeSolver::Cg => fit_cg(x, y, t, w, prm, &prepare(x, y, t, w, fi, true)?, None),
+        RidgeSolver::Auto if x.is_sparse() => {
+            if sparse_gram {
+                fit_stats(&x.gram_stats(y, t, w)?, prm)
             } else {
-                fit_dual(x, y, t, w, prm)
+                fit_cg(x, y, t, w, prm, &prepare(x, y, t, w, fi, true)?, None)
             }
         }
+        RidgeSolver::Auto => {
+            if let Some(budget) = auto_cg_budget(n, p, prm.tol()) {
+                let pr = prepare(x, y, t, w, fi, true)?;
+                let f = fit_cg(x, y, t, w, prm, &pr, Some(budget))?;
+                if f.converged {
+                    return Ok(f);
+                }
+                if p > n {
+                    return fit_dual(x, y, t, prm, &pr);
+                }
+            }
+            fit_direct(x, y, t, w, prm)
+        }
+        RidgeSolver::Cholesky | RidgeSolver::Eigh => fit_direct(x, y, t, w, prm),
     }
+}
+
+/// Cholesky or eigh on the Gram (n ≥ p) or on the kernel (p > n).
+fn fit_direct<D: RidgeDesign>(
+    x: &D,
+    y: &[f64],
+    t: usize,
+    w: Option<&[f64]>,
+    prm: &RidgeParams,
+) -> Result<RidgeFit> {
+    if x.n_samples() >= x.n_features() {
+        fit_stats(&x.gram_stats(y, t, w)?, prm)
+    } else {
+        let pr = prepare(x, y, t, w, prm.fit_intercept(), true)?;
+        fit_dual(x, y, t, prm, &pr)
+    }
+}
+
+/// Tolerance and iteration cap of conjugate gradients run in place of a direct solve.
+#[derive(Clone, Copy, Debug)]
+struct CgBudget {
+    tol: f64,
+    max_iter: usize,
+}
+
+/// Relative residual at which `Auto`'s CG stands in for the direct solve: the residual is
+/// re-checked against the true one, so the solution is as good as a Cholesky one up to the
+/// condition number times this.
+const AUTO_CG_TOL: f64 = 1e-12;
+
+/// Whether `Auto` should try CG first on dense X, and with what budget. The direct solve costs
+/// about `m²·M` flops for `m = min(n, p)`, `M = max(n, p)`, compute-bound; a CG iteration is one
+/// (kernel form, p > n) or two (primal form) memory-bound passes over X, about as long as
+/// `m/12` of those flops at one pass ≈ 8·n·p bytes. The cap keeps a failed attempt below half
+/// the direct cost; small problems go straight to the direct solve.
+fn auto_cg_budget(n: usize, p: usize, tol: f64) -> Option<CgBudget> {
+    let m = n.min(p);
+    if m < 256 {
+        return None;
+    }
+    let passes_per_iter = if p > n { 1 } else { 2 };
+    Some(CgBudget {
+        tol: tol.min(AUTO_CG_TOL),
+        max_iter: m / (24 * passes_per_iter),
+    })
 }
 
 /// Kernel (dual) solve for p > n: `a = (K + αI)⁻¹ √w(y − ȳ)`, `β = (X − 1μᵀ)ᵀ D a`.
@@ -816,17 +955,16 @@ fn fit_dual<D: RidgeDesign>(
     x: &D,
     y: &[f64],
     t: usize,
-    w: Option<&[f64]>,
     prm: &RidgeParams,
+    pr: &Prepared,
 ) -> Result<RidgeFit> {
     let fi = prm.fit_intercept();
-    let pr = prepare(x, y, t, w, fi, true)?;
     let (n, p) = (pr.n, pr.p);
     let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
-    let rhs = scaled_centred_y(y, &pr);
+    let rhs = scaled_centred_y(y, pr);
     let use_eigh = prm.solver() == RidgeSolver::Eigh;
     let (a, fell_back) = solve_shifted(&k, n, &rhs, prm.alphas(), use_eigh)?;
-    let coef = dual_to_primal(x, &a, t, &pr);
+    let coef = dual_to_primal(x, &a, t, pr);
     let intercept = intercepts(&coef, p, &pr.x_mean, &pr.y_mean, fi);
     Ok(RidgeFit {
         coef,
@@ -900,9 +1038,22 @@ fn conjugate_gradients(
     let mut rz = dot(&r, &z);
     let mut q = vec![0.0; m];
     let mut it = 0;
+    let mut true_residual = vec![0.0; m];
     while it < max_iter {
         if dot(&r, &r).sqrt() <= tol * b_norm {
-            return (x, it, true);
+            // The updated residual drifts from b − (A + αI)x in floating point: recompute it
+            // before declaring convergence, and carry on from it if they disagree.
+            apply(&x, &mut true_residual);
+            for k in 0..m {
+                true_residual[k] = b[k] - true_residual[k] - alpha * x[k];
+            }
+            if dot(&true_residual, &true_residual).sqrt() <= tol * b_norm {
+                return (x, it, true);
+            }
+            r.copy_from_slice(&true_residual);
+            z = scale(&r);
+            d.copy_from_slice(&z);
+            rz = dot(&r, &z);
         }
         it += 1;
         apply(&d, &mut q);
@@ -934,45 +1085,35 @@ fn conjugate_gradients(
 /// through column dots and axpys, never densified or copied). When n ≥ p: Jacobi-preconditioned
 /// CG on `(X̃ᵀWX̃ + αI)β = X̃ᵀW(y − ȳ)`; when p > n, as scikit-learn's `sparse_cg`, on the
 /// n-dimensional kernel system `(D X̃X̃ᵀ D + αI)a = D(y − ȳ)` with `β = X̃ᵀDa`.
+///
+/// With a `budget` (the `Auto` choice on dense wide X), its tolerance and iteration cap replace
+/// the user's, and the fit stops at the first target that misses them so the caller can fall
+/// back to the direct solve.
 fn fit_cg<D: RidgeDesign>(
     x: &D,
     y: &[f64],
     t: usize,
     w: Option<&[f64]>,
     prm: &RidgeParams,
+    pr: &Prepared,
+    budget: Option<CgBudget>,
 ) -> Result<RidgeFit> {
     let fi = prm.fit_intercept();
-    let pr = prepare(x, y, t, w, fi, true)?;
     let (n, p) = (pr.n, pr.p);
-    let max_iter = prm.max_iter().unwrap_or(10 * p.max(n).max(100));
+    let tol = budget.map_or(prm.tol(), |b| b.tol);
+    let max_iter = budget.map_or_else(
+        || prm.max_iter().unwrap_or(10 * p.max(n).max(100)),
+        |b| b.max_iter,
+    );
     let weights: Vec<f64> = w.map_or_else(|| vec![1.0; n], |w| w.to_vec());
     let mu = &pr.x_mean;
-    // u = X̃ v (n) and v = X̃ᵀ u (p), the two products every iteration needs.
-    let xt_v = |v: &[f64], u: &mut [f64]| {
-        u.iter_mut().for_each(|e| *e = 0.0);
-        for (j, &vj) in v.iter().enumerate() {
-            if vj != 0.0 {
-                x.col_axpy(j, vj, u);
-            }
-        }
-        let shift = dot(mu, v);
-        u.iter_mut().for_each(|e| *e -= shift);
-    };
-    let xtt_u = |u: &[f64], out: &mut [f64]| {
-        let usum: f64 = u.iter().sum();
-        out.par_iter_mut()
-            .enumerate()
-            .for_each(|(j, o)| *o = x.col_dot(j, u) - mu[j] * usum);
-    };
-    let ys = scaled_centred_y(y, &pr);
+    let ys = scaled_centred_y(y, pr);
     let mut coef = vec![0.0; p * t];
     let (mut n_iter, mut converged) = (0, true);
     if p > n {
         let apply = |v: &[f64], out: &mut [f64]| {
             let s: Vec<f64> = v.iter().zip(&pr.sqrt_w).map(|(a, b)| a * b).collect();
-            let mut u = vec![0.0; p];
-            xtt_u(&s, &mut u);
-            xt_v(&u, out);
+            x.kernel_apply(mu, &s, out);
             out.iter_mut().zip(&pr.sqrt_w).for_each(|(o, s)| *o *= s);
         };
         let mut dual = vec![0.0; n * t];
@@ -982,14 +1123,17 @@ fn fit_cg<D: RidgeDesign>(
                 &ys[k * n..(k + 1) * n],
                 None,
                 prm.alphas()[k],
-                prm.tol(),
+                tol,
                 max_iter,
             );
             dual[k * n..(k + 1) * n].copy_from_slice(&a);
             n_iter = n_iter.max(it);
             converged &= ok;
+            if !ok && budget.is_some() {
+                break;
+            }
         }
-        coef = dual_to_primal(x, &dual, t, &pr);
+        coef = dual_to_primal(x, &dual, t, pr);
     } else {
         // diag(X̃ᵀWX̃) for the Jacobi preconditioner.
         let diag: Vec<f64> = (0..p)
@@ -1003,18 +1147,14 @@ fn fit_cg<D: RidgeDesign>(
                 }
             })
             .collect();
-        let apply = |v: &[f64], out: &mut [f64]| {
-            let mut u = vec![0.0; n];
-            xt_v(v, &mut u);
-            u.iter_mut().zip(&weights).for_each(|(e, wi)| *e *= wi);
-            xtt_u(&u, out);
-        };
+        let apply = |v: &[f64], out: &mut [f64]| x.gram_apply(mu, &weights, v, out);
         for k in 0..t {
             let alpha = prm.alphas()[k];
             // b = X̃ᵀ W (y − ȳ) = X̃ᵀ D ys
             let s: Vec<f64> = (0..n).map(|i| pr.sqrt_w[i] * ys[k * n + i]).collect();
-            let mut b = vec![0.0; p];
-            xtt_u(&s, &mut b);
+            let s_sum: f64 = s.iter().sum();
+            let mut b = x.xt_mul(&s, 1);
+            b.iter_mut().zip(mu).for_each(|(bj, m)| *bj -= m * s_sum);
             let precond: Vec<f64> = diag
                 .iter()
                 .map(|d| {
@@ -1026,10 +1166,13 @@ fn fit_cg<D: RidgeDesign>(
                 })
                 .collect();
             let (beta, it, ok) =
-                conjugate_gradients(apply, &b, Some(&precond), alpha, prm.tol(), max_iter);
+                conjugate_gradients(apply, &b, Some(&precond), alpha, tol, max_iter);
             coef[k * p..(k + 1) * p].copy_from_slice(&beta);
             n_iter = n_iter.max(it);
             converged &= ok;
+            if !ok && budget.is_some() {
+                break;
+            }
         }
     }
     let intercept = intercepts(&coef, p, &pr.x_mean, &pr.y_mean, fi);
@@ -1543,6 +1686,134 @@ mod tests {
         )
         .unwrap();
         close(&c.coef[p..2 * p], &one.coef, 1e-12);
+    }
+
+    #[test]
+    fn kernel_apply_equals_explicit_product_dense_and_sparse_any_thread_count() {
+        let (n, p) = (30, 700);
+        let mut x: Vec<f64> = rand_vec(n * p, 41).iter().map(|v| v + 0.5).collect();
+        for v in x.iter_mut() {
+            if v.abs() < 0.6 {
+                *v = 0.0;
+            }
+        }
+        let mean = rand_vec(p, 42);
+        let s = rand_vec(n, 43);
+        // X̃ X̃ᵀ s with X̃ = X − 1μᵀ, formed explicitly.
+        let u: Vec<f64> = (0..p)
+            .map(|j| (0..n).map(|i| (x[j * n + i] - mean[j]) * s[i]).sum())
+            .collect();
+        let want: Vec<f64> = (0..n)
+            .map(|i| (0..p).map(|j| (x[j * n + i] - mean[j]) * u[j]).sum())
+            .collect();
+        let (data, indices, indptr) = to_csc(&x, n, p);
+        let dense = DenseDesign::new(&x, n, p).unwrap();
+        let csc = CscDesign::new(&data, &indices, &indptr, n).unwrap();
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut got = vec![0.0; n];
+            pool.install(|| dense.kernel_apply(&mean, &s, &mut got));
+            close(&got, &want, 1e-12);
+            pool.install(|| csc.kernel_apply(&mean, &s, &mut got));
+            close(&got, &want, 1e-12);
+        }
+    }
+
+    #[test]
+    fn gram_apply_equals_explicit_product_dense_and_sparse_any_thread_count() {
+        // Tall enough for several row blocks per thread in the dense fused product.
+        let (n, p) = (5000, 40);
+        let mut x: Vec<f64> = rand_vec(n * p, 44).iter().map(|v| v - 0.3).collect();
+        for v in x.iter_mut() {
+            if v.abs() < 0.5 {
+                *v = 0.0;
+            }
+        }
+        let mean = rand_vec(p, 45);
+        let v = rand_vec(p, 46);
+        let w: Vec<f64> = rand_vec(n, 47).iter().map(|a| a.abs() + 0.1).collect();
+        // X̃ᵀ W X̃ v with X̃ = X − 1μᵀ, formed explicitly.
+        let u: Vec<f64> = (0..n)
+            .map(|i| w[i] * (0..p).map(|j| (x[j * n + i] - mean[j]) * v[j]).sum::<f64>())
+            .collect();
+        let want: Vec<f64> = (0..p)
+            .map(|j| (0..n).map(|i| (x[j * n + i] - mean[j]) * u[i]).sum())
+            .collect();
+        let (data, indices, indptr) = to_csc(&x, n, p);
+        let dense = DenseDesign::new(&x, n, p).unwrap();
+        let csc = CscDesign::new(&data, &indices, &indptr, n).unwrap();
+        for threads in [1, 3] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let mut got = vec![0.0; p];
+            pool.install(|| dense.gram_apply(&mean, &w, &v, &mut got));
+            close(&got, &want, 1e-12);
+            pool.install(|| csc.gram_apply(&mean, &w, &v, &mut got));
+            close(&got, &want, 1e-12);
+        }
+    }
+
+    #[test]
+    fn auto_on_dense_wide_uses_cg_when_it_converges_and_the_kernel_otherwise() {
+        let (n, p) = (256, 2000);
+        let x = rand_vec(n * p, 51);
+        let y = rand_vec(n, 52);
+        let w: Vec<f64> = rand_vec(n, 53).iter().map(|v| v.abs() + 0.1).collect();
+        let d = DenseDesign::new(&x, n, p).unwrap();
+        let auto = |alpha: f64| {
+            let prm = RidgeParamsBuilder {
+                alphas: vec![alpha],
+                ..Default::default()
+            }
+            .check(1)
+            .unwrap();
+            fit(&d, &y, 1, Some(&w), &prm).unwrap()
+        };
+        let direct = |alpha: f64| {
+            let prm = params(vec![alpha], RidgeSolver::Cholesky, 1, true);
+            fit(&d, &y, 1, Some(&w), &prm).unwrap()
+        };
+        // Well conditioned: CG reaches the direct solution within its budget.
+        let (a, b) = (auto(1e4), direct(1e4));
+        assert_eq!(a.solver, SolverUsed::Cg);
+        assert_eq!(b.solver, SolverUsed::CholeskyDual);
+        close(&a.coef, &b.coef, 1e-10);
+        close(&a.intercept, &b.intercept, 1e-10);
+        // Poorly conditioned for the budget: falls back to the kernel Cholesky.
+        let (a, b) = (auto(1e-3), direct(1e-3));
+        assert_eq!(a.solver, SolverUsed::CholeskyDual);
+        close(&a.coef, &b.coef, 1e-12);
+    }
+
+    #[test]
+    fn auto_on_dense_tall_cg_agrees_with_the_gram() {
+        let (n, p) = (3000, 300);
+        let x = rand_vec(n * p, 61);
+        let y = rand_vec(2 * n, 62);
+        let d = DenseDesign::new(&x, n, p).unwrap();
+        let prm = RidgeParamsBuilder {
+            alphas: vec![1e5, 2e5],
+            ..Default::default()
+        }
+        .check(2)
+        .unwrap();
+        let a = fit(&d, &y, 2, None, &prm).unwrap();
+        assert_eq!(a.solver, SolverUsed::Cg);
+        let b = fit(
+            &d,
+            &y,
+            2,
+            None,
+            &params(vec![1e5, 2e5], RidgeSolver::Cholesky, 2, true),
+        )
+        .unwrap();
+        close(&a.coef, &b.coef, 1e-10);
+        close(&a.intercept, &b.intercept, 1e-10);
     }
 
     #[test]

@@ -2,8 +2,9 @@
 
 The objective is scikit-learn's: ``Σ w_i (y_i − x_iᵀβ − b)² + alpha·‖β‖²`` (weights are not
 rescaled). Dense X is solved through its Gram (n ≥ p) or kernel (p > n) with Cholesky or one
-eigendecomposition; sparse X with few features through its sparse Gram, otherwise with
-matrix-free conjugate gradients. X is never copied to centre it and never densified.
+eigendecomposition, or, when 'auto' finds them cheaper, with conjugate gradients to the same
+accuracy; sparse X with few features through its sparse Gram, otherwise with matrix-free
+conjugate gradients. X is never copied to centre it and never densified.
 """
 
 from __future__ import annotations
@@ -162,7 +163,13 @@ class Ridge(_RidgeBase):
     p > n), 'svd'/'eigh' (eigendecomposition of the same matrix), 'sparse_cg', 'lsqr', 'sag' and
     'saga' (all served by matrix-free conjugate gradients), 'lbfgs' (only with
     ``positive=True``, served by coordinate descent on the Gram). ``solver_`` names the solver
-    actually used, which may be 'eigh' after a Cholesky failure on a singular system. ``copy_X``
+    actually used, which may be 'eigh' after a Cholesky failure on a singular system.
+
+    With 'auto' on dense X whose smaller dimension is at least 256, conjugate gradients are
+    tried first (on the kernel when p > n, one pass over X per iteration), to a relative
+    residual of ``min(tol, 1e-12)`` checked against the true residual, and within about half
+    the cost of the direct solve; if they get there ``solver_`` is 'sparse_cg', otherwise the
+    direct solve runs. Either way the solution is the exact one to working accuracy. ``copy_X``
     is accepted for compatibility: X is never modified. ``n_jobs`` sets the thread count.
     """
 

@@ -77,8 +77,52 @@ pub(crate) trait DesignTask: Sync {
     fn run<D: Design>(&self, design: &D) -> crate::Result<Self::Output>;
 }
 
+/// What `run_on_dense` / `run_on_csc` call once X is built: one method per layout. Every
+/// [`DesignTask`] is one, running its generic body on either; a task whose core needs more of X
+/// than [`Design`] (Ridge's GEMM products) implements it directly.
+pub(crate) trait LayoutTask: Sync {
+    type Output: Send;
+    fn run_dense(&self, design: &DenseDesign<'_>) -> crate::Result<Self::Output>;
+    fn run_csc<I: SparseIndex>(&self, design: &CscDesign<'_, I>) -> crate::Result<Self::Output>;
+}
+
+impl<T: DesignTask> LayoutTask for T {
+    type Output = T::Output;
+    fn run_dense(&self, design: &DenseDesign<'_>) -> crate::Result<T::Output> {
+        self.run(design)
+    }
+    fn run_csc<I: SparseIndex>(&self, design: &CscDesign<'_, I>) -> crate::Result<T::Output> {
+        self.run(design)
+    }
+}
+
+/// X for entry points that take either layout: a dense Fortran-ordered float64 array, or a
+/// CSC matrix as `(data, indices, indptr, n_samples)`.
+#[derive(FromPyObject)]
+pub(crate) enum DesignArg<'py> {
+    Dense(PyReadonlyArray2<'py, f64>),
+    Csc(
+        PyReadonlyArray1<'py, f64>,
+        IndexArray<'py>,
+        IndexArray<'py>,
+        usize,
+    ),
+}
+
+impl DesignArg<'_> {
+    /// Runs `task` on X with `run_on_dense` or `run_on_csc`.
+    pub(crate) fn run<T: LayoutTask>(&self, py: Python<'_>, task: &T) -> PyResult<T::Output> {
+        match self {
+            DesignArg::Dense(x) => run_on_dense(py, x, task),
+            DesignArg::Csc(data, indices, indptr, n_samples) => {
+                run_on_csc(py, data, indices, indptr, *n_samples, task)
+            }
+        }
+    }
+}
+
 /// Runs `task` on a dense Fortran-ordered float64 matrix.
-pub(crate) fn run_on_dense<T: DesignTask>(
+pub(crate) fn run_on_dense<T: LayoutTask>(
     py: Python<'_>,
     x: &PyReadonlyArray2<'_, f64>,
     task: &T,
@@ -92,11 +136,11 @@ pub(crate) fn run_on_dense<T: DesignTask>(
     let xs = x
         .as_slice()
         .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
-    Ok(py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| task.run(&d)))?)
+    Ok(py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| task.run_dense(&d)))?)
 }
 
 /// Runs `task` on a CSC matrix given by scipy's three arrays (int32 or int64 indices).
-pub(crate) fn run_on_csc<T: DesignTask>(
+pub(crate) fn run_on_csc<T: LayoutTask>(
     py: Python<'_>,
     data: &PyReadonlyArray1<'_, f64>,
     indices: &IndexArray<'_>,
@@ -104,7 +148,7 @@ pub(crate) fn run_on_csc<T: DesignTask>(
     n_samples: usize,
     task: &T,
 ) -> PyResult<T::Output> {
-    fn detached<I: SparseIndex, T: DesignTask>(
+    fn detached<I: SparseIndex, T: LayoutTask>(
         py: Python<'_>,
         data: &[f64],
         indices: &[I],
@@ -113,7 +157,7 @@ pub(crate) fn run_on_csc<T: DesignTask>(
         task: &T,
     ) -> PyResult<T::Output> {
         Ok(py.detach(|| {
-            CscDesign::new(data, indices, indptr, n_samples).and_then(|d| task.run(&d))
+            CscDesign::new(data, indices, indptr, n_samples).and_then(|d| task.run_csc(&d))
         })?)
     }
     let data = slice(data, "data")?;

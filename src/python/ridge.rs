@@ -1,77 +1,118 @@
-//! Ridge bindings: a design argument (dense Fortran array or CSC triple), a column-major
-//! response, optional weights; each call borrows, checks layout, releases the GIL and returns
-//! flat arrays that `_ridge.py` reshapes.
+//! Ridge bindings: a design argument (dense Fortran array or CSC triple, see [`DesignArg`]), a
+//! column-major response, optional weights; each call borrows, checks layout, releases the GIL
+//! and returns flat arrays that `_ridge.py` reshapes.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use crate::design::{CscDesign, DenseDesign};
+use crate::design::{CscDesign, DenseDesign, SparseIndex};
 use crate::gram::GramStats;
 use crate::ridge::{
-    self, LooMode, RidgeFit, RidgeParams, RidgeParamsBuilder, RidgePath, RidgeSolver,
+    self, LooMode, RidgeDesign, RidgeFit, RidgeLoo, RidgeParams, RidgeParamsBuilder, RidgePath,
+    RidgeSolver,
 };
 
-use super::{opt_slice, slice, IndexArray};
+use super::{opt_slice, DesignArg, LayoutTask};
 
-/// X as the core reads it: a dense Fortran-ordered float64 array, or a CSC matrix given as
-/// `(data, indices, indptr, n_samples)`.
-#[derive(FromPyObject)]
-enum DesignArg<'py> {
-    Dense(PyReadonlyArray2<'py, f64>),
-    Csc(
-        PyReadonlyArray1<'py, f64>,
-        IndexArray<'py>,
-        IndexArray<'py>,
-        usize,
-    ),
+/// A Ridge computation with everything but X borrowed; unlike a [`super::DesignTask`] it needs
+/// the [`RidgeDesign`] products, so it reaches the shared layout dispatch through [`OnRidge`].
+trait RidgeTask: Sync {
+    type Output: Send;
+    fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<Self::Output>;
 }
 
-/// Borrow the design, release the GIL and run `$body` with `$d` bound to a `&impl RidgeDesign`.
-macro_rules! with_design {
-    ($py:expr, $x:expr, $d:ident => $body:expr) => {{
-        match &$x {
-            DesignArg::Dense(a) => {
-                let (n, p) = (a.shape()[0], a.shape()[1]);
-                if !a.is_fortran_contiguous() && n > 1 && p > 1 {
-                    return Err(PyValueError::new_err(
-                        "X must be Fortran-contiguous (column-major)",
-                    ));
-                }
-                let xs = a
-                    .as_slice()
-                    .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
-                $py.detach(|| {
-                    let $d = &DenseDesign::new(xs, n, p)?;
-                    $body
-                })
-            }
-            DesignArg::Csc(data, indices, indptr, n) => {
-                let data = slice(data, "data")?;
-                match (indices, indptr) {
-                    (IndexArray::I32(i), IndexArray::I32(p)) => {
-                        let (i, p) = (slice(i, "indices")?, slice(p, "indptr")?);
-                        $py.detach(|| {
-                            let $d = &CscDesign::new(data, i, p, *n)?;
-                            $body
-                        })
-                    }
-                    (IndexArray::I64(i), IndexArray::I64(p)) => {
-                        let (i, p) = (slice(i, "indices")?, slice(p, "indptr")?);
-                        $py.detach(|| {
-                            let $d = &CscDesign::new(data, i, p, *n)?;
-                            $body
-                        })
-                    }
-                    _ => {
-                        return Err(PyValueError::new_err(
-                            "indices and indptr must have the same integer dtype",
-                        ))
-                    }
-                }
-            }
-        }
-    }};
+/// Adapter running a [`RidgeTask`] with `run_on_dense` / `run_on_csc` (both layouts implement
+/// [`RidgeDesign`]).
+struct OnRidge<T>(T);
+
+impl<T: RidgeTask> LayoutTask for OnRidge<T> {
+    type Output = T::Output;
+    fn run_dense(&self, x: &DenseDesign<'_>) -> crate::Result<T::Output> {
+        self.0.run(x)
+    }
+    fn run_csc<I: SparseIndex>(&self, x: &CscDesign<'_, I>) -> crate::Result<T::Output> {
+        self.0.run(x)
+    }
+}
+
+/// The response, weights and thread count every Ridge entry point borrows.
+struct Data<'s> {
+    y: &'s [f64],
+    t: usize,
+    w: Option<&'s [f64]>,
+    threads: Option<usize>,
+}
+
+impl<'s> Data<'s> {
+    fn borrow(
+        y: &'s PyReadonlyArray2<'_, f64>,
+        w: &'s Option<PyReadonlyArray1<'_, f64>>,
+        threads: Option<usize>,
+    ) -> PyResult<Self> {
+        let (y, t) = response(y)?;
+        Ok(Self {
+            y,
+            t,
+            w: opt_slice(w, "sample_weight")?,
+            threads,
+        })
+    }
+
+    /// Runs `f(x, y, t, w)` on the requested pool.
+    fn on_pool<D: RidgeDesign, R: Send>(
+        &self,
+        x: &D,
+        f: impl FnOnce(&D, &[f64], usize, Option<&[f64]>) -> crate::Result<R> + Send,
+    ) -> crate::Result<R> {
+        with_threads(self.threads, || f(x, self.y, self.t, self.w))
+    }
+}
+
+struct FitTask<'s>(Data<'s>, RidgeParams);
+impl RidgeTask for FitTask<'_> {
+    type Output = RidgeFit;
+    fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<RidgeFit> {
+        self.0
+            .on_pool(x, |x, y, t, w| ridge::fit(x, y, t, w, &self.1))
+    }
+}
+
+struct PathTask<'s>(Data<'s>, Vec<f64>, bool);
+impl RidgeTask for PathTask<'_> {
+    type Output = RidgePath;
+    fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<RidgePath> {
+        self.0
+            .on_pool(x, |x, y, t, w| ridge::path(x, y, t, w, &self.1, self.2))
+    }
+}
+
+struct LooTask<'s>(Data<'s>, Vec<f64>, bool, LooMode);
+impl RidgeTask for LooTask<'_> {
+    type Output = RidgeLoo;
+    fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<RidgeLoo> {
+        self.0.on_pool(x, |x, y, t, w| {
+            ridge::loo(x, y, t, w, &self.1, self.2, self.3)
+        })
+    }
+}
+
+struct KfoldTask<'s>(Data<'s>, Vec<Vec<usize>>, Vec<f64>, bool);
+impl RidgeTask for KfoldTask<'_> {
+    type Output = Vec<RidgePath>;
+    fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<Vec<RidgePath>> {
+        self.0.on_pool(x, |x, y, t, w| {
+            ridge::kfold_paths(x, y, t, w, &self.1, &self.2, self.3)
+        })
+    }
+}
+
+struct StatsTask<'s>(Data<'s>);
+impl RidgeTask for StatsTask<'_> {
+    type Output = GramStats;
+    fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<GramStats> {
+        x.gram_stats(self.0.y, self.0.t, self.0.w)
+    }
 }
 
 /// A column-major `n × t` response as a flat slice and its number of columns.
@@ -201,10 +242,17 @@ fn ridge_fit<'py>(
     max_iter: Option<usize>,
     threads: Option<usize>,
 ) -> PyResult<FitTuple<'py>> {
-    let (ys, t) = response(&y)?;
-    let w = opt_slice(&sample_weight, "sample_weight")?;
-    let prm = ridge_params(alphas, t, fit_intercept, solver, positive, tol, max_iter)?;
-    let fit = with_design!(py, x, d => with_threads(threads, || ridge::fit(d, ys, t, w, &prm)))?;
+    let data = Data::borrow(&y, &sample_weight, threads)?;
+    let prm = ridge_params(
+        alphas,
+        data.t,
+        fit_intercept,
+        solver,
+        positive,
+        tol,
+        max_iter,
+    )?;
+    let fit = x.run(py, &OnRidge(FitTask(data, prm)))?;
     Ok(fit_tuple(py, fit))
 }
 
@@ -220,11 +268,8 @@ fn ridge_path<'py>(
     fit_intercept: bool,
     threads: Option<usize>,
 ) -> PyResult<PathTuple<'py>> {
-    let (ys, t) = response(&y)?;
-    let w = opt_slice(&sample_weight, "sample_weight")?;
-    let path = with_design!(py, x, d => with_threads(threads, || {
-        ridge::path(d, ys, t, w, &alphas, fit_intercept)
-    }))?;
+    let data = Data::borrow(&y, &sample_weight, threads)?;
+    let path = x.run(py, &OnRidge(PathTask(data, alphas, fit_intercept)))?;
     Ok(path_tuple(py, path))
 }
 
@@ -243,12 +288,9 @@ fn ridge_loo<'py>(
     mode: &str,
     threads: Option<usize>,
 ) -> PyResult<LooTuple<'py>> {
-    let (ys, t) = response(&y)?;
-    let w = opt_slice(&sample_weight, "sample_weight")?;
-    let mode = parse_loo_mode(mode)?;
-    let l = with_design!(py, x, d => with_threads(threads, || {
-        ridge::loo(d, ys, t, w, &alphas, fit_intercept, mode)
-    }))?;
+    let data = Data::borrow(&y, &sample_weight, threads)?;
+    let task = LooTask(data, alphas, fit_intercept, parse_loo_mode(mode)?);
+    let l = x.run(py, &OnRidge(task))?;
     Ok((
         l.errors.into_pyarray(py),
         l.path.coef.into_pyarray(py),
@@ -271,11 +313,8 @@ fn ridge_kfold<'py>(
     fit_intercept: bool,
     threads: Option<usize>,
 ) -> PyResult<PathTuple<'py>> {
-    let (ys, t) = response(&y)?;
-    let w = opt_slice(&sample_weight, "sample_weight")?;
-    let paths = with_design!(py, x, d => with_threads(threads, || {
-        ridge::kfold_paths(d, ys, t, w, &folds, &alphas, fit_intercept)
-    }))?;
+    let data = Data::borrow(&y, &sample_weight, threads)?;
+    let paths = x.run(py, &OnRidge(KfoldTask(data, folds, alphas, fit_intercept)))?;
     let mut coef = Vec::new();
     let mut intercept = Vec::new();
     for p in paths {
@@ -334,12 +373,10 @@ impl PyGramStats {
         y: PyReadonlyArray2<'py, f64>,
         sample_weight: Option<PyReadonlyArray1<'py, f64>>,
     ) -> PyResult<()> {
-        let (ys, t) = response(&y)?;
-        let w = opt_slice(&sample_weight, "sample_weight")?;
-        let chunk = with_design!(py, x, d => {
-            use crate::design::Design;
-            d.gram_stats(ys, t, w)
-        })?;
+        let chunk = x.run(
+            py,
+            &OnRidge(StatsTask(Data::borrow(&y, &sample_weight, None)?)),
+        )?;
         if chunk.n_features() != self.inner.n_features() {
             return Err(PyValueError::new_err(format!(
                 "X has {} features, the statistics have {}",
