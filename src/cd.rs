@@ -212,6 +212,81 @@ fn cholesky(a: &[f64], m: usize, jitter: f64) -> Vec<f64> {
     l
 }
 
+/// Cache of inner products `x̂_jᵀWx̂_k` among a growing set of features (for the Newton step
+/// in residual mode).
+#[derive(Default)]
+struct SupportGram {
+    features: Vec<usize>,
+    position: std::collections::HashMap<usize, usize>,
+    /// `cols[c][d]` = inner product of `features[c]` and `features[d]`.
+    cols: Vec<Vec<f64>>,
+}
+
+impl SupportGram {
+    /// Beyond this many features the cache starts again from the features asked for.
+    const MAX_FEATURES: usize = 4096;
+
+    fn has(&self, j: usize) -> bool {
+        self.position.contains_key(&j)
+    }
+
+    fn clear(&mut self) {
+        self.features.clear();
+        self.position.clear();
+        self.cols.clear();
+    }
+
+    /// Adds `new` (not yet cached): one column of X scattered and dotted with every cached
+    /// feature and the new ones.
+    fn extend<D: Design>(&mut self, pb: &Problem<'_, D>, new: &[usize]) {
+        if new.is_empty() {
+            return;
+        }
+        for &k in new {
+            self.position.insert(k, self.features.len());
+            self.features.push(k);
+        }
+        let n = pb.n_samples();
+        let ones;
+        let w = match pb.weights() {
+            Some(w) => w,
+            None => {
+                ones = vec![1.0; n];
+                &ones
+            }
+        };
+        let first_new = self.features.len() - new.len();
+        let mut col = vec![0.0; n];
+        for (i, &k) in new.iter().enumerate() {
+            let s = pb.inv_scale[k];
+            pb.design.col_axpy(k, s, &mut col);
+            let col_sum = s * pb.design.col_dot(k, w);
+            // x̂_jᵀW x̂_k = x̂_jᵀW x_k s_k: x̂_j is W-centred (or μ = 0 without intercept)
+            let upto = first_new + i + 1;
+            let column: Vec<f64> = self.features[..upto]
+                .iter()
+                .map(|&j| pb.centred_wdot(j, &col, col_sum))
+                .collect();
+            for (c, &v) in column[..upto - 1].iter().enumerate() {
+                self.cols[c].push(v);
+            }
+            self.cols.push(column);
+            // undo the scatter exactly (the same products subtracted from themselves)
+            pb.design.col_axpy(k, -s, &mut col);
+        }
+    }
+}
+
+fn sign_of(b: f64) -> i8 {
+    if b > 0.0 {
+        1
+    } else if b < 0.0 {
+        -1
+    } else {
+        0
+    }
+}
+
 fn weighted_sum<D: Design>(pb: &Problem<'_, D>, v: &[f64]) -> f64 {
     match pb.weights() {
         None => v.iter().sum(),
@@ -385,6 +460,9 @@ pub struct CoordinateDescent<'p, 'a, D: Design> {
     scratch: Vec<f64>,
     /// Extrapolated residual (celer's dual extrapolation) that gave the last solve's gap.
     best_dual: Option<Vec<f64>>,
+    /// Inner products of the features the Newton step has used, kept across penalties (the
+    /// support grows along a path, so each column is computed once), in residual mode only.
+    support_gram: SupportGram,
 }
 
 impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
@@ -439,6 +517,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             projection: Projection::new(pb),
             scratch: Vec::new(),
             best_dual: None,
+            support_gram: SupportGram::default(),
         };
         let all: Vec<usize> = (0..p).collect();
         cd.assign(&all, &coef);
@@ -460,7 +539,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     pub fn into_gram_mode_from(mut self, stats: &GramStats) -> Result<Self> {
         let pb = self.pb;
         let p = pb.n_features();
-        if stats.n_features() != p || stats.n_targets() != 1 || stats.w_sum().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        if stats.n_features() != p
+            || stats.n_targets() != 1
+            || stats.w_sum().partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater)
+        {
             return Err(FastregError::Shape(format!(
                 "Gram statistics of {} features and {} targets for a problem with {p} features",
                 stats.n_features(),
@@ -933,6 +1015,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     ) -> PointSolve {
         const SUB_GAP_FRACTION: f64 = 0.1;
         const SUB_GAP_EVERY: usize = 10;
+        const NEWTON_MIN_STABLE: usize = 3;
         let mut ws: Vec<usize> = features.to_vec();
         let mut n_iter = 0;
         let mut active: Vec<usize> = Vec::with_capacity(ws.len());
@@ -987,17 +1070,42 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             };
             let mut inner = 0;
             let mut anderson = Anderson::new(active.len());
+            // A Newton step on the support once it has been stable for as many epochs as the
+            // step costs (so it at most doubles the work when coordinate descent was about to
+            // finish anyway).
+            let (epoch_cost, newton_cost) = self.newton_costs(&active);
+            let mut signs: Vec<i8> = Vec::with_capacity(active.len());
+            let mut stable = 0usize;
             while n_iter < max_iter {
                 let (w_max, d_max) = self.epoch(&active);
                 n_iter += 1;
                 inner += 1;
-                if anderson.push(&active, &self.coef) {
+                let mut check_gap = w_max == 0.0 || d_max == 0.0 || inner % SUB_GAP_EVERY == 0;
+                let support_changed = signs.len() != active.len()
+                    || active
+                        .iter()
+                        .zip(&signs)
+                        .any(|(&j, &s)| sign_of(self.coef[j]) != s);
+                if support_changed {
+                    signs.clear();
+                    signs.extend(active.iter().map(|&j| sign_of(self.coef[j])));
+                    stable = 0;
+                } else {
+                    stable += 1;
+                }
+                if stable >= NEWTON_MIN_STABLE && stable as f64 * epoch_cost >= newton_cost {
+                    stable = 0;
+                    if self.support_newton(&active) {
+                        anderson = Anderson::new(active.len());
+                        check_gap = true;
+                    }
+                } else if anderson.push(&active, &self.coef) {
                     self.try_extrapolation(&active, &mut anderson);
                 }
                 if extrapolate_dual {
                     residuals.push_rolling(self.true_residual().unwrap_or_default());
                 }
-                if w_max == 0.0 || d_max == 0.0 || inner % SUB_GAP_EVERY == 0 {
+                if check_gap {
                     let (mut sub, _) = self.gap_on(&active);
                     if residuals.is_full() && !sub_target.reached(sub.gap, sub.primal) {
                         if let Some(v) = residuals.extrapolate_keep() {
@@ -1053,6 +1161,145 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         if self.primal_on(features) >= before {
             self.assign(features, &current);
         }
+    }
+
+    /// `X̂_FᵀWX̂_F` for the features F (column-major |F| × |F|): read from the Gram matrix in
+    /// covariance mode, otherwise from the cache of inner products, extended with the
+    /// features it lacks.
+    fn gram_block(&mut self, features: &[usize]) -> Vec<f64> {
+        let m = features.len();
+        let mut h = vec![0.0; m * m];
+        if let State::Gram { gram, xty, .. } = &self.state {
+            let p = xty.len();
+            for (b, &k) in features.iter().enumerate() {
+                for (a, &j) in features.iter().enumerate() {
+                    h[b * m + a] = gram[k * p + j];
+                }
+            }
+            return h;
+        }
+        let cache = &mut self.support_gram;
+        let missing: Vec<usize> = features
+            .iter()
+            .copied()
+            .filter(|&j| !cache.has(j))
+            .collect();
+        if cache.features.len() + missing.len() > SupportGram::MAX_FEATURES {
+            cache.clear();
+            cache.extend(self.pb, features);
+        } else {
+            cache.extend(self.pb, &missing);
+        }
+        let at: Vec<usize> = features.iter().map(|j| cache.position[j]).collect();
+        for (b, &cb) in at.iter().enumerate() {
+            let col = &cache.cols[cb];
+            for (a, &ca) in at.iter().enumerate() {
+                h[b * m + a] = col[ca];
+            }
+        }
+        h
+    }
+
+    /// Flops of one epoch over `features` and of one [`Self::support_newton`] on them.
+    fn newton_costs(&self, features: &[usize]) -> (f64, f64) {
+        let m = features.len() as f64;
+        let factor = m * m * m / 3.0;
+        match &self.state {
+            State::Gram { xty, .. } => {
+                let p = xty.len() as f64;
+                (m * p, factor + m * p)
+            }
+            State::Residual { .. } => {
+                let nnz: f64 = features
+                    .iter()
+                    .map(|&j| self.pb.design.col_nnz(j) as f64)
+                    .sum();
+                let missing = features
+                    .iter()
+                    .filter(|&&j| !self.support_gram.has(j))
+                    .count();
+                // each missing column is dotted with every cached one and the other missing ones
+                let cached = (self.support_gram.features.len() + missing) as f64;
+                let fill = missing as f64 * cached * nnz / m.max(1.0);
+                (2.0 * nnz, fill + factor + 2.0 * nnz)
+            }
+        }
+    }
+
+    /// One Newton step on the current support. With the signs of the non-zero coefficients
+    /// fixed, the objective is a quadratic on their orthant; its minimiser is one linear solve
+    /// with the support's Gram block. The step goes there, or stops where a coefficient
+    /// reaches zero or a bound (the objective decreases all along the segment). Coordinate
+    /// descent needs many epochs where the support's columns are strongly correlated (p ≫ n,
+    /// small α); this step ends that phase once the support is found. Returns whether the
+    /// iterate moved.
+    fn support_newton(&mut self, features: &[usize]) -> bool {
+        let pf = &self.pb.penalty_factor;
+        let free: Vec<usize> = features
+            .iter()
+            .copied()
+            .filter(|&j| {
+                let b = self.coef[j];
+                (b != 0.0 || pf[j] == 0.0) && b > self.lower[j] && b < self.upper[j]
+            })
+            .collect();
+        let m = free.len();
+        if m == 0 {
+            return false;
+        }
+        let mut h = self.gram_block(&free);
+        for (a, &j) in free.iter().enumerate() {
+            h[a * m + a] += self.l2 * pf[j];
+        }
+        let Some(l) = crate::ridge::cholesky(&h, m, 0.0) else {
+            return false;
+        };
+        let mut step: Vec<f64> = free
+            .iter()
+            .map(|&j| {
+                let b = self.coef[j];
+                self.gradient(j) - pf[j] * (self.l1 * f64::from(sign_of(b)) + self.l2 * b)
+            })
+            .collect();
+        crate::ridge::cholesky_solve(&l, m, &mut step, 1);
+        let mut t = 1.0f64;
+        for (&j, &d) in free.iter().zip(&step) {
+            let b = self.coef[j];
+            let end = b + d;
+            if pf[j] > 0.0 && end * b < 0.0 {
+                t = t.min(-b / d);
+            }
+            if end > self.upper[j] {
+                t = t.min((self.upper[j] - b) / d);
+            } else if end < self.lower[j] {
+                t = t.min((self.lower[j] - b) / d);
+            }
+        }
+        if !(t > 0.0) {
+            return false;
+        }
+        let values: Vec<f64> = free
+            .iter()
+            .zip(&step)
+            .map(|(&j, &d)| {
+                let b = self.coef[j];
+                let v = b + t * d;
+                // the coordinate that limited the step lands exactly on zero
+                if pf[j] > 0.0 && (v * b <= 0.0 || v.abs() <= 1e-12 * b.abs()) {
+                    0.0
+                } else {
+                    v.clamp(self.lower[j], self.upper[j])
+                }
+            })
+            .collect();
+        let before = self.primal_on(features);
+        let current: Vec<f64> = free.iter().map(|&j| self.coef[j]).collect();
+        self.assign(&free, &values);
+        if self.primal_on(features) > before {
+            self.assign(&free, &current);
+            return false;
+        }
+        true
     }
 
     /// Runs to convergence on all features (the single-penalty estimators' entry point).

@@ -547,8 +547,11 @@ mod tests {
         let b = cross_validate(&csc, &y, None, true, &opts, &prm, &splits, None).unwrap();
         for f in 0..3 {
             for k in 0..grid().len() {
+                // The two storages may take different steps (the Newton step on the support
+                // is triggered by a cost that counts stored entries); both solve to tol 1e-12,
+                // which pins the held-out errors down to about 1e-8.
                 let (u, v) = (a.mse[0][f][k], b.mse[0][f][k]);
-                assert!((u - v).abs() <= 1e-9 * u, "fold {f} α[{k}]: {u} vs {v}");
+                assert!((u - v).abs() <= 1e-7 * u, "fold {f} α[{k}]: {u} vs {v}");
             }
         }
     }

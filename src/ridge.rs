@@ -467,7 +467,7 @@ impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
 /// Cholesky factor of `A + αI` (lower, column-major), or `None` when A + αI is not numerically
 /// positive definite: a non-positive pivot, or squared pivots spread by more than 1e12 (a
 /// condition number that large leaves no trustworthy digits in a Cholesky solve).
-fn cholesky(a: &[f64], dim: usize, alpha: f64) -> Option<Vec<f64>> {
+pub(crate) fn cholesky(a: &[f64], dim: usize, alpha: f64) -> Option<Vec<f64>> {
     let mut l = a.to_vec();
     for j in 0..dim {
         l[j * dim + j] += alpha;
@@ -502,7 +502,7 @@ fn cholesky(a: &[f64], dim: usize, alpha: f64) -> Option<Vec<f64>> {
 }
 
 /// Solve `L Lᵀ X = B` in place for a column-major `dim × m` B.
-fn cholesky_solve(l: &[f64], dim: usize, b: &mut [f64], m: usize) {
+pub(crate) fn cholesky_solve(l: &[f64], dim: usize, b: &mut [f64], m: usize) {
     let par = current_par();
     let mut mem = MemBuffer::new(solve::solve_in_place_scratch::<f64>(dim, m, par));
     solve::solve_in_place_with_conj(
