@@ -1275,7 +1275,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 t = t.min((self.lower[j] - b) / d);
             }
         }
-        if !(t > 0.0) {
+        if t.is_nan() || t <= 0.0 {
             return false;
         }
         let values: Vec<f64> = free
@@ -1670,6 +1670,121 @@ mod tests {
 
     /// Random small problems with penalty factors (incl. 0) and boxes: every epoch lowers the
     /// objective, the gap is never negative and bounds the distance to the best objective seen.
+    #[test]
+    fn newton_step_on_the_optimal_support_lands_on_the_solution() {
+        use crate::design::DenseDesign;
+        use crate::params::EnetParamsBuilder;
+        use crate::problem::FeatureOptions;
+        // wide (residual mode, cached inner products) and tall (covariance mode), with
+        // weights, an unpenalised feature, a bound and standardisation
+        for (case, &(n, p, gram)) in [(25usize, 60usize, false), (80, 12, true)]
+            .iter()
+            .enumerate()
+        {
+            let (x, y, w) = data(n, p, 1.0, 40 + case as u64);
+            let pf: Vec<f64> = (0..p).map(|j| if j == 2 { 0.0 } else { 1.0 }).collect();
+            let lo: Vec<f64> = (0..p)
+                .map(|j| if j == 3 { 0.0 } else { f64::NEG_INFINITY })
+                .collect();
+            let opts = FeatureOptions {
+                penalty_factor: Some(&pf),
+                lower_bounds: Some(&lo),
+                upper_bounds: None,
+                standardize: true,
+            };
+            let design = DenseDesign::new(&x, n, p).unwrap();
+            let pb = Problem::with_options(&design, &y, Some(&w), true, &opts).unwrap();
+            let prm = EnetParamsBuilder::from_alpha(0.02, 0.8).check().unwrap();
+            let mut cd = CoordinateDescent::new(&pb, &prm, None).unwrap();
+            if gram {
+                cd = cd.into_gram_mode().unwrap();
+            }
+            // the optimum by plain coordinate descent (no Newton step), to rounding
+            let all: Vec<usize> = (0..p).collect();
+            for _ in 0..200_000 {
+                cd.epoch(&all);
+            }
+            let best = cd.primal();
+            let solution = cd.coef_internal().to_vec();
+            assert!(
+                cd.dual_gap_scaled() <= 1e-11 * pb.y_norm2(),
+                "case {case}: not converged"
+            );
+            // move inside the same orthant (the bound's feature stays on its side), then one step
+            let moved: Vec<f64> = solution
+                .iter()
+                .enumerate()
+                .map(|(j, &b)| {
+                    b * (1.0 + 0.3 * ((j % 5) as f64 - 2.0) / 2.0)
+                        + if pf[j] == 0.0 { 0.5 } else { 0.0 }
+                })
+                .collect();
+            cd.assign(&all, &moved);
+            assert!(
+                cd.primal() > best * (1.0 + 1e-6),
+                "case {case}: the move did nothing"
+            );
+            assert!(cd.support_newton(&all), "case {case}: no step taken");
+            let after = cd.primal();
+            assert!(
+                (after - best).abs() <= 1e-12 * best,
+                "case {case}: {after} vs {best}"
+            );
+            for (j, (&a, &b)) in cd.coef_internal().iter().zip(&solution).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-8 * (1.0 + b.abs()),
+                    "case {case} feature {j}: {a} vs {b}"
+                );
+            }
+            assert!(
+                cd.dual_gap_scaled() <= 1e-10 * pb.y_norm2(),
+                "case {case}: gap"
+            );
+        }
+    }
+
+    #[test]
+    fn newton_step_never_increases_the_objective() {
+        use crate::design::DenseDesign;
+        use crate::params::EnetParamsBuilder;
+        // from arbitrary iterates (wrong support, wrong signs) the step may stop at the orthant's
+        // edge but never increases the objective, and keeps the box
+        for seed in 0..30u64 {
+            let (n, p) = (20 + (seed % 4) as usize * 10, 15 + (seed % 5) as usize * 8);
+            let (x, y, _) = data(n, p, 0.7, 100 + seed);
+            let design = DenseDesign::new(&x, n, p).unwrap();
+            let pb = Problem::new(&design, &y, None, seed % 2 == 0).unwrap();
+            let prm = EnetParamsBuilder {
+                positive: seed % 4 == 1,
+                ..EnetParamsBuilder::from_alpha(0.05, if seed % 3 == 0 { 1.0 } else { 0.5 })
+            }
+            .check()
+            .unwrap();
+            let mut g = Lcg(seed);
+            let init: Vec<f64> = (0..p)
+                .map(|j| if j % 3 == 0 { g.normal() } else { 0.0 })
+                .collect();
+            let mut cd = CoordinateDescent::new(&pb, &prm, Some(&init)).unwrap();
+            let all: Vec<usize> = (0..p).collect();
+            for _ in 0..(seed % 3) {
+                cd.epoch(&all);
+            }
+            let before = cd.primal();
+            cd.support_newton(&all);
+            let after = cd.primal();
+            assert!(
+                after <= before * (1.0 + 1e-13),
+                "seed {seed}: {after} > {before}"
+            );
+            for (j, &b) in cd.coef_internal().iter().enumerate() {
+                assert!(
+                    b >= cd.lower()[j] && b <= cd.upper()[j],
+                    "seed {seed}: feature {j} out of its box"
+                );
+            }
+        }
+    }
+
     #[test]
     fn epochs_never_increase_objective_and_gap_is_valid() {
         use crate::design::DenseDesign;
