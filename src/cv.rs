@@ -179,7 +179,6 @@ fn fold_mse<D: Design>(
     stats: Option<&GramStats>,
 ) -> Result<FoldResult> {
     let n = design.n_samples();
-    let p = design.n_features();
     let w = train_weights(split, sample_weight, n);
     let pb = Problem::with_options(design, y, Some(&w), fit_intercept, opts)?;
     let fit = fit_path_from(&pb, prm, None, stats)?;
@@ -195,11 +194,10 @@ fn fold_mse<D: Design>(
     for k in 0..fit.alphas.len() {
         pred.iter_mut().for_each(|v| *v = 0.0);
         let mut nnz = 0;
-        for (j, &b) in fit.coefs[k * p..(k + 1) * p].iter().enumerate() {
-            if b != 0.0 {
-                design.col_axpy(j, b, &mut pred);
-                nnz += 1;
-            }
+        let (features, values) = fit.nonzeros(k);
+        for (&j, &b) in features.iter().zip(values) {
+            design.col_axpy(j, b, &mut pred);
+            nnz += 1;
         }
         n_nonzero.push(nnz);
         let b0 = fit.intercepts[k];
@@ -466,7 +464,7 @@ mod tests {
         let pb = Problem::with_options(&dt, &yt, Some(&wt), true, &opts).unwrap();
         let fit = crate::path::fit_path(&pb, &prm.paths[0], None).unwrap();
         for (k, &m) in cv.mse[0][2].iter().enumerate() {
-            let coef = &fit.coefs[k * p..(k + 1) * p];
+            let coef = &fit.coef(k);
             let (mut sse, mut tw) = (0.0, 0.0);
             for &i in &split.test {
                 let pred: f64 =

@@ -118,13 +118,17 @@ impl PathParamsBuilder {
     }
 }
 
-/// A fitted path. Coefficients are on the original scale, stored α-major
-/// (`coefs[k * p + j]` is feature j at `alphas[k]`). Gaps and primals are per sample.
+/// A fitted path. Coefficients are on the original scale, stored sparse, one column per α
+/// (compressed sparse columns of the p × n_alphas matrix: the non-zeros of `alphas[k]` are
+/// `coef_indptr[k]..coef_indptr[k + 1]`), so a path over a million features stays small. Gaps
+/// and primals are per sample.
 #[derive(Clone, Debug)]
 pub struct PathFit {
     pub n_features: usize,
     pub alphas: Vec<f64>,
-    pub coefs: Vec<f64>,
+    pub coef_indptr: Vec<usize>,
+    pub coef_indices: Vec<usize>,
+    pub coef_values: Vec<f64>,
     pub intercepts: Vec<f64>,
     pub dual_gaps: Vec<f64>,
     pub primals: Vec<f64>,
@@ -134,6 +138,24 @@ pub struct PathFit {
     pub dev_ratio: Vec<f64>,
     /// Re-solves triggered by KKT violations of strong-rule-discarded features.
     pub kkt_resolves: usize,
+}
+
+impl PathFit {
+    /// The non-zero coefficients at `alphas[k]`: (feature indices, values).
+    pub fn nonzeros(&self, k: usize) -> (&[usize], &[f64]) {
+        let r = self.coef_indptr[k]..self.coef_indptr[k + 1];
+        (&self.coef_indices[r.clone()], &self.coef_values[r])
+    }
+
+    /// The coefficients at `alphas[k]` as a dense vector.
+    pub fn coef(&self, k: usize) -> Vec<f64> {
+        let mut coef = vec![0.0; self.n_features];
+        let (idx, val) = self.nonzeros(k);
+        for (&j, &v) in idx.iter().zip(val) {
+            coef[j] = v;
+        }
+        coef
+    }
 }
 
 fn thread_pool(n_jobs: usize) -> Option<rayon::ThreadPool> {
@@ -272,7 +294,9 @@ pub fn fit_path_from<D: Design>(
     let mut fit = PathFit {
         n_features: p,
         alphas: Vec::with_capacity(k_max),
-        coefs: Vec::with_capacity(k_max * p),
+        coef_indptr: vec![0],
+        coef_indices: Vec::new(),
+        coef_values: Vec::new(),
         intercepts: Vec::with_capacity(k_max),
         dual_gaps: Vec::with_capacity(k_max),
         primals: Vec::with_capacity(k_max),
@@ -350,7 +374,13 @@ pub fn fit_path_from<D: Design>(
         };
         fit.alphas.push(alpha);
         fit.intercepts.push(pb.intercept(&coef));
-        fit.coefs.extend_from_slice(&coef);
+        for (j, &b) in coef.iter().enumerate() {
+            if b != 0.0 {
+                fit.coef_indices.push(j);
+                fit.coef_values.push(b);
+            }
+        }
+        fit.coef_indptr.push(fit.coef_indices.len());
         fit.dual_gaps.push(info.gap / n);
         fit.primals.push(info.primal / n);
         fit.n_iters.push(n_iter);
@@ -503,7 +533,7 @@ mod tests {
                 "α[{k}] not converged, gap {}",
                 fit.dual_gaps[k]
             );
-            let coef = &fit.coefs[k * p..(k + 1) * p];
+            let coef = &fit.coef(k);
             // bounds respected (original scale)
             for j in 0..p {
                 assert!(
@@ -553,13 +583,13 @@ mod tests {
         let pb = Problem::with_options(&design, &d.y, None, true, &opts).unwrap();
         let fit = fit_path(&pb, &params(1.0, true), None).unwrap();
         for k in 0..fit.alphas.len() {
-            let coef = &fit.coefs[k * p..(k + 1) * p];
+            let coef = &fit.coef(k);
             assert_eq!(coef[0], 0.0);
             assert!(coef[7] != 0.0, "unpenalised feature must be in the model");
             assert!(fit.converged[k]);
         }
         // at α_max only the unpenalised feature is non-zero
-        let first = &fit.coefs[..p];
+        let first = &fit.coef(0);
         assert!(first.iter().enumerate().all(|(j, &c)| j == 7 || c == 0.0));
     }
 
@@ -572,7 +602,7 @@ mod tests {
         let pb = Problem::new(&design, &d.y, None, true).unwrap();
         let fit = fit_path(&pb, &params(0.7, true), None).unwrap();
         for k in 0..fit.alphas.len() {
-            let coef = &fit.coefs[k * p..(k + 1) * p];
+            let coef = &fit.coef(k);
             let a = fit.alphas[k];
             let obj = objective(
                 &d.x,

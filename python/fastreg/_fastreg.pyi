@@ -173,10 +173,10 @@ class _PathOptions(TypedDict):
     n_jobs: int
     early_stop: bool
 
-# (alphas, coefs (n_alphas, n_features), intercepts, dual_gaps, objectives, n_iters,
-#  converged, dev_ratio, kkt_resolves)
+# (alphas, coefs as compressed sparse columns of (n_features, n_alphas): (indptr, indices,
+#  values), intercepts, dual_gaps, objectives, n_iters, converged, dev_ratio, kkt_resolves)
 _PathTuple = tuple[
-    _F64, npt.NDArray[np.float64], _F64, _F64, _F64,
+    _F64, tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], _F64], _F64, _F64, _F64,
     npt.NDArray[np.uintp], npt.NDArray[np.bool_], _F64, int,
 ]
 

@@ -51,7 +51,8 @@ def _run_path(
     early_stop=False,
     precompute="auto",
 ):
-    """One target through the core; X in core form (see ``as_design``). Returns the raw tuple."""
+    """One target through the core; X in core form (see ``as_design``). Returns the core's
+    tuple with the coefficients as a CSC matrix of shape (n_features, n_alphas)."""
     opts = dict(
         alphas=None if alphas is None else [float(a) for a in alphas],
         n_alphas=int(n_alphas),
@@ -71,8 +72,12 @@ def _run_path(
     )
     extra = (sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts)
     if sp.issparse(X):
-        return _fastreg.enet_path_csc(X.data, X.indices, X.indptr, X.shape[0], y, *extra)
-    return _fastreg.enet_path_dense(X, y, *extra)
+        res = _fastreg.enet_path_csc(X.data, X.indices, X.indptr, X.shape[0], y, *extra)
+    else:
+        res = _fastreg.enet_path_dense(X, y, *extra)
+    indptr, indices, values = res[1]
+    coefs = sp.csc_matrix((values, indices, indptr), shape=(X.shape[1], len(res[0])))
+    return (res[0], coefs, *res[2:])
 
 
 def _resolve_n_jobs(n_jobs):
@@ -270,8 +275,8 @@ def enet_path(
         n_jobs=n_jobs,
         precompute=gram_mode,
     )
-    _, coefs_k, _, gaps, _, n_iters, converged, _, _ = res
-    coefs = coefs_k.T.astype(out_dtype, copy=False)
+    _, coefs_sparse, _, gaps, _, n_iters, converged, _, _ = res
+    coefs = coefs_sparse.toarray().astype(out_dtype, copy=False)
     dual_gaps = gaps * weight_scale
     if not np.all(converged):
         bad = int(np.sum(~converged))
@@ -351,16 +356,22 @@ class Path:
     def __init__(self, alphas, coefs, intercepts, gaps, objectives, n_iters, converged, r2,
                  l1_ratio, kkt_resolves, fit_intercept):
         self.alphas_ = alphas
-        dense = np.ascontiguousarray(coefs.T)
-        nnz = int(np.count_nonzero(dense))
-        # CSC stores 12 bytes per non-zero (int32 indices) vs 8 per entry dense.
-        self.coef_ = sp.csc_matrix(dense) if 12 * nnz + 4 * dense.shape[1] < 8 * dense.size else dense
+        # coefs: CSC (n_features, n_alphas); kept sparse when that is smaller (12 bytes per
+        # non-zero with int32 indices, against 8 per entry dense).
+        p, k = coefs.shape
+        if 12 * coefs.nnz + 4 * k < 8 * p * k:
+            self.coef_ = sp.csc_matrix(coefs, dtype=np.float64)
+            if p < 2**31 and coefs.nnz < 2**31:
+                self.coef_.indices = self.coef_.indices.astype(np.int32)
+                self.coef_.indptr = self.coef_.indptr.astype(np.int32)
+        else:
+            self.coef_ = coefs.toarray()
         self.intercept_ = intercepts
         self.dual_gap_ = gaps
         self.objective_ = objectives
         self.n_iter_ = n_iters
         self.converged_ = converged
-        self.df_ = np.count_nonzero(dense, axis=0)
+        self.df_ = np.diff(coefs.indptr).astype(np.int64)
         self.r2_ = r2
         self.l1_ratio = l1_ratio
         self.kkt_resolves_ = kkt_resolves

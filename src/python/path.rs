@@ -1,6 +1,6 @@
 //! Bindings for regularisation paths: borrow, check, detach, call `fit_path`, hand back.
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
 use super::{opt_slice, run_on_csc, run_on_dense, slice, DesignTask, IndexArray};
@@ -10,11 +10,18 @@ use crate::params::{EnetParamsBuilder, Selection};
 use crate::path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
 use crate::problem::{FeatureOptions, Problem};
 
-/// (alphas, coefs (n_alphas × p), intercepts, dual_gaps, primals, n_iters, converged,
-/// dev_ratio, kkt_resolves)
+/// Compressed sparse columns of the p × n_alphas coefficients: (indptr, indices, values).
+type SparseColumns<'py> = (
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+/// (alphas, coefs, intercepts, dual_gaps, primals, n_iters, converged, dev_ratio,
+/// kkt_resolves)
 type PathTuple<'py> = (
     Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray2<f64>>,
+    SparseColumns<'py>,
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
@@ -25,8 +32,12 @@ type PathTuple<'py> = (
 );
 
 fn into_tuple(py: Python<'_>, fit: PathFit) -> PyResult<PathTuple<'_>> {
-    let (k, p) = (fit.alphas.len(), fit.n_features);
-    let coefs = fit.coefs.into_pyarray(py).reshape([k, p])?;
+    let to_i64 = |v: &[usize]| v.iter().map(|&i| i as i64).collect::<Vec<i64>>();
+    let coefs = (
+        to_i64(&fit.coef_indptr).into_pyarray(py),
+        to_i64(&fit.coef_indices).into_pyarray(py),
+        fit.coef_values.into_pyarray(py),
+    );
     Ok((
         fit.alphas.into_pyarray(py),
         coefs,
