@@ -17,7 +17,6 @@ is imported); ``--threads all`` leaves every library its default thread count.
 from __future__ import annotations
 
 import argparse
-import re
 import os
 import sys
 import time
