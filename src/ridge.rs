@@ -359,18 +359,168 @@ impl RidgeDesign for DenseDesign<'_> {
         );
         out
     }
-    /// Two streaming GEMVs over the whole of X (`u = X̃v`, then `X̃ᵀWu`): measured faster
-    /// than fusing them by row blocks, whose short column segments defeat the prefetcher.
+    /// One pass over X per call, fused by row blocks: `u_B = W_B(X_B v − μᵀv)` and then
+    /// `X_Bᵀ u_B` while the block is still in cache (`fused_gram_block`). Each thread takes a
+    /// fixed range of blocks with its own accumulator, summed in order.
     fn gram_apply(&self, mean: &[f64], weights: &[f64], v: &[f64], out: &mut [f64]) {
+        let (n, p) = (self.n_samples(), self.n_features());
+        let x = self.data();
         let shift = dot(mean, v);
-        let mut u = self.x_mul(v, 1);
-        u.iter_mut()
-            .zip(weights)
-            .for_each(|(e, wi)| *e = (*e - shift) * wi);
-        let u_sum: f64 = u.iter().sum();
-        let xu = self.xt_mul(&u, 1);
-        for ((o, a), m) in out.iter_mut().zip(&xu).zip(mean) {
-            *o = a - m * u_sum;
+        let rows = fused_block_rows(p);
+        let u_sum = split_accumulate(n, rows, out, |range, acc| {
+            let mut u = vec![0.0; rows];
+            let mut u_sum = 0.0;
+            let mut r0 = range.start;
+            while r0 < range.end {
+                let r1 = (r0 + rows).min(range.end);
+                u_sum += fused_gram_block(x, n, r0..r1, v, &weights[r0..r1], shift, &mut u, acc);
+                r0 = r1;
+            }
+            u_sum
+        });
+        out.iter_mut().zip(mean).for_each(|(o, m)| *o -= m * u_sum);
+    }
+}
+
+/// Rows per block of the fused `X̃ᵀWX̃v`: the block (rows × p doubles) stays in a core's L2
+/// between its two sweeps, and each column segment is at least a few cache lines long.
+fn fused_block_rows(p: usize) -> usize {
+    // 512 KB: measured on 200,000 × 1,000 (one thread) about as fast as 256 KB and faster than
+    // 1-4 MB blocks, which spill from L2 before the second sweep.
+    ((1usize << 19) / (8 * p.max(1))).clamp(64, 1 << 14) & !7
+}
+
+/// `u = W_B(X_B v − shift)`, then `acc += X_Bᵀu`, for the rows `rows` of a column-major `n × p`
+/// X; returns `Σ u`. Kernels in `fused`: four columns per sweep, so four memory streams are in
+/// flight and `u` is loaded and stored once per four columns.
+#[allow(clippy::too_many_arguments)]
+fn fused_gram_block(
+    x: &[f64],
+    n: usize,
+    rows: std::ops::Range<usize>,
+    v: &[f64],
+    w: &[f64],
+    shift: f64,
+    u: &mut [f64],
+    acc: &mut [f64],
+) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has AVX2 and FMA (checked just above).
+        return unsafe { fused::avx2::gram_block(x, n, rows, v, w, shift, u, acc) };
+    }
+    fused::gram_block::<false>(x, n, rows, v, w, shift, u, acc)
+}
+
+/// The fused block kernel, written once and compiled for the baseline and for AVX2 + FMA
+/// (chosen at run time), as the kernels in `design`.
+mod fused {
+    #[inline(always)]
+    fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+        if FMA {
+            a.mul_add(b, c)
+        } else {
+            a * b + c
+        }
+    }
+
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn gram_block<const FMA: bool>(
+        x: &[f64],
+        n: usize,
+        rows: std::ops::Range<usize>,
+        v: &[f64],
+        w: &[f64],
+        shift: f64,
+        u: &mut [f64],
+        acc: &mut [f64],
+    ) -> f64 {
+        let len = rows.len();
+        let p = v.len();
+        let (u, w, acc) = (&mut u[..len], &w[..len], &mut acc[..p]);
+        let col = |j: usize| &x[j * n + rows.start..j * n + rows.start + len];
+        u.fill(-shift);
+        let mut j = 0;
+        while j + 4 <= p {
+            let (c0, c1, c2, c3) = (col(j), col(j + 1), col(j + 2), col(j + 3));
+            let (a0, a1, a2, a3) = (v[j], v[j + 1], v[j + 2], v[j + 3]);
+            for i in 0..len {
+                let s = madd::<FMA>(a0, c0[i], u[i]);
+                let s = madd::<FMA>(a1, c1[i], s);
+                let s = madd::<FMA>(a2, c2[i], s);
+                u[i] = madd::<FMA>(a3, c3[i], s);
+            }
+            j += 4;
+        }
+        while j < p {
+            let (c0, a0) = (col(j), v[j]);
+            for i in 0..len {
+                u[i] = madd::<FMA>(a0, c0[i], u[i]);
+            }
+            j += 1;
+        }
+        let mut u_sum = 0.0;
+        for (e, wi) in u.iter_mut().zip(w) {
+            *e *= wi;
+            u_sum += *e;
+        }
+        let body = len & !3;
+        let mut j = 0;
+        while j + 4 <= p {
+            let (c0, c1, c2, c3) = (col(j), col(j + 1), col(j + 2), col(j + 3));
+            let mut d = [[0.0f64; 4]; 4];
+            let chunks = u[..body]
+                .chunks_exact(4)
+                .zip(c0[..body].chunks_exact(4))
+                .zip(c1[..body].chunks_exact(4))
+                .zip(c2[..body].chunks_exact(4))
+                .zip(c3[..body].chunks_exact(4));
+            for ((((uc, x0), x1), x2), x3) in chunks {
+                for k in 0..4 {
+                    d[0][k] = madd::<FMA>(x0[k], uc[k], d[0][k]);
+                    d[1][k] = madd::<FMA>(x1[k], uc[k], d[1][k]);
+                    d[2][k] = madd::<FMA>(x2[k], uc[k], d[2][k]);
+                    d[3][k] = madd::<FMA>(x3[k], uc[k], d[3][k]);
+                }
+            }
+            for (c, dc) in [c0, c1, c2, c3].into_iter().zip(d.iter_mut()) {
+                for i in body..len {
+                    dc[0] = madd::<FMA>(c[i], u[i], dc[0]);
+                }
+            }
+            for (a, dc) in acc[j..j + 4].iter_mut().zip(&d) {
+                *a += (dc[0] + dc[2]) + (dc[1] + dc[3]);
+            }
+            j += 4;
+        }
+        while j < p {
+            let c0 = col(j);
+            let mut d = 0.0;
+            for i in 0..len {
+                d = madd::<FMA>(c0[i], u[i], d);
+            }
+            acc[j] += d;
+            j += 1;
+        }
+        u_sum
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    pub(super) mod avx2 {
+        #[target_feature(enable = "avx2,fma")]
+        #[allow(clippy::too_many_arguments)]
+        pub(crate) unsafe fn gram_block(
+            x: &[f64],
+            n: usize,
+            rows: std::ops::Range<usize>,
+            v: &[f64],
+            w: &[f64],
+            shift: f64,
+            u: &mut [f64],
+            acc: &mut [f64],
+        ) -> f64 {
+            super::gram_block::<true>(x, n, rows, v, w, shift, u, acc)
         }
     }
 }
@@ -709,6 +859,9 @@ struct Prepared {
     /// Centred weighted sums of squares of the columns (empty unless means were computed).
     x_ss: Vec<f64>,
     y_mean: Vec<f64>,
+    /// `X̃ᵀW(y_k − ȳ_k)`, `p × t` column-major, when asked for with the means (else empty):
+    /// read in the same pass over X as the means.
+    xt_wy: Vec<f64>,
 }
 
 fn prepare<D: RidgeDesign>(
@@ -718,6 +871,7 @@ fn prepare<D: RidgeDesign>(
     w: Option<&[f64]>,
     fit_intercept: bool,
     need_means: bool,
+    need_xt_wy: bool,
 ) -> Result<Prepared> {
     let (n, p) = (x.n_samples(), x.n_features());
     if n == 0 || p == 0 || t == 0 {
@@ -754,23 +908,47 @@ fn prepare<D: RidgeDesign>(
     }
     let sqrt_w = w.map_or_else(|| vec![1.0; n], |w| w.iter().map(|v| v.sqrt()).collect());
     let (mut x_mean, mut x_ss, mut y_mean) = (vec![0.0; p], Vec::new(), vec![0.0; t]);
+    let mut xt_wy = Vec::new();
     if fit_intercept && need_means {
+        for (k, m) in y_mean.iter_mut().enumerate() {
+            let yk = &y[k * n..(k + 1) * n];
+            *m = w.map_or_else(|| yk.iter().sum::<f64>(), |w| dot(w, yk)) / w_sum;
+        }
+        // W(y − ȳ) per target, for X̃ᵀW(y − ȳ).
+        let wy: Vec<f64> = if need_xt_wy {
+            (0..n * t)
+                .map(|ik| w.map_or(1.0, |w| w[ik % n]) * (y[ik] - y_mean[ik / n]))
+                .collect()
+        } else {
+            Vec::new()
+        };
         // Non-finite entries make their column's moments non-finite: no separate check pass.
-        let moments: Vec<(f64, f64)> = (0..p)
+        // The column is read once for its moments and its products with W(y − ȳ).
+        let moments: Vec<(f64, f64, Vec<f64>)> = (0..p)
             .into_par_iter()
-            .map(|j| x.col_moments(j, w, w_sum))
+            .map(|j| {
+                let (m, ss) = x.col_moments(j, w, w_sum);
+                let xy = wy.chunks(n).map(|r| x.col_dot(j, r)).collect();
+                (m, ss, xy)
+            })
             .collect();
         if moments
             .iter()
-            .any(|(m, d)| !(m.is_finite() && d.is_finite()))
+            .any(|(m, d, _)| !(m.is_finite() && d.is_finite()))
         {
             return Err(FastregError::NonFinite("X"));
         }
         x_mean = moments.iter().map(|m| m.0).collect();
         x_ss = moments.iter().map(|m| m.1).collect();
-        for (k, m) in y_mean.iter_mut().enumerate() {
-            let yk = &y[k * n..(k + 1) * n];
-            *m = w.map_or_else(|| yk.iter().sum::<f64>(), |w| dot(w, yk)) / w_sum;
+        if need_xt_wy {
+            // Σ W(y − ȳ) is zero up to rounding; subtracting μ times it keeps this X̃ᵀ exactly.
+            let wy_sum: Vec<f64> = wy.chunks(n).map(|r| r.iter().sum()).collect();
+            xt_wy = vec![0.0; p * t];
+            for (j, m) in moments.iter().enumerate() {
+                for (k, v) in m.2.iter().enumerate() {
+                    xt_wy[k * p + j] = v - m.0 * wy_sum[k];
+                }
+            }
         }
     } else if !x.all_finite() {
         return Err(FastregError::NonFinite("X"));
@@ -784,6 +962,7 @@ fn prepare<D: RidgeDesign>(
         x_mean,
         x_ss,
         y_mean,
+        xt_wy,
     })
 }
 
@@ -880,17 +1059,33 @@ pub fn fit<D: RidgeDesign>(
     // The sparse Gram is dense p × p; worth it only for few features.
     let sparse_gram = p <= 2048 && p <= n;
     match solver {
-        RidgeSolver::Cg => fit_cg(x, y, t, w, prm, &prepare(x, y, t, w, fi, true)?, None),
+        RidgeSolver::Cg => fit_cg(
+            x,
+            y,
+            t,
+            w,
+            prm,
+            &prepare(x, y, t, w, fi, true, p <= n)?,
+            None,
+        ),
         RidgeSolver::Auto if x.is_sparse() => {
             if sparse_gram {
                 fit_stats(&x.gram_stats(y, t, w)?, prm)
             } else {
-                fit_cg(x, y, t, w, prm, &prepare(x, y, t, w, fi, true)?, None)
+                fit_cg(
+                    x,
+                    y,
+                    t,
+                    w,
+                    prm,
+                    &prepare(x, y, t, w, fi, true, p <= n)?,
+                    None,
+                )
             }
         }
         RidgeSolver::Auto => {
             if let Some(budget) = auto_cg_budget(n, p, prm.tol()) {
-                let pr = prepare(x, y, t, w, fi, true)?;
+                let pr = prepare(x, y, t, w, fi, true, p <= n)?;
                 let f = fit_cg(x, y, t, w, prm, &pr, Some(budget))?;
                 if f.converged {
                     return Ok(f);
@@ -916,7 +1111,7 @@ fn fit_direct<D: RidgeDesign>(
     if x.n_samples() >= x.n_features() {
         fit_stats(&x.gram_stats(y, t, w)?, prm)
     } else {
-        let pr = prepare(x, y, t, w, prm.fit_intercept(), true)?;
+        let pr = prepare(x, y, t, w, prm.fit_intercept(), true, false)?;
         fit_dual(x, y, t, prm, &pr)
     }
 }
@@ -935,18 +1130,17 @@ const AUTO_CG_TOL: f64 = 1e-12;
 
 /// Whether `Auto` should try CG first on dense X, and with what budget. The direct solve costs
 /// about `m²·M` flops for `m = min(n, p)`, `M = max(n, p)`, compute-bound; a CG iteration is one
-/// (kernel form, p > n) or two (primal form) memory-bound passes over X, about as long as
-/// `m/12` of those flops at one pass ≈ 8·n·p bytes. The cap keeps a failed attempt below half
-/// the direct cost; small problems go straight to the direct solve.
+/// memory-bound pass over X (kernel form for p > n, the row-block fused `X̃ᵀWX̃v` for n ≥ p),
+/// about as long as `m/12` of those flops at one pass ≈ 8·n·p bytes. The cap keeps a failed
+/// attempt below half the direct cost; small problems go straight to the direct solve.
 fn auto_cg_budget(n: usize, p: usize, tol: f64) -> Option<CgBudget> {
     let m = n.min(p);
     if m < 256 {
         return None;
     }
-    let passes_per_iter = if p > n { 1 } else { 2 };
     Some(CgBudget {
         tol: tol.min(AUTO_CG_TOL),
-        max_iter: m / (24 * passes_per_iter),
+        max_iter: m / 24,
     })
 }
 
@@ -1135,26 +1329,38 @@ fn fit_cg<D: RidgeDesign>(
         }
         coef = dual_to_primal(x, &dual, t, pr);
     } else {
-        // diag(X̃ᵀWX̃) for the Jacobi preconditioner.
-        let diag: Vec<f64> = (0..p)
-            .into_par_iter()
-            .map(|j| {
-                let (m, ss) = x.col_moments(j, Some(&weights), pr.w_sum);
-                if fi {
-                    ss
-                } else {
-                    ss + pr.w_sum * m * m
+        // diag(X̃ᵀWX̃) for the Jacobi preconditioner and b = X̃ᵀW(y − ȳ): from `prepare` when it
+        // computed them (intercept fitted), else in one pass over X.
+        let (diag, rhs) = if !pr.x_ss.is_empty() && !pr.xt_wy.is_empty() {
+            (pr.x_ss.clone(), pr.xt_wy.clone())
+        } else {
+            let wy: Vec<f64> = (0..n * t).map(|ik| pr.sqrt_w[ik % n] * ys[ik]).collect();
+            let wy_sum: Vec<f64> = wy.chunks(n).map(|r| r.iter().sum()).collect();
+            let cols: Vec<(f64, Vec<f64>)> = (0..p)
+                .into_par_iter()
+                .map(|j| {
+                    let (m, ss) = x.col_moments(j, Some(&weights), pr.w_sum);
+                    let d = if fi { ss } else { ss + pr.w_sum * m * m };
+                    let b = wy
+                        .chunks(n)
+                        .zip(&wy_sum)
+                        .map(|(r, s)| x.col_dot(j, r) - mu[j] * s)
+                        .collect();
+                    (d, b)
+                })
+                .collect();
+            let mut rhs = vec![0.0; p * t];
+            for (j, c) in cols.iter().enumerate() {
+                for (k, v) in c.1.iter().enumerate() {
+                    rhs[k * p + j] = *v;
                 }
-            })
-            .collect();
+            }
+            (cols.into_iter().map(|c| c.0).collect::<Vec<f64>>(), rhs)
+        };
         let apply = |v: &[f64], out: &mut [f64]| x.gram_apply(mu, &weights, v, out);
         for k in 0..t {
             let alpha = prm.alphas()[k];
-            // b = X̃ᵀ W (y − ȳ) = X̃ᵀ D ys
-            let s: Vec<f64> = (0..n).map(|i| pr.sqrt_w[i] * ys[k * n + i]).collect();
-            let s_sum: f64 = s.iter().sum();
-            let mut b = x.xt_mul(&s, 1);
-            b.iter_mut().zip(mu).for_each(|(bj, m)| *bj -= m * s_sum);
+            let b = &rhs[k * p..(k + 1) * p];
             let precond: Vec<f64> = diag
                 .iter()
                 .map(|d| {
@@ -1166,7 +1372,7 @@ fn fit_cg<D: RidgeDesign>(
                 })
                 .collect();
             let (beta, it, ok) =
-                conjugate_gradients(apply, &b, Some(&precond), alpha, tol, max_iter);
+                conjugate_gradients(apply, b, Some(&precond), alpha, tol, max_iter);
             coef[k * p..(k + 1) * p].copy_from_slice(&beta);
             n_iter = n_iter.max(it);
             converged &= ok;
@@ -1229,7 +1435,7 @@ pub fn path<D: RidgeDesign>(
         let stats = x.gram_stats(y, t, w)?;
         return path_stats(&stats, alphas, fit_intercept);
     }
-    let pr = prepare(x, y, t, w, fit_intercept, true)?;
+    let pr = prepare(x, y, t, w, fit_intercept, true, false)?;
     let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
     let e = Eigh::new(&k, n)?;
     let z = e.project(&scaled_centred_y(y, &pr), t);
@@ -1278,7 +1484,7 @@ pub fn loo<D: RidgeDesign>(
     mode: LooMode,
 ) -> Result<RidgeLoo> {
     check_alphas(alphas, true)?;
-    let pr = prepare(x, y, t, w, fit_intercept, true)?;
+    let pr = prepare(x, y, t, w, fit_intercept, true, false)?;
     let (n, p, na) = (pr.n, pr.p, alphas.len());
     let ys = scaled_centred_y(y, &pr);
     let icpt: Vec<f64> = (0..n)
@@ -1431,7 +1637,7 @@ pub fn kfold_paths<D: RidgeDesign>(
 ) -> Result<Vec<RidgePath>> {
     check_alphas(alphas, false)?;
     let n = x.n_samples();
-    prepare(x, y, t, w, fit_intercept, false)?;
+    prepare(x, y, t, w, fit_intercept, false, false)?;
     let mut seen = vec![false; n];
     for f in folds {
         for &i in f {
@@ -1724,8 +1930,9 @@ mod tests {
 
     #[test]
     fn gram_apply_equals_explicit_product_dense_and_sparse_any_thread_count() {
-        // Tall enough for several row blocks per thread in the dense fused product.
-        let (n, p) = (5000, 40);
+        // Tall enough for several row blocks per thread in the dense fused product; p not a
+        // multiple of four and ragged blocks exercise the kernels' remainder loops.
+        let (n, p) = (5000, 43);
         let mut x: Vec<f64> = rand_vec(n * p, 44).iter().map(|v| v - 0.3).collect();
         for v in x.iter_mut() {
             if v.abs() < 0.5 {

@@ -166,11 +166,16 @@ class Ridge(_RidgeBase):
     actually used, which may be 'eigh' after a Cholesky failure on a singular system.
 
     With 'auto' on dense X whose smaller dimension is at least 256, conjugate gradients are
-    tried first (on the kernel when p > n, one pass over X per iteration), to a relative
-    residual of ``min(tol, 1e-12)`` checked against the true residual, and within about half
-    the cost of the direct solve; if they get there ``solver_`` is 'sparse_cg', otherwise the
-    direct solve runs. Either way the solution is the exact one to working accuracy. ``copy_X``
-    is accepted for compatibility: X is never modified. ``n_jobs`` sets the thread count.
+    tried first (one pass over X per iteration: on the kernel when p > n, on the Gram applied
+    by row blocks when n ≥ p), to a relative residual of ``min(tol, 1e-12)`` checked against the
+    true residual, and within about half the cost of the direct solve; if they get there
+    ``solver_`` is 'sparse_cg', otherwise the direct solve runs. Either way 'auto' on dense X
+    returns the exact solution to working accuracy, as scikit-learn's 'auto' (a direct solve)
+    does: ``tol`` can tighten that CG but never loosen it. ``tol`` is honoured as given, with
+    scikit-learn's meaning (relative residual ``‖r‖ ≤ tol·‖b‖``), by the iterative solvers
+    ('sparse_cg', 'lsqr', 'sag', 'saga') and by 'auto' on sparse X, where CG is the solver.
+    ``copy_X`` is accepted for compatibility: X is never modified. ``n_jobs`` sets the thread
+    count.
     """
 
     def __init__(
