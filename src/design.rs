@@ -42,9 +42,9 @@ pub trait Design: Sync {
 /// have them, for AVX2 + FMA, chosen at run time so the wheel never uses an instruction the
 /// CPU lacks. `FMA` selects fused multiply-adds, which the baseline build would emulate slowly.
 /// Measured: about 1.15× on a dense 1000 × 5000 Lasso fit, 1.1–1.5× on in-cache dot + axpy.
-mod kernels {
+pub(crate) mod kernels {
     #[inline(always)]
-    fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    pub(crate) fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
         if FMA {
             a.mul_add(b, c)
         } else {

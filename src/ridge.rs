@@ -415,14 +415,7 @@ fn fused_gram_block(
 /// The fused block kernel, written once and compiled for the baseline and for AVX2 + FMA
 /// (chosen at run time), as the kernels in `design`.
 mod fused {
-    #[inline(always)]
-    fn madd<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
-        if FMA {
-            a.mul_add(b, c)
-        } else {
-            a * b + c
-        }
-    }
+    use crate::design::kernels::madd;
 
     #[inline(always)]
     #[allow(clippy::too_many_arguments)]
