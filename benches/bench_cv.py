@@ -102,7 +102,9 @@ def setup(name: str, smoke: bool, seed: int):
         foldid[test] = k
     # The standard deviation of y in each training fold: glmnet's internal s (see above).
     train_sd = [float(np.std(y[foldid != k])) for k in range(cfg["folds"])]
-    meta.update(train_fold_y_sd=[min(train_sd), max(train_sd)], grid=[grid[0], grid[-1]])
+    meta.update(
+        train_fold_y_sd=[min(train_sd), max(train_sd)], grid=[grid[0], grid[-1]]
+    )
     return X, y, np.asarray(grid, dtype=np.float64), foldid, meta
 
 
@@ -204,7 +206,7 @@ def child(args):
                 alpha=float(model.alpha_),
                 l1_ratio=float(getattr(model, "l1_ratio_", 1.0)),
                 alpha_1se=float(getattr(model, "alpha_1se_", np.nan)),
-                warnings=sorted({str(w.message)[:160] for w in caught}),
+                warnings=sorted({str(w.message)[:400] for w in caught}),
             )
         with out.open("a") as fh:
             fh.write(json.dumps(rec) + "\n")
@@ -219,7 +221,14 @@ def child(args):
 def run_python(kind, problem, data, jobs, args, log, timeout=None):
     result = data / f"result-{kind}-{jobs}.jsonl"
     result.unlink(missing_ok=True)
-    cmd = [sys.executable, str(HERE / "bench_cv.py"), "--child", kind, "--problem", problem]
+    cmd = [
+        sys.executable,
+        str(HERE / "bench_cv.py"),
+        "--child",
+        kind,
+        "--problem",
+        problem,
+    ]
     cmd += ["--data", str(data), "--result", str(result), "--jobs", str(jobs)]
     cmd += ["--repeats", str(args.repeats), "--budget", str(args.budget)]
     if args.tol is not None:
@@ -243,7 +252,9 @@ def run_python(kind, problem, data, jobs, args, log, timeout=None):
         limit=timeout,
     )
     if runs:
-        entry.update({k: runs[0][k] for k in ("mse_path", "alpha", "l1_ratio", "alpha_1se")})
+        entry.update(
+            {k: runs[0][k] for k in ("mse_path", "alpha", "l1_ratio", "alpha_1se")}
+        )
         entry["warnings"] = runs[0]["warnings"]
     if rc not in (0, None):
         entry["error"] = tail
@@ -255,8 +266,15 @@ def run_r(problem, data, thresh, args, log):
     cfg = CV_PROBLEMS[problem]
     rdir = data / f"r-{thresh:g}"
     rdir.mkdir()
-    for f in ("y.bin", "lambda.bin", "foldid.bin", "data.bin", "indices.bin", "indptr.bin",
-              "X.bin"):  # fmt: skip
+    for f in (
+        "y.bin",
+        "lambda.bin",
+        "foldid.bin",
+        "data.bin",
+        "indices.bin",
+        "indptr.bin",
+        "X.bin",
+    ):
         if (data / f).exists():
             os.link(data / f, rdir / f)
     n, p = np.load(data / "foldid.npy").shape[0], None
@@ -282,15 +300,27 @@ def run_r(problem, data, thresh, args, log):
     cmd = ["Rscript", str(HERE / "cvglmnet_bench.R"), str(rdir)]
     rc, seconds, tail = run_limited(cmd, child_env(1), args.timeout)
     times_file = rdir / "t1_times.txt"
-    times = [float(v) for v in times_file.read_text().split()] if times_file.exists() else []
-    entry = dict(solver="R-glmnet", thresh=thresh, n_jobs=1, times=times, killed=rc is None,
-                 wall=seconds, limit=args.timeout)  # fmt: skip
+    times = (
+        [float(v) for v in times_file.read_text().split()]
+        if times_file.exists()
+        else []
+    )
+    entry = dict(
+        solver="R-glmnet",
+        thresh=thresh,
+        n_jobs=1,
+        times=times,
+        killed=rc is None,
+        wall=seconds,
+        limit=args.timeout,
+    )
     fits = rdir / "t1_fits.txt"
     if fits.exists():
         entry["fit_times_first_repeat"] = [
-            float(line.split()[2]) for line in fits.read_text().splitlines()
+            float(line.split()[2])
+            for line in fits.read_text().splitlines()
             if line.split()[0] == "1"
-        ]  # fmt: skip
+        ]
     cvm, cvsd, choice = [], [], []
     for m in range(1, len(cfg["l1_ratio"]) + 1):
         base = rdir / f"t1_m{m}"
@@ -298,7 +328,9 @@ def run_r(problem, data, thresh, args, log):
             break
         cvm.append([float(v) for v in Path(f"{base}_cvm.txt").read_text().split()])
         cvsd.append([float(v) for v in Path(f"{base}_cvsd.txt").read_text().split()])
-        choice.append([float(v) for v in Path(f"{base}_choice.txt").read_text().split()])
+        choice.append(
+            [float(v) for v in Path(f"{base}_choice.txt").read_text().split()]
+        )
     if len(cvm) == len(cfg["l1_ratio"]):
         entry.update(cvm=cvm, cvsd=cvsd, lambda_min_1se=choice)
         # The choice across mixing values as scikit-learn makes it: the smallest mean error.
@@ -337,13 +369,23 @@ def compare(problem, entries, grid):
             key += f"@{e['n_jobs']}"
         by[key] = e
     out = {}
-    fr = next((e for k, e in by.items() if k.startswith("fastreg") and "mse_path" in e), None)
-    sk = next((e for k, e in by.items() if k.startswith("scikit") and "mse_path" in e), None)
+    fr = next(
+        (e for k, e in by.items() if k.startswith("fastreg") and "mse_path" in e), None
+    )
+    sk = next(
+        (e for k, e in by.items() if k.startswith("scikit") and "mse_path" in e), None
+    )
     fr_all = [e for k, e in by.items() if k.startswith("fastreg") and "mse_path" in e]
     if len(fr_all) > 1:
         out["fastreg n_jobs agree (mse_path_ max rel. diff)"] = max(
             rel_diff(e["mse_path"], fr_all[0]["mse_path"]) for e in fr_all[1:]
         )
+    if fr:
+        out["alpha_ / l1_ratio_ / alpha_1se_ (fastreg)"] = [
+            fr["alpha"],
+            fr["l1_ratio"],
+            fr["alpha_1se"],
+        ]
     if fr and sk:
         out["fastreg vs scikit-learn: max rel. mse_path_ diff"] = rel_diff(
             fr["mse_path"], sk["mse_path"]
@@ -355,7 +397,6 @@ def compare(problem, entries, grid):
         out["fastreg vs scikit-learn: same alpha_ and l1_ratio_"] = bool(
             fr["alpha"] == sk["alpha"] and fr["l1_ratio"] == sk["l1_ratio"]
         )
-        out["alpha_ / l1_ratio_ (fastreg)"] = [fr["alpha"], fr["l1_ratio"]]
         out["alpha_ / l1_ratio_ (scikit-learn)"] = [sk["alpha"], sk["l1_ratio"]]
     for k, e in by.items():
         if not k.startswith("R-glmnet") or "cvm" not in e:
@@ -377,28 +418,41 @@ def compare(problem, entries, grid):
             e["alpha_1se"],
         ]
         if fr:
-            out[f"{k}: same choice as fastreg (lambda.min = alpha_, alpha = l1_ratio_)"] = bool(
+            out[
+                f"{k}: same choice as fastreg (lambda.min = alpha_, alpha = l1_ratio_)"
+            ] = bool(
                 np.isclose(e["alpha"], fr["alpha"], rtol=1e-9)
                 and e["l1_ratio"] == fr["l1_ratio"]
             )
-            out[f"{k}: lambda.1se vs fastreg alpha_1se_"] = [e["alpha_1se"], fr["alpha_1se"]]
+            out[f"{k}: lambda.1se vs fastreg alpha_1se_"] = [
+                e["alpha_1se"],
+                fr["alpha_1se"],
+            ]
             i_r = int(np.argmin(np.abs(grid - e["alpha_1se"])))
             i_f = int(np.argmin(np.abs(grid - fr["alpha_1se"])))
-            out[f"{k}: lambda.1se grid index minus fastreg alpha_1se_ index"] = i_r - i_f
+            out[f"{k}: lambda.1se grid index minus fastreg alpha_1se_ index"] = (
+                i_r - i_f
+            )
     return out
 
 
 def table(problem, entries, limit):
     """Markdown rows: median time, runs, and ratios to fastreg at n_jobs=1 (same run)."""
     base = next(
-        (e for e in entries if e["solver"] == "fastreg" and e["n_jobs"] == 1 and e["times"]),
+        (
+            e
+            for e in entries
+            if e["solver"] == "fastreg" and e["n_jobs"] == 1 and e["times"]
+        ),
         None,
     )
     t_base = float(np.median(base["times"])) if base else None
     rows = []
     for e in entries:
         label = e["solver"] + (
-            f" thresh={e['thresh']:g}" if e["solver"] == "R-glmnet" else f" n_jobs={e['n_jobs']}"
+            f" thresh={e['thresh']:g}"
+            if e["solver"] == "R-glmnet"
+            else f" n_jobs={e['n_jobs']}"
         )
         if e["times"]:
             t = float(np.median(e["times"]))
@@ -434,11 +488,17 @@ def versions() -> dict:
     )
     if shutil.which("Rscript"):
         proc = subprocess.run(
-            ["Rscript", "-e", "cat(R.version.string, as.character(packageVersion('glmnet')))"],
+            [
+                "Rscript",
+                "-e",
+                "cat(R.version.string, as.character(packageVersion('glmnet')))",
+            ],
             capture_output=True,
             text=True,
         )
-        v["R, glmnet"] = proc.stdout.strip() if proc.returncode == 0 else "not installed"
+        v["R, glmnet"] = (
+            proc.stdout.strip() if proc.returncode == 0 else "not installed"
+        )
     return v
 
 
@@ -504,8 +564,10 @@ def write_report(out: Path, res: dict):
             lines.append(f"- {k}: {v}")
         for e in p["entries"]:
             if e.get("warnings"):
-                lines.append(f"- {e['solver']} n_jobs={e['n_jobs']} warnings: "
-                             + "; ".join(e["warnings"]))  # fmt: skip
+                lines.append(
+                    f"- {e['solver']} n_jobs={e['n_jobs']} warnings: "
+                    + "; ".join(e["warnings"])
+                )
             if e.get("error"):
                 lines.append(f"- {e['solver']} failed: `{e['error'][-300:]}`")
         for note in p.get("notes", []):
@@ -519,25 +581,51 @@ def main():
     parser.add_argument("--solvers", default="fastreg,scikit-learn,R-glmnet")
     parser.add_argument("--fastreg-jobs", default="1,2")
     parser.add_argument("--sklearn-jobs", default="1")
-    parser.add_argument("--r-thresh", default="1e-7", help="glmnet thresh values (1e-7: default)")
+    parser.add_argument(
+        "--r-thresh", default="1e-7", help="glmnet thresh values (1e-7: default)"
+    )
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--budget", type=float, default=60.0,
-                        help="no new repeat once a configuration's runs total this (s)")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=600.0,
-                        help="hard wall-clock limit per solver configuration (s)")  # fmt: skip
-    parser.add_argument("--sklearn-timeout", type=float, default=0.0,
-                        help="scikit-learn's hard limit (s); 0: the larger of --timeout and "
-                        "6x fastreg's n_jobs=1 time + 30 s, at most --sklearn-timeout-cap")  # fmt: skip
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="no new repeat once a configuration's runs total this (s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="hard wall-clock limit per solver configuration (s)",
+    )
+    parser.add_argument(
+        "--sklearn-timeout",
+        type=float,
+        default=0.0,
+        help="scikit-learn's hard limit (s); 0: the larger of --timeout and "
+        "6x fastreg's n_jobs=1 time + 30 s, at most --sklearn-timeout-cap",
+    )
     parser.add_argument("--sklearn-timeout-cap", type=float, default=1800.0)
-    parser.add_argument("--tol", type=float, default=None,
-                        help="tol of fastreg and scikit-learn (default: their default, 1e-4)")  # fmt: skip
-    parser.add_argument("--max-iter", type=int, default=None,
-                        help="max_iter of fastreg and scikit-learn (default: 1000)")  # fmt: skip
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=None,
+        help="tol of fastreg and scikit-learn (default: their default, 1e-4)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=None,
+        help="max_iter of fastreg and scikit-learn (default: 1000)",
+    )
     parser.add_argument("--smoke", action="store_true", help="the suite's smoke sizes")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", default=None, help="default benches/results (smoke: …/smoke)")
+    parser.add_argument(
+        "--out", default=None, help="default benches/results (smoke: …/smoke)"
+    )
     # Child mode (internal).
-    parser.add_argument("--child", choices=["fastreg", "scikit-learn"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["fastreg", "scikit-learn"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--problem", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -546,7 +634,11 @@ def main():
     if args.child:
         return child(args)
 
-    out = Path(args.out) if args.out else HERE / "results" / ("smoke" if args.smoke else "")
+    out = (
+        Path(args.out)
+        if args.out
+        else HERE / "results" / ("smoke" if args.smoke else "")
+    )
     out.mkdir(parents=True, exist_ok=True)
     solvers = args.solvers.split(",")
     notes_global = []
@@ -587,11 +679,15 @@ def main():
                 if not limit:  # auto: long enough to tell whether fastreg is 5x faster
                     limit = args.timeout
                     if base:
-                        limit = min(args.sklearn_timeout_cap,
-                                    max(limit, 6 * float(np.median(base[0]["times"])) + 30))  # fmt: skip
+                        limit = min(
+                            args.sklearn_timeout_cap,
+                            max(limit, 6 * float(np.median(base[0]["times"])) + 30),
+                        )
                 for j in (int(v) for v in args.sklearn_jobs.split(",")):
                     entries.append(
-                        run_python("scikit-learn", name, tmp, j, args, print, timeout=limit)
+                        run_python(
+                            "scikit-learn", name, tmp, j, args, print, timeout=limit
+                        )
                     )
             if "R-glmnet" in solvers:
                 for t in (float(v) for v in args.r_thresh.split(",")):
@@ -610,7 +706,9 @@ def main():
             agreement=agreement,
             notes=notes_global,
         )
-        res["finished"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        res["finished"] = dt.datetime.now(dt.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
         res["uptime_after"] = uptime()
         (out / "cv.json").write_text(json.dumps(res, indent=1))
         write_report(out, res)  # after each problem, so a later failure loses nothing

@@ -21,7 +21,12 @@ pytest.importorskip("sklearn")
 def _r_glmnet():
     if shutil.which("Rscript") is None:
         return False
-    return subprocess.run(["Rscript", "-e", "library(glmnet)"], capture_output=True).returncode == 0
+    return (
+        subprocess.run(
+            ["Rscript", "-e", "library(glmnet)"], capture_output=True
+        ).returncode
+        == 0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +35,29 @@ def smoke(tmp_path_factory):
     solvers = "fastreg,scikit-learn" + (",R-glmnet" if _r_glmnet() else "")
     proc = subprocess.run(
         # Tight tolerances, so that the agreement checks the conventions, not the stopping rules.
-        [sys.executable, str(SCRIPT), "--smoke", "--repeats", "1", "--timeout", "120",
-         "--sklearn-timeout", "120", "--tol", "1e-10", "--max-iter", "1000000",
-         "--r-thresh", "1e-14", "--fastreg-jobs", "1,2", "--solvers", solvers,
-         "--out", str(out)],  # fmt: skip
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--smoke",
+            "--repeats",
+            "1",
+            "--timeout",
+            "120",
+            "--sklearn-timeout",
+            "120",
+            "--tol",
+            "1e-10",
+            "--max-iter",
+            "1000000",
+            "--r-thresh",
+            "1e-14",
+            "--fastreg-jobs",
+            "1,2",
+            "--solvers",
+            solvers,
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -62,8 +86,9 @@ def test_every_configuration_ran_and_agrees(smoke):
         assert agree["fastreg vs scikit-learn: max rel. mse_path_ diff"] < 1e-3
         assert agree["fastreg vs scikit-learn: same alpha_ and l1_ratio_"]
         for key, value in agree.items():
-            if key.startswith("R-glmnet") and key.endswith("cvm vs scikit-learn: max rel. diff"
-                                                           " per l1_ratio"):  # fmt: skip
+            if key.startswith("R-glmnet") and key.endswith(
+                "cvm vs scikit-learn: max rel. diff per l1_ratio"
+            ):
                 # l1_ratio < 1: glmnet's ridge part is divided by the training fold's sd(y),
                 # which the smoke folds leave within 10 % of 1; the Lasso is exact.
                 assert max(value[:-1]) < 2e-2 and value[-1] < 1e-4, (name, value)
