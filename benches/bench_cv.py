@@ -193,10 +193,11 @@ def child(args):
     for r in range(args.repeats):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             model = make(grid).fit(X, y)
             seconds = time.perf_counter() - t0
-        rec = dict(run=r, seconds=seconds, n_warnings=len(caught))
+            cpu = time.process_time() - c0  # every thread of the process
+        rec = dict(run=r, seconds=seconds, cpu_seconds=cpu, n_warnings=len(caught))
         if r == 0:
             mse = np.asarray(model.mse_path_)
             if mse.ndim == 2:
@@ -247,6 +248,7 @@ def run_python(kind, problem, data, jobs, args, log, timeout=None):
         solver=kind,
         n_jobs=jobs,
         times=[r["seconds"] for r in runs],
+        cpu_times=[r.get("cpu_seconds") for r in runs],
         killed=rc is None,
         wall=seconds,
         limit=timeout,
@@ -299,6 +301,10 @@ def run_r(problem, data, thresh, args, log):
     (rdir / "config.txt").write_text("".join(f"{k} {v}\n" for k, v in config.items()))
     cmd = ["Rscript", str(HERE / "cvglmnet_bench.R"), str(rdir)]
     rc, seconds, tail = run_limited(cmd, child_env(1), args.timeout)
+    cpu_file = rdir / "t1_cpu.txt"
+    cpu_times = (
+        [float(v) for v in cpu_file.read_text().split()] if cpu_file.exists() else []
+    )
     times_file = rdir / "t1_times.txt"
     times = (
         [float(v) for v in times_file.read_text().split()]
@@ -310,6 +316,7 @@ def run_r(problem, data, thresh, args, log):
         thresh=thresh,
         n_jobs=1,
         times=times,
+        cpu_times=cpu_times[: len(times)],
         killed=rc is None,
         wall=seconds,
         limit=args.timeout,
@@ -465,7 +472,11 @@ def table(problem, entries, limit):
         else:
             t_s, ratio = "failed", "—"
         runs = ", ".join(f"{v:.2f}" for v in e["times"]) or "none finished"
-        rows.append(f"| {problem} | {label} | {t_s} | {ratio} | {runs} |")
+        cpu = [c for c in e.get("cpu_times", []) if c is not None]
+        share = (
+            f"{np.median([c / w for c, w in zip(cpu, e['times'])]):.2f}" if cpu else "—"
+        )
+        rows.append(f"| {problem} | {label} | {t_s} | {ratio} | {share} | {runs} |")
     return rows
 
 
@@ -530,10 +541,11 @@ def write_report(out: Path, res: dict):
         "Times are medians of the runs that finished, each the whole `fit` (CV and the final "
         "refit; R: `cv.glmnet`, which also fits the full-data path, once per mixing value, "
         "summed). Ratio = time / fastreg's at n_jobs=1 in the same run (above 1: fastreg is "
-        "faster).",
+        "faster). CPU time ÷ wall (median over runs): the cores the run actually got, at most n_jobs; "
+        "below that, other jobs on the machine took the rest.",
         "",
-        "| problem | solver | median time | ÷ fastreg n_jobs=1 | runs (s) |",
-        "|---|---|---|---|---|",
+        "| problem | solver | median time | ÷ fastreg n_jobs=1 | CPU time ÷ wall | runs (s) |",
+        "|---|---|---|---|---|---|",
     ]
     for name, p in res["problems"].items():
         lines += table(name, p["entries"], res["timeout"])

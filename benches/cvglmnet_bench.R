@@ -51,6 +51,7 @@ for (k in seq_along(threshes)) {
   spent <- 0
   for (r in seq_len(repeats)) {
     t_all <- 0
+    cpu0 <- proc.time()
     for (m in seq_along(mixes)) {
       t0 <- clock()
       fit <- cv.glmnet(x, y, lambda = lambda, foldid = foldid, alpha = mixes[m],
@@ -70,6 +71,9 @@ for (k in seq_along(threshes)) {
       cat(sprintf("%d %d %.17g\n", r, m, t1), file = file.path(dir, sprintf("t%d_fits.txt", k)),
           append = TRUE)
     }
+    cpu <- proc.time() - cpu0  # user + system time of this R process over the repeat
+    cat(sprintf("%.17g\n", cpu[["user.self"]] + cpu[["sys.self"]]),
+        file = file.path(dir, sprintf("t%d_cpu.txt", k)), append = TRUE)
     # The repeat's total (all mixing values) last: its line marks the repeat complete.
     cat(sprintf("%.17g\n", t_all), file = file.path(dir, sprintf("t%d_times.txt", k)),
         append = TRUE)
