@@ -1,116 +1,734 @@
-"""Cross-validation timings: fastreg's LassoCV / ElasticNetCV against scikit-learn's on the same
-folds and α grid, n_jobs = 1 and 2, reported as ratios measured in the same run.
+"""Cross-validation benchmark: fastreg's LassoCV / ElasticNetCV against scikit-learn's and R's
+cv.glmnet on the benchmark suite's problems, the same folds and the same α/λ grid for all three.
 
-    python benches/bench_cv.py                  # both problems, full size
-    python benches/bench_cv.py --scale 0.25     # rows and columns scaled down
-    python benches/bench_cv.py --only dense     # one problem
+    python benches/bench_cv.py                         # cv-sparse and cv-wide, full size
+    python benches/bench_cv.py --problems cv-wide      # one problem
+    python benches/bench_cv.py --smoke --out /tmp/cv   # tiny sizes (what the smoke test runs)
 
-Benchmarks are not tests: nothing here asserts a time.
+Problems (data from ``problems.build``):
+
+- ``cv-sparse``: ``ElasticNetCV(l1_ratio=[.1, .5, .9, 1], cv=5)`` on ``sparse-text``.
+- ``cv-wide``: ``LassoCV(cv=10)`` on ``wide-dense``.
+
+Every solver configuration (fastreg at each ``--fastreg-jobs``, scikit-learn at each
+``--sklearn-jobs``, R at each ``--r-thresh``) runs in a child process of its own with a hard
+wall-clock limit (``--timeout``); a configuration killed before its first timed run is reported
+as "> limit", never extrapolated. Benchmarks are not tests: nothing here asserts a time.
+
+Conventions. Folds: ``KFold(shuffle=True, random_state=0)`` turned into a fold-id vector, given
+to scikit-learn and fastreg as explicit (train, test) splits and to cv.glmnet as ``foldid``.
+Grid: given explicitly, the same for every solver and every l1_ratio. scikit-learn and fastreg
+minimise ``1/(2n)‖y − Xw − b‖² + α·r‖w‖₁ + α(1 − r)/2‖w‖²``; glmnet with ``standardize=FALSE``
+minimises the same with ``lambda = α``, ``alpha = r``, except that it divides y by its standard
+deviation s internally, which leaves the Lasso unchanged but divides the ridge part by s. For
+the elastic net y is therefore divided by its (1/n) standard deviation for all three solvers, so
+that s = 1 on the full data; in a training fold s differs from 1 by what ``cv.md`` reports.
+The agreement of cv.glmnet's ``cvm`` with scikit-learn's fold-mean ``mse_path_`` checks all this.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
 import time
+import warnings
+from pathlib import Path
 
-import fastreg
 import numpy as np
 import scipy.sparse as sp
-import sklearn
-from sklearn import linear_model as sk
-from sklearn.model_selection import KFold
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from problems import build, lambda_grid  # noqa: E402
+
+CV_PROBLEMS = {
+    "cv-sparse": dict(
+        suite="sparse-text",
+        estimator="ElasticNetCV",
+        l1_ratio=[0.1, 0.5, 0.9, 1.0],
+        folds=5,
+        scale_y=True,
+    ),
+    "cv-wide": dict(
+        suite="wide-dense", estimator="LassoCV", l1_ratio=[1.0], folds=10, scale_y=False
+    ),
+}
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
-def sparse_problem(n, p, density, seed=0):
-    rng = np.random.default_rng(seed)
-    X = sp.random(
-        n, p, density=density, format="csc", random_state=seed, dtype=np.float64
-    )
-    beta = np.zeros(p)
-    beta[rng.choice(p, 20, replace=False)] = rng.uniform(-3, 3, 20)
-    y = X @ beta + 0.5 * rng.standard_normal(n)
-    return X, y
+def setup(name: str, smoke: bool, seed: int):
+    """The problem as every solver sees it: X, y, the descending grid and 0-based fold ids."""
+    from sklearn.model_selection import KFold
 
-
-def dense_problem(n, p, rho, seed=0):
-    rng = np.random.default_rng(seed)
-    X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(
-        rho
-    ) * rng.standard_normal((n, 1))
-    X = np.asfortranarray(X)
-    beta = np.zeros(p)
-    beta[:20] = rng.uniform(-2, 2, 20)
-    y = X @ beta + rng.standard_normal(n)
-    return X, y
-
-
-def timed(make, X, y):
-    start = time.perf_counter()
-    model = make().fit(X, y)
-    return time.perf_counter() - start, model
-
-
-def compare(label, ours, theirs, X, y, n_jobs_list, repeat):
-    print(f"\n{label}", flush=True)
-    for n_jobs in n_jobs_list:
-        runs_ours = [timed(lambda j=n_jobs: ours(j), X, y) for _ in range(repeat)]
-        runs_sk = [timed(lambda j=n_jobs: theirs(j), X, y) for _ in range(repeat)]
-        t_ours, m_ours = min(runs_ours, key=lambda r: r[0])
-        t_sk, m_sk = min(runs_sk, key=lambda r: r[0])
-        rel = np.max(np.abs(m_ours.mse_path_ - m_sk.mse_path_) / m_sk.mse_path_)
-        same = m_ours.alpha_ == m_sk.alpha_ and getattr(
-            m_ours, "l1_ratio_", 1
-        ) == getattr(m_sk, "l1_ratio_", 1)
-        print(
-            f"  n_jobs={n_jobs}: fastreg {t_ours:8.2f} s   scikit-learn {t_sk:8.2f} s   "
-            f"ratio sklearn/fastreg {t_sk / t_ours:6.2f}   "
-            f"max rel. mse_path_ diff {rel:.1e}   same alpha_/l1_ratio_: {same}",
-            flush=True,
+    cfg = CV_PROBLEMS[name]
+    ds = build(cfg["suite"], seed=seed, smoke=smoke)
+    X, y = ds.X, ds.y
+    meta = dict(ds.meta)
+    if cfg["scale_y"]:
+        y_sd = float(np.std(y))
+        y = y / y_sd
+        meta["y_divided_by"] = y_sd
+    if cfg["l1_ratio"] == [1.0]:
+        grid = ds.lambdas  # the suite's λ grid
+    else:
+        # One grid for every l1_ratio: from where the smallest l1_ratio's solution is zero
+        # (λmax / r_min) down to the suite's λmin = λmax · ratio.
+        _, lam_max = lambda_grid(X, y, meta["lambda_ratio"], meta["n_lambdas"])
+        grid = np.geomspace(
+            lam_max / min(cfg["l1_ratio"]),
+            lam_max * meta["lambda_ratio"],
+            meta["n_lambdas"],
         )
+    foldid = np.empty(X.shape[0], dtype=np.int32)
+    kf = KFold(cfg["folds"], shuffle=True, random_state=0)
+    for k, (_, test) in enumerate(kf.split(np.zeros((X.shape[0], 1)))):
+        foldid[test] = k
+    # The standard deviation of y in each training fold: glmnet's internal s (see above).
+    train_sd = [float(np.std(y[foldid != k])) for k in range(cfg["folds"])]
+    meta.update(
+        train_fold_y_sd=[min(train_sd), max(train_sd)], grid=[grid[0], grid[-1]]
+    )
+    return X, y, np.asarray(grid, dtype=np.float64), foldid, meta
+
+
+def write_data(tmp: Path, X, y, grid, foldid):
+    if sp.issparse(X):
+        X = sp.csc_matrix(X)
+        sp.save_npz(tmp / "X.npz", X, compressed=False)
+        X.data.astype("<f8").tofile(tmp / "data.bin")
+        X.indices.astype("<i4").tofile(tmp / "indices.bin")
+        X.indptr.astype("<i4").tofile(tmp / "indptr.bin")
+    else:
+        np.save(tmp / "X.npy", np.asfortranarray(X))
+        np.asfortranarray(X).astype("<f8").ravel(order="F").tofile(tmp / "X.bin")
+    np.save(tmp / "y.npy", y)
+    np.save(tmp / "grid.npy", grid)
+    np.save(tmp / "foldid.npy", foldid)
+    y.astype("<f8").tofile(tmp / "y.bin")
+    grid.astype("<f8").tofile(tmp / "lambda.bin")
+    (foldid + 1).astype("<i4").tofile(tmp / "foldid.bin")
+
+
+def child_env(threads: int) -> dict:
+    env = dict(os.environ)
+    for var in THREAD_VARS:
+        env[var] = str(threads)
+    return env
+
+
+def run_limited(cmd, env, timeout: float):
+    """Runs ``cmd`` in its own process group, killed (with its children) after ``timeout``
+    seconds. Returns (exit code or None when killed, seconds, stderr tail)."""
+    t0 = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL, stderr=err, env=env, start_new_session=True
+        )
+        try:
+            rc = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        err.seek(0)
+        tail = err.read().strip()[-1500:]
+    return rc, time.perf_counter() - t0, tail
+
+
+# ----------------------------------------------------------------------------- the child side
+
+
+def child(args):
+    """Times one Python solver configuration; writes one JSON line per finished run."""
+    data, out = Path(args.data), Path(args.result)
+    cfg = CV_PROBLEMS[args.problem]
+    X = (
+        sp.csc_matrix(sp.load_npz(data / "X.npz"))
+        if (data / "X.npz").exists()
+        else np.load(data / "X.npy")
+    )
+    y, grid, foldid = (np.load(data / f) for f in ("y.npy", "grid.npy", "foldid.npy"))
+    splits = [
+        (np.flatnonzero(foldid != k), np.flatnonzero(foldid == k))
+        for k in range(cfg["folds"])
+    ]
+    if args.child == "fastreg":
+        import fastreg as lib
+    else:
+        from sklearn import linear_model as lib
+
+    def make(alphas):
+        kw = dict(alphas=alphas, cv=splits, n_jobs=args.jobs)
+        if args.tol is not None:
+            kw["tol"] = args.tol
+        if args.max_iter is not None:
+            kw["max_iter"] = args.max_iter
+        if cfg["estimator"] == "ElasticNetCV":
+            return lib.ElasticNetCV(l1_ratio=cfg["l1_ratio"], **kw)
+        return lib.LassoCV(**kw)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        make(grid[:3]).fit(X, y)  # warm-up (untimed): imports, pages, thread pools
+    spent = 0.0
+    for r in range(args.repeats):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            t0, c0 = time.perf_counter(), time.process_time()
+            model = make(grid).fit(X, y)
+            seconds = time.perf_counter() - t0
+            cpu = time.process_time() - c0  # every thread of the process
+        rec = dict(run=r, seconds=seconds, cpu_seconds=cpu, n_warnings=len(caught))
+        if r == 0:
+            mse = np.asarray(model.mse_path_)
+            if mse.ndim == 2:
+                mse = mse[None]
+            rec.update(
+                mse_path=mse.tolist(),  # (n_l1_ratio, n_alphas, n_folds)
+                alpha=float(model.alpha_),
+                l1_ratio=float(getattr(model, "l1_ratio_", 1.0)),
+                alpha_1se=float(getattr(model, "alpha_1se_", np.nan)),
+                warnings=sorted({str(w.message)[:400] for w in caught}),
+            )
+        with out.open("a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+        spent += seconds
+        if spent > args.budget:
+            break
+
+
+# ---------------------------------------------------------------------------- the parent side
+
+
+def run_python(kind, problem, data, jobs, args, log, timeout=None):
+    result = data / f"result-{kind}-{jobs}.jsonl"
+    result.unlink(missing_ok=True)
+    cmd = [
+        sys.executable,
+        str(HERE / "bench_cv.py"),
+        "--child",
+        kind,
+        "--problem",
+        problem,
+    ]
+    cmd += ["--data", str(data), "--result", str(result), "--jobs", str(jobs)]
+    cmd += ["--repeats", str(args.repeats), "--budget", str(args.budget)]
+    if args.tol is not None:
+        cmd += ["--tol", str(args.tol)]
+    if args.max_iter is not None:
+        cmd += ["--max-iter", str(args.max_iter)]
+    # BLAS pinned to one thread; parallelism is what n_jobs asks for.
+    timeout = timeout or args.timeout
+    rc, seconds, tail = run_limited(cmd, child_env(1), timeout)
+    runs = []
+    if result.exists():
+        for line in result.read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                runs.append(json.loads(line))
+    entry = dict(
+        solver=kind,
+        n_jobs=jobs,
+        times=[r["seconds"] for r in runs],
+        cpu_times=[r.get("cpu_seconds") for r in runs],
+        killed=rc is None,
+        wall=seconds,
+        limit=timeout,
+    )
+    if runs:
+        entry.update(
+            {k: runs[0][k] for k in ("mse_path", "alpha", "l1_ratio", "alpha_1se")}
+        )
+        entry["warnings"] = runs[0]["warnings"]
+    if rc not in (0, None):
+        entry["error"] = tail
+    log(f"  {kind} n_jobs={jobs}: {describe(entry, timeout)}")
+    return entry
+
+
+def run_r(problem, data, thresh, args, log):
+    cfg = CV_PROBLEMS[problem]
+    rdir = data / f"r-{thresh:g}"
+    rdir.mkdir()
+    for f in (
+        "y.bin",
+        "lambda.bin",
+        "foldid.bin",
+        "data.bin",
+        "indices.bin",
+        "indptr.bin",
+        "X.bin",
+    ):
+        if (data / f).exists():
+            os.link(data / f, rdir / f)
+    n, p = np.load(data / "foldid.npy").shape[0], None
+    if (data / "X.npz").exists():
+        X = sp.load_npz(data / "X.npz")
+        p, sparse, nnz = X.shape[1], 1, X.nnz
+    else:
+        X = np.load(data / "X.npy", mmap_mode="r")
+        p, sparse, nnz = X.shape[1], 0, 0
+    nlam = np.load(data / "grid.npy").shape[0]
+    config = dict(
+        n=n,
+        p=p,
+        nlam=nlam,
+        sparse=sparse,
+        nnz=nnz,
+        alphas=",".join(f"{r:.17g}" for r in cfg["l1_ratio"]),
+        threshes=f"{thresh:.17g}",
+        repeats=args.repeats,
+        budget=args.budget,
+    )
+    (rdir / "config.txt").write_text("".join(f"{k} {v}\n" for k, v in config.items()))
+    cmd = ["Rscript", str(HERE / "cvglmnet_bench.R"), str(rdir)]
+    rc, seconds, tail = run_limited(cmd, child_env(1), args.timeout)
+    cpu_file = rdir / "t1_cpu.txt"
+    cpu_times = (
+        [float(v) for v in cpu_file.read_text().split()] if cpu_file.exists() else []
+    )
+    times_file = rdir / "t1_times.txt"
+    times = (
+        [float(v) for v in times_file.read_text().split()]
+        if times_file.exists()
+        else []
+    )
+    entry = dict(
+        solver="R-glmnet",
+        thresh=thresh,
+        n_jobs=1,
+        times=times,
+        cpu_times=cpu_times[: len(times)],
+        killed=rc is None,
+        wall=seconds,
+        limit=args.timeout,
+    )
+    fits = rdir / "t1_fits.txt"
+    if fits.exists():
+        entry["fit_times_first_repeat"] = [
+            float(line.split()[2])
+            for line in fits.read_text().splitlines()
+            if line.split()[0] == "1"
+        ]
+    cvm, cvsd, choice = [], [], []
+    for m in range(1, len(cfg["l1_ratio"]) + 1):
+        base = rdir / f"t1_m{m}"
+        if not Path(f"{base}_choice.txt").exists():
+            break
+        cvm.append([float(v) for v in Path(f"{base}_cvm.txt").read_text().split()])
+        cvsd.append([float(v) for v in Path(f"{base}_cvsd.txt").read_text().split()])
+        choice.append(
+            [float(v) for v in Path(f"{base}_choice.txt").read_text().split()]
+        )
+    if len(cvm) == len(cfg["l1_ratio"]):
+        entry.update(cvm=cvm, cvsd=cvsd, lambda_min_1se=choice)
+        # The choice across mixing values as scikit-learn makes it: the smallest mean error.
+        best = int(np.argmin([min(c) for c in cvm]))
+        entry.update(
+            l1_ratio=cfg["l1_ratio"][best],
+            alpha=choice[best][0],
+            alpha_1se=choice[best][1],
+        )
+    if rc not in (0, None):
+        entry["error"] = tail
+    log(f"  R cv.glmnet thresh={thresh:g}: {describe(entry, args.timeout)}")
+    return entry
+
+
+def describe(entry, limit):
+    if entry["times"]:
+        s = f"median {np.median(entry['times']):.2f} s over {len(entry['times'])} run(s)"
+        return s + (" (killed during a later repeat)" if entry["killed"] else "")
+    if entry["killed"]:
+        return f"> {limit:g} s (killed, no run finished)"
+    return "failed: " + entry.get("error", "")[-300:]
+
+
+def rel_diff(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.max(np.abs(a - b) / np.abs(b)))
+
+
+def compare(problem, entries, grid):
+    """Agreement between the solvers, from their first runs."""
+    by = {}
+    for e in entries:
+        key = e["solver"] if e["solver"] != "R-glmnet" else f"R-glmnet@{e['thresh']:g}"
+        if e["solver"] != "R-glmnet":
+            key += f"@{e['n_jobs']}"
+        by[key] = e
+    out = {}
+    fr = next(
+        (e for k, e in by.items() if k.startswith("fastreg") and "mse_path" in e), None
+    )
+    sk = next(
+        (e for k, e in by.items() if k.startswith("scikit") and "mse_path" in e), None
+    )
+    fr_all = [e for k, e in by.items() if k.startswith("fastreg") and "mse_path" in e]
+    if len(fr_all) > 1:
+        out["fastreg n_jobs agree (mse_path_ max rel. diff)"] = max(
+            rel_diff(e["mse_path"], fr_all[0]["mse_path"]) for e in fr_all[1:]
+        )
+    if fr:
+        out["alpha_ / l1_ratio_ / alpha_1se_ (fastreg)"] = [
+            fr["alpha"],
+            fr["l1_ratio"],
+            fr["alpha_1se"],
+        ]
+    if fr and sk:
+        out["fastreg vs scikit-learn: max rel. mse_path_ diff"] = rel_diff(
+            fr["mse_path"], sk["mse_path"]
+        )
+        if len(fr["mse_path"]) > 1:
+            out["fastreg vs scikit-learn: max rel. mse_path_ diff per l1_ratio"] = [
+                rel_diff(a, b) for a, b in zip(fr["mse_path"], sk["mse_path"])
+            ]
+        out["fastreg vs scikit-learn: same alpha_ and l1_ratio_"] = bool(
+            fr["alpha"] == sk["alpha"] and fr["l1_ratio"] == sk["l1_ratio"]
+        )
+        out["alpha_ / l1_ratio_ (scikit-learn)"] = [sk["alpha"], sk["l1_ratio"]]
+    for k, e in by.items():
+        if not k.startswith("R-glmnet") or "cvm" not in e:
+            continue
+        for ref_name, ref in (("scikit-learn", sk), ("fastreg", fr)):
+            if ref is None:
+                continue
+            mean = np.asarray(ref["mse_path"]).mean(axis=2)  # (n_l1_ratio, n_alphas)
+            out[f"{k} cvm vs {ref_name} fold-mean mse_path_: max rel. diff"] = rel_diff(
+                e["cvm"], mean
+            )
+            if mean.shape[0] > 1:
+                out[f"{k} cvm vs {ref_name}: max rel. diff per l1_ratio"] = [
+                    rel_diff(c, m) for c, m in zip(e["cvm"], mean)
+                ]
+        out[f"{k}: lambda.min / alpha (mixing), lambda.1se"] = [
+            e["alpha"],
+            e["l1_ratio"],
+            e["alpha_1se"],
+        ]
+        if fr:
+            out[
+                f"{k}: same choice as fastreg (lambda.min = alpha_, alpha = l1_ratio_)"
+            ] = bool(
+                np.isclose(e["alpha"], fr["alpha"], rtol=1e-9)
+                and e["l1_ratio"] == fr["l1_ratio"]
+            )
+            out[f"{k}: lambda.1se vs fastreg alpha_1se_"] = [
+                e["alpha_1se"],
+                fr["alpha_1se"],
+            ]
+            i_r = int(np.argmin(np.abs(grid - e["alpha_1se"])))
+            i_f = int(np.argmin(np.abs(grid - fr["alpha_1se"])))
+            out[f"{k}: lambda.1se grid index minus fastreg alpha_1se_ index"] = (
+                i_r - i_f
+            )
+    return out
+
+
+def table(problem, entries, limit):
+    """Markdown rows: median time, runs, and ratios to fastreg at n_jobs=1 (same run)."""
+    base = next(
+        (
+            e
+            for e in entries
+            if e["solver"] == "fastreg" and e["n_jobs"] == 1 and e["times"]
+        ),
+        None,
+    )
+    t_base = float(np.median(base["times"])) if base else None
+    rows = []
+    for e in entries:
+        label = e["solver"] + (
+            f" thresh={e['thresh']:g}"
+            if e["solver"] == "R-glmnet"
+            else f" n_jobs={e['n_jobs']}"
+        )
+        if e["times"]:
+            t = float(np.median(e["times"]))
+            t_s = f"{t:.2f} s"
+            ratio = f"{t / t_base:.2f}" if t_base else "—"
+        elif e["killed"]:
+            lim = e.get("limit", limit)
+            t_s = f"> {lim:g} s (killed)"
+            ratio = f"> {lim / t_base:.1f}" if t_base else "—"
+        else:
+            t_s, ratio = "failed", "—"
+        runs = ", ".join(f"{v:.2f}" for v in e["times"]) or "none finished"
+        cpu = [c for c in e.get("cpu_times", []) if c is not None]
+        share = (
+            f"{np.median([c / w for c, w in zip(cpu, e['times'])]):.2f}" if cpu else "—"
+        )
+        rows.append(f"| {problem} | {label} | {t_s} | {ratio} | {share} | {runs} |")
+    return rows
+
+
+def uptime() -> str:
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        return "uptime unavailable"
+
+
+def versions() -> dict:
+    import fastreg
+    import sklearn
+
+    v = dict(
+        python=platform.python_version(),
+        fastreg=fastreg.__version__,
+        scikit_learn=sklearn.__version__,
+        numpy=np.__version__,
+    )
+    if shutil.which("Rscript"):
+        proc = subprocess.run(
+            [
+                "Rscript",
+                "-e",
+                "cat(R.version.string, as.character(packageVersion('glmnet')))",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        v["R, glmnet"] = (
+            proc.stdout.strip() if proc.returncode == 0 else "not installed"
+        )
+    return v
+
+
+def r_available() -> str | None:
+    if shutil.which("Rscript") is None:
+        return "Rscript not found (apt-get install r-base-core r-cran-glmnet)"
+    proc = subprocess.run(["Rscript", "-e", "library(glmnet)"], capture_output=True)
+    return None if proc.returncode == 0 else "R package glmnet missing (r-cran-glmnet)"
+
+
+def write_report(out: Path, res: dict):
+    lines = [
+        "# Cross-validation benchmark",
+        "",
+        "Written by `benches/bench_cv.py` (do not edit by hand; see `benches/README.md`).",
+        "",
+        f"- command: `{res['command']}`",
+        f"- started {res['started']}, finished {res['finished']}",
+        f"- machine: {res['machine']}",
+        f"- `uptime` before: {res['uptime_before']}",
+        f"- `uptime` after: {res['uptime_after']}",
+        f"- versions: {', '.join(f'{k} {v}' for k, v in res['versions'].items())}",
+        f"- hard limit per solver configuration: {res['timeout']:g} s (scikit-learn: see "
+        "cv.json's `limit`, long enough to decide a 5x ratio unless capped); repeats: up to "
+        f"{res['repeats']}, none started once a configuration's runs total {res['budget']:g} s",
+        f"- fastreg and scikit-learn: tol {res['tol'] if res['tol'] is not None else 'default (1e-4)'}"
+        f", max_iter {res['max_iter'] or 'default (1000)'}; R: thresh as listed, maxit default",
+        "",
+        "Times are medians of the runs that finished, each the whole `fit` (CV and the final "
+        "refit; R: `cv.glmnet`, which also fits the full-data path, once per mixing value, "
+        "summed). Ratio = time / fastreg's at n_jobs=1 in the same run (above 1: fastreg is "
+        "faster). CPU time ÷ wall (median over runs): the cores the run actually got, at most n_jobs; "
+        "below that, other jobs on the machine took the rest.",
+        "",
+        "| problem | solver | median time | ÷ fastreg n_jobs=1 | CPU time ÷ wall | runs (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, p in res["problems"].items():
+        lines += table(name, p["entries"], res["timeout"])
+    for name, p in res["problems"].items():
+        m = p["meta"]
+        lines += [
+            "",
+            f"## {name}",
+            "",
+            f"{p['estimator']} on `{p['suite']}` ({m['n_samples']} × {m['n_features']}, "
+            f"{'CSC, nnz ' + str(m['nnz']) if m['sparse'] else 'dense'}), "
+            f"{p['folds']} folds, l1_ratio {p['l1_ratio']}, {len(p['grid'])} α values from "
+            f"{p['grid'][0]:.4g} to {p['grid'][-1]:.4g}"
+            + (
+                f"; y divided by its standard deviation {m['y_divided_by']:.4g}"
+                if "y_divided_by" in m
+                else ""
+            )
+            + f"; training-fold sd(y) in [{m['train_fold_y_sd'][0]:.4f}, "
+            f"{m['train_fold_y_sd'][1]:.4f}].",
+            "",
+        ]
+        for k, v in p["agreement"].items():
+            if isinstance(v, float):
+                v = f"{v:.2e}"
+            elif isinstance(v, list):
+                v = ", ".join(f"{x:.6g}" if isinstance(x, float) else str(x) for x in v)
+            lines.append(f"- {k}: {v}")
+        for e in p["entries"]:
+            if e.get("warnings"):
+                lines.append(
+                    f"- {e['solver']} n_jobs={e['n_jobs']} warnings: "
+                    + "; ".join(e["warnings"])
+                )
+            if e.get("error"):
+                lines.append(f"- {e['solver']} failed: `{e['error'][-300:]}`")
+        for note in p.get("notes", []):
+            lines.append(f"- {note}")
+    (out / "cv.md").write_text("\n".join(lines) + "\n")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--problems", default="cv-sparse,cv-wide")
+    parser.add_argument("--solvers", default="fastreg,scikit-learn,R-glmnet")
+    parser.add_argument("--fastreg-jobs", default="1,2")
+    parser.add_argument("--sklearn-jobs", default="1")
     parser.add_argument(
-        "--scale", type=float, default=1.0, help="scale rows and columns"
+        "--r-thresh", default="1e-7", help="glmnet thresh values (1e-7: default)"
     )
-    parser.add_argument("--only", choices=["sparse", "dense"])
-    parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--n-jobs", default="1,2")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=60.0,
+        help="no new repeat once a configuration's runs total this (s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=600.0,
+        help="hard wall-clock limit per solver configuration (s)",
+    )
+    parser.add_argument(
+        "--sklearn-timeout",
+        type=float,
+        default=0.0,
+        help="scikit-learn's hard limit (s); 0: the larger of --timeout and "
+        "6x fastreg's n_jobs=1 time + 30 s, at most --sklearn-timeout-cap",
+    )
+    parser.add_argument("--sklearn-timeout-cap", type=float, default=1800.0)
+    parser.add_argument(
+        "--tol",
+        type=float,
+        default=None,
+        help="tol of fastreg and scikit-learn (default: their default, 1e-4)",
+    )
+    parser.add_argument(
+        "--max-iter",
+        type=int,
+        default=None,
+        help="max_iter of fastreg and scikit-learn (default: 1000)",
+    )
+    parser.add_argument("--smoke", action="store_true", help="the suite's smoke sizes")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--out", default=None, help="default benches/results (smoke: …/smoke)"
+    )
+    # Child mode (internal).
+    parser.add_argument(
+        "--child", choices=["fastreg", "scikit-learn"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--problem", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
+    parser.add_argument("--result", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    n_jobs_list = [int(v) for v in args.n_jobs.split(",")]
-    print(f"fastreg {fastreg.__version__}, scikit-learn {sklearn.__version__}")
-    folds5, folds10 = (
-        KFold(5, shuffle=True, random_state=0),
-        KFold(10, shuffle=True, random_state=0),
-    )
+    if args.child:
+        return child(args)
 
-    if args.only in (None, "sparse"):
-        n, p = int(20_000 * args.scale), int(50_000 * args.scale)
-        X, y = sparse_problem(n, p, 0.002)
-        kw = {"l1_ratio": [0.1, 0.5, 0.9, 1.0], "cv": folds5, "alphas": 100}
-        compare(
-            f"ElasticNetCV(l1_ratio=[.1,.5,.9,1], cv=5) on {n}x{p} CSC, density 0.2%",
-            lambda j: fastreg.ElasticNetCV(n_jobs=j, **kw),
-            lambda j: sk.ElasticNetCV(n_jobs=j, **kw),
-            X,
-            y,
-            n_jobs_list,
-            args.repeat,
+    out = (
+        Path(args.out)
+        if args.out
+        else HERE / "results" / ("smoke" if args.smoke else "")
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    solvers = args.solvers.split(",")
+    notes_global = []
+    if "R-glmnet" in solvers and (why := r_available()):
+        solvers.remove("R-glmnet")
+        notes_global.append(f"R-glmnet skipped: {why}")
+        print(notes_global[-1], flush=True)
+    res = dict(
+        command="python benches/bench_cv.py " + " ".join(sys.argv[1:]),
+        started=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        machine=f"{platform.machine()}, {os.cpu_count()} logical CPUs, {platform.platform()}",
+        uptime_before=uptime(),
+        versions=versions(),
+        timeout=args.timeout,
+        repeats=args.repeats,
+        budget=args.budget,
+        tol=args.tol,
+        max_iter=args.max_iter,
+        smoke=args.smoke,
+        problems={},
+    )
+    print(f"{res['uptime_before']}\n{res['versions']}", flush=True)
+    for name in args.problems.split(","):
+        cfg = CV_PROBLEMS[name]
+        print(f"\n{name}: {cfg['estimator']} on {cfg['suite']}", flush=True)
+        X, y, grid, foldid, meta = setup(name, args.smoke, args.seed)
+        entries = []
+        with tempfile.TemporaryDirectory(prefix="fastreg-cv-") as tmp:
+            tmp = Path(tmp)
+            write_data(tmp, X, y, grid, foldid)
+            del X
+            if "fastreg" in solvers:
+                for j in (int(v) for v in args.fastreg_jobs.split(",")):
+                    entries.append(run_python("fastreg", name, tmp, j, args, print))
+            if "scikit-learn" in solvers:
+                limit = args.sklearn_timeout
+                base = [e for e in entries if e["n_jobs"] == 1 and e["times"]]
+                if not limit:  # auto: long enough to tell whether fastreg is 5x faster
+                    limit = args.timeout
+                    if base:
+                        limit = min(
+                            args.sklearn_timeout_cap,
+                            max(limit, 6 * float(np.median(base[0]["times"])) + 30),
+                        )
+                for j in (int(v) for v in args.sklearn_jobs.split(",")):
+                    entries.append(
+                        run_python(
+                            "scikit-learn", name, tmp, j, args, print, timeout=limit
+                        )
+                    )
+            if "R-glmnet" in solvers:
+                for t in (float(v) for v in args.r_thresh.split(",")):
+                    entries.append(run_r(name, tmp, t, args, print))
+        agreement = compare(name, entries, grid)
+        for k, v in agreement.items():
+            print(f"  {k}: {v}", flush=True)
+        res["problems"][name] = dict(
+            suite=cfg["suite"],
+            estimator=cfg["estimator"],
+            l1_ratio=cfg["l1_ratio"],
+            folds=cfg["folds"],
+            grid=grid.tolist(),
+            meta=meta,
+            entries=entries,
+            agreement=agreement,
+            notes=notes_global,
         )
-    if args.only in (None, "dense"):
-        n, p = int(500 * args.scale), int(10_000 * args.scale)
-        X, y = dense_problem(n, p, 0.5)
-        kw = {"cv": folds10, "alphas": 100}
-        compare(
-            f"LassoCV(cv=10) on {n}x{p} dense, rho=0.5",
-            lambda j: fastreg.LassoCV(n_jobs=j, **kw),
-            lambda j: sk.LassoCV(n_jobs=j, **kw),
-            X,
-            y,
-            n_jobs_list,
-            args.repeat,
+        res["finished"] = dt.datetime.now(dt.timezone.utc).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
         )
+        res["uptime_after"] = uptime()
+        (out / "cv.json").write_text(json.dumps(res, indent=1))
+        write_report(out, res)  # after each problem, so a later failure loses nothing
+    res["finished"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    res["uptime_after"] = uptime()
+    (out / "cv.json").write_text(json.dumps(res, indent=1))
+    write_report(out, res)
+    print(f"\nwrote {out / 'cv.md'} and {out / 'cv.json'}", flush=True)
 
 
 if __name__ == "__main__":
