@@ -141,15 +141,11 @@ impl Projection {
         let mut cross = vec![0.0; p * m];
         let mut col = vec![0.0; n];
         for (k, &ju) in u.iter().enumerate() {
-            col.iter_mut().for_each(|v| *v = 0.0);
-            pb.design.col_axpy(ju, pb.inv_scale[ju], &mut col);
-            let col_sum = match pb.weights() {
-                None => col.iter().sum(),
-                Some(w) => dot(w, &col),
-            };
-            // x̂_jᵀW x̂_k = x̂_jᵀW x_k/s_k because x̂_j is W-centred (or μ = 0 without intercept).
-            for j in 0..p {
-                cross[j * m + k] = pb.centred_wdot(j, &col, col_sum);
+            for (j, v) in inner_products(pb, ju, 0..p, &mut col)
+                .into_iter()
+                .enumerate()
+            {
+                cross[j * m + k] = v;
             }
         }
         let mut gram = vec![0.0; m * m];
@@ -246,35 +242,36 @@ impl SupportGram {
             self.position.insert(k, self.features.len());
             self.features.push(k);
         }
-        let n = pb.n_samples();
-        let ones;
-        let w = match pb.weights() {
-            Some(w) => w,
-            None => {
-                ones = vec![1.0; n];
-                &ones
-            }
-        };
         let first_new = self.features.len() - new.len();
-        let mut col = vec![0.0; n];
+        let mut col = vec![0.0; pb.n_samples()];
         for (i, &k) in new.iter().enumerate() {
-            let s = pb.inv_scale[k];
-            pb.design.col_axpy(k, s, &mut col);
-            let col_sum = s * pb.design.col_dot(k, w);
-            // x̂_jᵀW x̂_k = x̂_jᵀW x_k s_k: x̂_j is W-centred (or μ = 0 without intercept)
             let upto = first_new + i + 1;
-            let column: Vec<f64> = self.features[..upto]
-                .iter()
-                .map(|&j| pb.centred_wdot(j, &col, col_sum))
-                .collect();
+            let column = inner_products(pb, k, self.features[..upto].iter().copied(), &mut col);
             for (c, &v) in column[..upto - 1].iter().enumerate() {
                 self.cols[c].push(v);
             }
             self.cols.push(column);
-            // undo the scatter exactly (the same products subtracted from themselves)
-            pb.design.col_axpy(k, -s, &mut col);
         }
     }
+}
+
+/// `x̂_jᵀWx̂_k` for every j of `features`, using `col` (n zeros, left zero) to hold column k:
+/// x̂_jᵀW x̂_k = s_k·x̂_jᵀW x_k because x̂_j is W-centred (or μ = 0 without an intercept).
+fn inner_products<D: Design>(
+    pb: &Problem<'_, D>,
+    k: usize,
+    features: impl Iterator<Item = usize>,
+    col: &mut [f64],
+) -> Vec<f64> {
+    // unscaled, so that subtracting the column again leaves exact zeros
+    pb.design.col_axpy(k, 1.0, col);
+    let col_sum = weighted_sum(pb, col);
+    let s = pb.inv_scale[k];
+    let out = features
+        .map(|j| s * pb.centred_wdot(j, col, col_sum))
+        .collect();
+    pb.design.col_axpy(k, -1.0, col);
+    out
 }
 
 fn sign_of(b: f64) -> i8 {
@@ -1668,8 +1665,6 @@ mod tests {
         assert!(conjugate(2.0, 1.0, 0.0, -1.0, f64::INFINITY).is_infinite());
     }
 
-    /// Random small problems with penalty factors (incl. 0) and boxes: every epoch lowers the
-    /// objective, the gap is never negative and bounds the distance to the best objective seen.
     #[test]
     fn newton_step_on_the_optimal_support_lands_on_the_solution() {
         use crate::design::DenseDesign;
@@ -1785,6 +1780,8 @@ mod tests {
         }
     }
 
+    /// Random small problems with penalty factors (incl. 0) and boxes: every epoch lowers the
+    /// objective, the gap is never negative and bounds the distance to the best objective seen.
     #[test]
     fn epochs_never_increase_objective_and_gap_is_valid() {
         use crate::design::DenseDesign;
