@@ -356,16 +356,10 @@ class Path:
     def __init__(self, alphas, coefs, intercepts, gaps, objectives, n_iters, converged, r2,
                  l1_ratio, kkt_resolves, fit_intercept):
         self.alphas_ = alphas
-        # coefs: CSC (n_features, n_alphas); kept sparse when that is smaller (12 bytes per
-        # non-zero with int32 indices, against 8 per entry dense).
+        # coefs: CSC (n_features, n_alphas), with int32 indices where they fit (scipy picks
+        # them); kept sparse when that is smaller (12 bytes per non-zero against 8 per entry).
         p, k = coefs.shape
-        if 12 * coefs.nnz + 4 * k < 8 * p * k:
-            self.coef_ = sp.csc_matrix(coefs, dtype=np.float64)
-            if p < 2**31 and coefs.nnz < 2**31:
-                self.coef_.indices = self.coef_.indices.astype(np.int32)
-                self.coef_.indptr = self.coef_.indptr.astype(np.int32)
-        else:
-            self.coef_ = coefs.toarray()
+        self.coef_ = coefs if 12 * coefs.nnz + 4 * k < 8 * p * k else coefs.toarray()
         self.intercept_ = intercepts
         self.dual_gap_ = gaps
         self.objective_ = objectives
