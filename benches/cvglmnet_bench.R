@@ -4,36 +4,9 @@
 # single alpha) and per thresh, and writes, for every finished repeat, the time measured inside
 # R (start-up and data loading excluded), cvm, cvsd, lambda.min and lambda.1se. Single thread:
 # parallel = FALSE (the caller also sets the BLAS thread variables to 1).
-suppressPackageStartupMessages({
-  library(Matrix)
-  library(glmnet)
-})
-
-dir <- commandArgs(trailingOnly = TRUE)[1]
-cfg_lines <- strsplit(readLines(file.path(dir, "config.txt")), " ", fixed = TRUE)
-cfg <- setNames(lapply(cfg_lines, `[`, 2), vapply(cfg_lines, `[`, "", 1))
-num <- function(key) as.numeric(cfg[[key]])
-nums <- function(key) as.numeric(strsplit(cfg[[key]], ",", fixed = TRUE)[[1]])
-
-read_bin <- function(name, what, n, size = NA_integer_) {
-  con <- file(file.path(dir, name), "rb")
-  on.exit(close(con))
-  readBin(con, what, n = n, size = size, endian = "little")
-}
-
-n <- num("n"); p <- num("p"); nlam <- num("nlam")
-y <- read_bin("y.bin", "double", n)
-lambda <- read_bin("lambda.bin", "double", nlam)
+here <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))
+source(file.path(here, "glmnet_data.R"))
 foldid <- read_bin("foldid.bin", "integer", n, 4)  # 1-based
-if (num("sparse") == 1) {
-  nnz <- num("nnz")
-  x <- sparseMatrix(i = read_bin("indices.bin", "integer", nnz, 4),
-                    p = read_bin("indptr.bin", "integer", p + 1, 4),
-                    x = read_bin("data.bin", "double", nnz),
-                    index1 = FALSE, dims = c(n, p))
-} else {
-  x <- matrix(read_bin("X.bin", "double", n * p), n, p)
-}
 mixes <- nums("alphas")  # glmnet's alpha = scikit-learn's l1_ratio
 threshes <- nums("threshes")
 repeats <- num("repeats"); budget <- num("budget")

@@ -2,35 +2,9 @@
 # Reads the problem from binary files in the directory given as the only argument, fits the
 # Lasso path once per tolerance of the ladder, and writes timings measured inside R (start-up
 # and data loading excluded) and the coefficients for the harness to score.
-suppressPackageStartupMessages({
-  library(Matrix)
-  library(glmnet)
-})
-
-dir <- commandArgs(trailingOnly = TRUE)[1]
-cfg_lines <- strsplit(readLines(file.path(dir, "config.txt")), " ", fixed = TRUE)
-cfg <- setNames(lapply(cfg_lines, `[`, 2), vapply(cfg_lines, `[`, "", 1))
-num <- function(key) as.numeric(cfg[[key]])
-
-read_bin <- function(name, what, n, size = NA_integer_) {
-  con <- file(file.path(dir, name), "rb")
-  on.exit(close(con))
-  readBin(con, what, n = n, size = size, endian = "little")
-}
-
-n <- num("n"); p <- num("p"); nlam <- num("nlam")
-y <- read_bin("y.bin", "double", n)
-lambda <- read_bin("lambda.bin", "double", nlam)
-if (num("sparse") == 1) {
-  nnz <- num("nnz")
-  x <- sparseMatrix(i = read_bin("indices.bin", "integer", nnz, 4),
-                    p = read_bin("indptr.bin", "integer", p + 1, 4),
-                    x = read_bin("data.bin", "double", nnz),
-                    index1 = FALSE, dims = c(n, p))
-} else {
-  x <- matrix(read_bin("X.bin", "double", n * p), n, p)
-}
-tols <- as.numeric(strsplit(cfg[["tols"]], ",", fixed = TRUE)[[1]])
+here <- dirname(sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)))
+source(file.path(here, "glmnet_data.R"))
+tols <- nums("tols")
 repeats <- num("repeats"); budget <- num("budget"); total_budget <- num("total_budget")
 
 # fdev = 0 and devmax = 1 switch off glmnet's early exits, so the whole grid is fitted.
