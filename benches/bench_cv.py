@@ -10,10 +10,18 @@ Problems (data from ``problems.build``):
 - ``cv-sparse``: ``ElasticNetCV(l1_ratio=[.1, .5, .9, 1], cv=5)`` on ``sparse-text``.
 - ``cv-wide``: ``LassoCV(cv=10)`` on ``wide-dense``.
 
-Every solver configuration (fastreg at each ``--fastreg-jobs``, scikit-learn at each
-``--sklearn-jobs``, R at each ``--r-thresh``) runs in a child process of its own with a hard
-wall-clock limit (``--timeout``); a configuration killed before its first timed run is reported
-as "> limit", never extrapolated. Benchmarks are not tests: nothing here asserts a time.
+Every solver configuration (fastreg at each ``--fastreg-jobs`` and ``--fastreg-tol``,
+scikit-learn at each ``--sklearn-jobs``, R at each ``--r-thresh``) runs in a child process of its
+own with a hard wall-clock limit (``--timeout``); a configuration killed before its first timed
+run is reported as "> limit", never extrapolated. Benchmarks are not tests: nothing here asserts
+a time.
+
+Accuracy. A looser tolerance makes a faster but less accurate CV curve, so times are also
+compared at equal accuracy. An untimed reference, fastreg at ``--reference-tol`` (1e-10) on all
+cores, gives the fold-mean held-out MSE per (l1_ratio, α); a configuration's *CV-error accuracy*
+is the worst relative difference of its own curve (R: ``cvm``) from the reference's over every
+l1_ratio and α, and the report says whether it chooses the reference's ``alpha_``, ``l1_ratio_``
+and ``alpha_1se_`` (R: ``lambda.min``, its mixing value, ``lambda.1se``).
 
 Conventions. Folds: ``KFold(shuffle=True, random_state=0)`` turned into a fold-id vector, given
 to scikit-learn and fastreg as explicit (train, test) splits and to cv.glmnet as ``foldid``.
@@ -63,6 +71,8 @@ CV_PROBLEMS = {
         suite="wide-dense", estimator="LassoCV", l1_ratio=[1.0], folds=10, scale_y=False
     ),
 }
+# CV-error accuracies at which the solvers' fastest configurations are compared.
+ACCURACY_TARGETS = (1e-2, 1e-3, 1e-4)
 THREAD_VARS = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -219,8 +229,12 @@ def child(args):
 # ---------------------------------------------------------------------------- the parent side
 
 
-def run_python(kind, problem, data, jobs, args, log, timeout=None):
-    result = data / f"result-{kind}-{jobs}.jsonl"
+def run_python(
+    kind, problem, data, args, log, *, jobs, tol, max_iter, timeout, repeats=None
+):
+    """Runs one Python solver configuration (``tol`` / ``max_iter`` None: the library's
+    default) in a child process killed after ``timeout`` seconds."""
+    result = data / f"result-{kind}-{jobs}-{tol or 'default'}.jsonl"
     result.unlink(missing_ok=True)
     cmd = [
         sys.executable,
@@ -231,13 +245,12 @@ def run_python(kind, problem, data, jobs, args, log, timeout=None):
         problem,
     ]
     cmd += ["--data", str(data), "--result", str(result), "--jobs", str(jobs)]
-    cmd += ["--repeats", str(args.repeats), "--budget", str(args.budget)]
-    if args.tol is not None:
-        cmd += ["--tol", str(args.tol)]
-    if args.max_iter is not None:
-        cmd += ["--max-iter", str(args.max_iter)]
+    cmd += ["--repeats", str(repeats or args.repeats), "--budget", str(args.budget)]
+    if tol is not None:
+        cmd += ["--tol", str(tol)]
+    if max_iter is not None:
+        cmd += ["--max-iter", str(max_iter)]
     # BLAS pinned to one thread; parallelism is what n_jobs asks for.
-    timeout = timeout or args.timeout
     rc, seconds, tail = run_limited(cmd, child_env(1), timeout)
     runs = []
     if result.exists():
@@ -247,6 +260,8 @@ def run_python(kind, problem, data, jobs, args, log, timeout=None):
     entry = dict(
         solver=kind,
         n_jobs=jobs,
+        tol=tol,
+        max_iter=max_iter,
         times=[r["seconds"] for r in runs],
         cpu_times=[r.get("cpu_seconds") for r in runs],
         killed=rc is None,
@@ -260,7 +275,7 @@ def run_python(kind, problem, data, jobs, args, log, timeout=None):
         entry["warnings"] = runs[0]["warnings"]
     if rc not in (0, None):
         entry["error"] = tail
-    log(f"  {kind} n_jobs={jobs}: {describe(entry, timeout)}")
+    log(f"  {config_label(entry)}: {describe(entry, timeout)}")
     return entry
 
 
@@ -349,7 +364,7 @@ def run_r(problem, data, thresh, args, log):
         )
     if rc not in (0, None):
         entry["error"] = tail
-    log(f"  R cv.glmnet thresh={thresh:g}: {describe(entry, args.timeout)}")
+    log(f"  {config_label(entry)}: {describe(entry, args.timeout)}")
     return entry
 
 
@@ -362,31 +377,98 @@ def describe(entry, limit):
     return "failed: " + entry.get("error", "")[-300:]
 
 
+def config_label(e):
+    """A solver configuration as the report names it."""
+    if e.get("reference"):
+        return f"reference (fastreg n_jobs={e['n_jobs']} tol={e['tol']:.0e})"
+    if e["solver"] == "R-glmnet":
+        return f"R-glmnet thresh={e['thresh']:g}"
+    label = f"{e['solver']} n_jobs={e['n_jobs']}"
+    return label + (f" tol={e['tol']:.0e}" if e["solver"] == "fastreg" else "")
+
+
 def rel_diff(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.abs(b)))
 
 
+def cv_error(e):
+    """The result of a CV: the fold-mean held-out MSE, (n_l1_ratio, n_alphas); None when the
+    configuration has none."""
+    if "cvm" in e:
+        return np.asarray(e["cvm"], dtype=float)
+    if "mse_path" in e:
+        return np.asarray(e["mse_path"], dtype=float).mean(axis=2)
+    return None
+
+
+def score(entries, reference):
+    """Sets each configuration's (and the reference's own) CV-error accuracy, the worst
+    relative difference of its CV error from the reference's, and whether it makes the
+    reference's choices; None without a result on either side."""
+    ref_err = cv_error(reference)
+    for e in [*entries, reference]:
+        err = cv_error(e)
+        if ref_err is None or err is None:
+            e["cv_error_accuracy"] = e["same_choice"] = None
+            continue
+        e["cv_error_accuracy"] = rel_diff(err, ref_err)
+        if len(err) > 1:
+            e["cv_error_accuracy_per_l1_ratio"] = [
+                rel_diff(a, b) for a, b in zip(err, ref_err)
+            ]
+        same_1se = np.isclose(e["alpha_1se"], reference["alpha_1se"], rtol=1e-9)
+        e["same_choice"] = {
+            "alpha": bool(np.isclose(e["alpha"], reference["alpha"], rtol=1e-9)),
+            "l1_ratio": bool(e["l1_ratio"] == reference["l1_ratio"]),
+            # scikit-learn has no alpha_1se_.
+            "alpha_1se": None if np.isnan(e["alpha_1se"]) else bool(same_1se),
+        }
+
+
+def fastest_reaching(entries, target):
+    """{solver: (median time, configuration)}: each solver's fastest configuration whose
+    CV-error accuracy is at most ``target``."""
+    best = {}
+    for e in entries:
+        acc = e.get("cv_error_accuracy")
+        if e["times"] and acc is not None and acc <= target:
+            t = float(np.median(e["times"]))
+            if e["solver"] not in best or t < best[e["solver"]][0]:
+                best[e["solver"]] = (t, e)
+    return best
+
+
+def fastreg_over_peer(best):
+    """fastreg's time over the fastest peer's, as "0.52 (vs R-glmnet)", or "—"."""
+    peers = [(t, s) for s, (t, _) in best.items() if s != "fastreg"]
+    if "fastreg" not in best or not peers:
+        return "—"
+    t, name = min(peers)
+    return f"{best['fastreg'][0] / t:.2f} (vs {name})"
+
+
 def compare(problem, entries, grid):
     """Agreement between the solvers, from their first runs."""
-    by = {}
-    for e in entries:
-        key = e["solver"] if e["solver"] != "R-glmnet" else f"R-glmnet@{e['thresh']:g}"
-        if e["solver"] != "R-glmnet":
-            key += f"@{e['n_jobs']}"
-        by[key] = e
+    by = {config_label(e): e for e in entries}
     out = {}
-    fr = next(
-        (e for k, e in by.items() if k.startswith("fastreg") and "mse_path" in e), None
-    )
+    fr_all = [e for e in entries if e["solver"] == "fastreg" and "mse_path" in e]
+    # fastreg at its tightest tolerance checks the conventions against the others.
+    fr = min(fr_all, key=lambda e: e["tol"], default=None)
     sk = next(
-        (e for k, e in by.items() if k.startswith("scikit") and "mse_path" in e), None
+        (e for e in entries if e["solver"] == "scikit-learn" and "mse_path" in e), None
     )
-    fr_all = [e for k, e in by.items() if k.startswith("fastreg") and "mse_path" in e]
-    if len(fr_all) > 1:
+    by_tol = {}
+    for e in fr_all:
+        by_tol.setdefault(e["tol"], []).append(e)
+    if any(len(group) > 1 for group in by_tol.values()):
         out["fastreg n_jobs agree (mse_path_ max rel. diff)"] = max(
-            rel_diff(e["mse_path"], fr_all[0]["mse_path"]) for e in fr_all[1:]
+            rel_diff(e["mse_path"], group[0]["mse_path"])
+            for group in by_tol.values()
+            for e in group[1:]
         )
+    if fr:
+        out["fastreg configuration compared below"] = config_label(fr)
     if fr:
         out["alpha_ / l1_ratio_ / alpha_1se_ (fastreg)"] = [
             fr["alpha"],
@@ -411,7 +493,7 @@ def compare(problem, entries, grid):
         for ref_name, ref in (("scikit-learn", sk), ("fastreg", fr)):
             if ref is None:
                 continue
-            mean = np.asarray(ref["mse_path"]).mean(axis=2)  # (n_l1_ratio, n_alphas)
+            mean = cv_error(ref)
             out[f"{k} cvm vs {ref_name} fold-mean mse_path_: max rel. diff"] = rel_diff(
                 e["cvm"], mean
             )
@@ -456,28 +538,75 @@ def table(problem, entries, limit):
     t_base = float(np.median(base["times"])) if base else None
     rows = []
     for e in entries:
-        label = e["solver"] + (
-            f" thresh={e['thresh']:g}"
-            if e["solver"] == "R-glmnet"
-            else f" n_jobs={e['n_jobs']}"
-        )
         if e["times"]:
-            t = float(np.median(e["times"]))
-            t_s = f"{t:.2f} s"
-            ratio = f"{t / t_base:.2f}" if t_base else "—"
+            ratio = f"{np.median(e['times']) / t_base:.2f}" if t_base else "—"
         elif e["killed"]:
-            lim = e.get("limit", limit)
-            t_s = f"> {lim:g} s (killed)"
-            ratio = f"> {lim / t_base:.1f}" if t_base else "—"
+            ratio = f"> {e.get('limit', limit) / t_base:.1f}" if t_base else "—"
         else:
-            t_s, ratio = "failed", "—"
+            ratio = "—"
         runs = ", ".join(f"{v:.2f}" for v in e["times"]) or "none finished"
         cpu = [c for c in e.get("cpu_times", []) if c is not None]
         share = (
             f"{np.median([c / w for c, w in zip(cpu, e['times'])]):.2f}" if cpu else "—"
         )
-        rows.append(f"| {problem} | {label} | {t_s} | {ratio} | {share} | {runs} |")
+        rows.append(
+            f"| {problem} | {config_label(e)} | {median_time(e, limit)} | {ratio} "
+            f"| {share} | {runs} |"
+        )
     return rows
+
+
+def median_time(e, limit):
+    if e["times"]:
+        return f"{np.median(e['times']):.2f} s"
+    if e["killed"]:
+        return f"> {e.get('limit', limit):g} s (killed)"
+    return "failed"
+
+
+def fmt_accuracy(acc):
+    if acc is None:
+        return "—"
+    return f"{acc:.1e}" if acc else "0"
+
+
+def choice_cell(e):
+    """Whether a configuration chooses as the reference does: "yes", or which choice differs."""
+    same = e.get("same_choice")
+    if same is None:
+        return "—"
+    differ = [f"{k}_" for k, v in same.items() if v is False]
+    if differ:
+        return (
+            "no: " + ", ".join(differ) + " differ" + ("s" if len(differ) == 1 else "")
+        )
+    return "yes" if same["alpha_1se"] is not None else "yes (no alpha_1se_)"
+
+
+def accuracy_section(entries, reference, limit):
+    """Markdown lines: each configuration's time, CV-error accuracy and choice against the
+    reference, then each solver's fastest configuration to each accuracy target."""
+    lines = [
+        "| configuration | median time | CV-error accuracy | same choice as reference |",
+        "|---|---|---|---|",
+    ]
+    for e in [*entries, reference]:
+        acc = e.get("cv_error_accuracy")
+        lines.append(
+            f"| {config_label(e)} | {median_time(e, limit)} | "
+            f"{fmt_accuracy(acc)} | {choice_cell(e)} |"
+        )
+    parts = []
+    for target in ACCURACY_TARGETS:
+        best = fastest_reaching(entries, target)
+        reached = ", ".join(f"{config_label(e)} {t:.2f} s" for t, e in best.values())
+        parts.append(f"≤{target:.0e}: {reached or 'none'} → {fastreg_over_peer(best)}")
+    lines += [
+        "",
+        "Each solver's fastest configuration to a CV-error accuracy, and fastreg's time over "
+        "the fastest peer's (below 1: fastreg is faster): " + "; ".join(parts) + ".",
+    ]
+    return lines
 
 
 def uptime() -> str:
@@ -535,13 +664,18 @@ def write_report(out: Path, res: dict):
         f"- hard limit per solver configuration: {res['timeout']:g} s (scikit-learn: see "
         "cv.json's `limit`, long enough to decide a 5x ratio unless capped); repeats: up to "
         f"{res['repeats']}, none started once a configuration's runs total {res['budget']:g} s",
-        f"- fastreg and scikit-learn: tol {res['tol'] if res['tol'] is not None else 'default (1e-4)'}"
-        f", max_iter {res['max_iter'] or 'default (1000)'}; R: thresh as listed, maxit default",
+        f"- fastreg: tol as listed; scikit-learn: tol "
+        f"{res['sklearn_tol'] if res['sklearn_tol'] is not None else 'default (1e-4)'}; "
+        f"both max_iter {res['max_iter'] or 'default (1000)'}; R: thresh as listed, maxit "
+        "default",
+        f"- reference: fastreg at tol {res['reference_tol']:.0e}, max_iter "
+        f"{res['reference_max_iter']}, n_jobs {res['reference_jobs']}, hard limit "
+        f"{res['reference_timeout']:g} s; untimed as a contender",
         "",
         "Times are medians of the runs that finished, each the whole `fit` (CV and the final "
         "refit; R: `cv.glmnet`, which also fits the full-data path, once per mixing value, "
-        "summed). Ratio = time / fastreg's at n_jobs=1 in the same run (above 1: fastreg is "
-        "faster). CPU time ÷ wall (median over runs): the cores the run actually got, at most n_jobs; "
+        "summed). Ratio = time / fastreg's at n_jobs=1 and the first tol listed, in the same "
+        "run (above 1: fastreg is faster). CPU time ÷ wall (median over runs): the cores the run actually got, at most n_jobs; "
         "below that, other jobs on the machine took the rest.",
         "",
         "| problem | solver | median time | ÷ fastreg n_jobs=1 | CPU time ÷ wall | runs (s) |",
@@ -549,6 +683,22 @@ def write_report(out: Path, res: dict):
     ]
     for name, p in res["problems"].items():
         lines += table(name, p["entries"], res["timeout"])
+    lines += [
+        "",
+        "CV-error accuracy: the worst relative difference, over every l1_ratio and α, of a "
+        "configuration's fold-mean held-out MSE (R: `cvm`) from the reference's. fastreg's "
+        "time to an accuracy over the fastest peer's (below 1 means fastreg is faster; each "
+        "solver's fastest configuration that reaches it):",
+        "",
+        "| problem | " + " | ".join(f"≤{t:.0e}" for t in ACCURACY_TARGETS) + " |",
+        "|---|" + "---|" * len(ACCURACY_TARGETS),
+    ]
+    for name, p in res["problems"].items():
+        cells = [
+            fastreg_over_peer(fastest_reaching(p["entries"], t))
+            for t in ACCURACY_TARGETS
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for name, p in res["problems"].items():
         m = p["meta"]
         lines += [
@@ -568,20 +718,29 @@ def write_report(out: Path, res: dict):
             f"{m['train_fold_y_sd'][1]:.4f}].",
             "",
         ]
+        lines += accuracy_section(p["entries"], p["reference"], res["timeout"])
+        lines.append("")
+        for e in p["entries"]:
+            if e["solver"] == "R-glmnet" and "cv_error_accuracy_per_l1_ratio" in e:
+                per = ", ".join(f"{a:.1e}" for a in e["cv_error_accuracy_per_l1_ratio"])
+                lines.append(
+                    f"- {config_label(e)}: CV-error accuracy per l1_ratio {per}; for "
+                    "l1_ratio < 1 it includes glmnet's ridge part divided by the training "
+                    "fold's sd(y), which no thresh removes"
+                )
         for k, v in p["agreement"].items():
             if isinstance(v, float):
                 v = f"{v:.2e}"
             elif isinstance(v, list):
                 v = ", ".join(f"{x:.6g}" if isinstance(x, float) else str(x) for x in v)
             lines.append(f"- {k}: {v}")
-        for e in p["entries"]:
+        for e in [*p["entries"], p["reference"]]:
             if e.get("warnings"):
                 lines.append(
-                    f"- {e['solver']} n_jobs={e['n_jobs']} warnings: "
-                    + "; ".join(e["warnings"])
+                    f"- {config_label(e)} warnings: " + "; ".join(e["warnings"])
                 )
             if e.get("error"):
-                lines.append(f"- {e['solver']} failed: `{e['error'][-300:]}`")
+                lines.append(f"- {config_label(e)} failed: `{e['error'][-300:]}`")
         for note in p.get("notes", []):
             lines.append(f"- {note}")
     (out / "cv.md").write_text("\n".join(lines) + "\n")
@@ -592,6 +751,9 @@ def main():
     parser.add_argument("--problems", default="cv-sparse,cv-wide")
     parser.add_argument("--solvers", default="fastreg,scikit-learn,R-glmnet")
     parser.add_argument("--fastreg-jobs", default="1,2")
+    parser.add_argument(
+        "--fastreg-tol", default="1e-4", help="fastreg tol values (1e-4: default)"
+    )
     parser.add_argument("--sklearn-jobs", default="1")
     parser.add_argument(
         "--r-thresh", default="1e-7", help="glmnet thresh values (1e-7: default)"
@@ -618,16 +780,29 @@ def main():
     )
     parser.add_argument("--sklearn-timeout-cap", type=float, default=1800.0)
     parser.add_argument(
-        "--tol",
+        "--sklearn-tol",
         type=float,
         default=None,
-        help="tol of fastreg and scikit-learn (default: their default, 1e-4)",
+        help="scikit-learn's tol (default: its default, 1e-4)",
     )
     parser.add_argument(
         "--max-iter",
         type=int,
         default=None,
-        help="max_iter of fastreg and scikit-learn (default: 1000)",
+        help="max_iter of fastreg and scikit-learn (default: their default, 1000)",
+    )
+    parser.add_argument(
+        "--reference-tol",
+        type=float,
+        default=1e-10,
+        help="tol of the reference run (fastreg, all cores) the accuracies are measured from",
+    )
+    parser.add_argument("--reference-max-iter", type=int, default=100_000)
+    parser.add_argument(
+        "--reference-timeout",
+        type=float,
+        default=3600.0,
+        help="hard wall-clock limit of the reference run (s)",
     )
     parser.add_argument("--smoke", action="store_true", help="the suite's smoke sizes")
     parser.add_argument("--seed", type=int, default=0)
@@ -642,6 +817,7 @@ def main():
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--tol", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args)
@@ -667,8 +843,13 @@ def main():
         timeout=args.timeout,
         repeats=args.repeats,
         budget=args.budget,
-        tol=args.tol,
+        fastreg_tols=[float(v) for v in args.fastreg_tol.split(",")],
+        sklearn_tol=args.sklearn_tol,
         max_iter=args.max_iter,
+        reference_tol=args.reference_tol,
+        reference_max_iter=args.reference_max_iter,
+        reference_jobs=os.cpu_count(),
+        reference_timeout=args.reference_timeout,
         smoke=args.smoke,
         problems={},
     )
@@ -682,9 +863,36 @@ def main():
             tmp = Path(tmp)
             write_data(tmp, X, y, grid, foldid)
             del X
+            print("  the reference (not a contender):", flush=True)
+            reference = run_python(
+                "fastreg",
+                name,
+                tmp,
+                args,
+                print,
+                jobs=res["reference_jobs"],
+                tol=args.reference_tol,
+                max_iter=args.reference_max_iter,
+                timeout=args.reference_timeout,
+                repeats=1,
+            )
+            reference["reference"] = True
             if "fastreg" in solvers:
-                for j in (int(v) for v in args.fastreg_jobs.split(",")):
-                    entries.append(run_python("fastreg", name, tmp, j, args, print))
+                for tol in res["fastreg_tols"]:
+                    for j in (int(v) for v in args.fastreg_jobs.split(",")):
+                        entries.append(
+                            run_python(
+                                "fastreg",
+                                name,
+                                tmp,
+                                args,
+                                print,
+                                jobs=j,
+                                tol=tol,
+                                max_iter=args.max_iter,
+                                timeout=args.timeout,
+                            )
+                        )
             if "scikit-learn" in solvers:
                 limit = args.sklearn_timeout
                 base = [e for e in entries if e["n_jobs"] == 1 and e["times"]]
@@ -698,7 +906,15 @@ def main():
                 for j in (int(v) for v in args.sklearn_jobs.split(",")):
                     entries.append(
                         run_python(
-                            "scikit-learn", name, tmp, j, args, print, timeout=limit
+                            "scikit-learn",
+                            name,
+                            tmp,
+                            args,
+                            print,
+                            jobs=j,
+                            tol=args.sklearn_tol,
+                            max_iter=args.max_iter,
+                            timeout=limit,
                         )
                     )
             if "R-glmnet" in solvers:
@@ -707,6 +923,13 @@ def main():
         agreement = compare(name, entries, grid)
         for k, v in agreement.items():
             print(f"  {k}: {v}", flush=True)
+        score(entries, reference)
+        for e in entries:
+            print(
+                f"  {config_label(e)}: CV-error accuracy {e['cv_error_accuracy']}, "
+                f"same choice as the reference {e['same_choice']}",
+                flush=True,
+            )
         res["problems"][name] = dict(
             suite=cfg["suite"],
             estimator=cfg["estimator"],
@@ -715,6 +938,7 @@ def main():
             grid=grid.tolist(),
             meta=meta,
             entries=entries,
+            reference=reference,
             agreement=agreement,
             notes=notes_global,
         )

@@ -1,9 +1,11 @@
 """benches/bench_cv.py in --smoke mode: it runs end to end on the suite's smoke sizes and writes
 its report. No wall-clock time is asserted (benchmarks are not tests); only that every solver
-configuration finished and that fastreg and scikit-learn (and R's cv.glmnet, when installed)
-agree on the cross-validation errors."""
+configuration finished, that fastreg and scikit-learn (and R's cv.glmnet, when installed) agree
+on the cross-validation errors, and that every configuration's CV-error accuracy against the
+reference run is reported."""
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -34,7 +36,8 @@ def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("cv")
     solvers = "fastreg,scikit-learn" + (",R-glmnet" if _r_glmnet() else "")
     proc = subprocess.run(
-        # Tight tolerances, so that the agreement checks the conventions, not the stopping rules.
+        # Tight tolerances, so that the agreement checks the conventions, not the stopping rules;
+        # fastreg also at its default, so that one accuracy is not that of the reference.
         [
             sys.executable,
             str(SCRIPT),
@@ -45,8 +48,12 @@ def smoke(tmp_path_factory):
             "120",
             "--sklearn-timeout",
             "120",
-            "--tol",
+            "--sklearn-tol",
             "1e-10",
+            "--fastreg-tol",
+            "1e-4,1e-10",
+            "--reference-timeout",
+            "120",
             "--max-iter",
             "1000000",
             "--r-thresh",
@@ -94,3 +101,29 @@ def test_every_configuration_ran_and_agrees(smoke):
                 assert max(value[:-1]) < 2e-2 and value[-1] < 1e-4, (name, value)
             elif key.startswith("R-glmnet") and "cvm vs scikit-learn" in key:
                 assert value < 2e-2, (name, key, value)
+
+
+def test_accuracy_against_the_reference(smoke):
+    out, res = smoke
+    text = (out / "cv.md").read_text()
+    for heading in (
+        "CV-error accuracy",
+        "same choice as reference",
+        "reference (fastreg",
+    ):
+        assert heading in text
+    for name, prob in res["problems"].items():
+        ref = prob["reference"]
+        assert len(ref["times"]) == 1 and not ref["killed"], (name, ref)
+        assert ref["cv_error_accuracy"] == 0.0
+        assert all(ref["same_choice"].values())
+        fastreg_tols = set()
+        for entry in prob["entries"]:
+            acc = entry["cv_error_accuracy"]
+            assert math.isfinite(acc) and acc >= 0, (name, entry)
+            assert set(entry["same_choice"]) == {"alpha", "l1_ratio", "alpha_1se"}
+            if entry["solver"] == "fastreg":
+                fastreg_tols.add(entry["tol"])
+                if entry["tol"] == 1e-10:  # the reference's own tolerance
+                    assert acc < 1e-8, (name, entry)
+        assert fastreg_tols == {1e-4, 1e-10}
