@@ -17,11 +17,12 @@ run is reported as "> limit", never extrapolated. Benchmarks are not tests: noth
 a time.
 
 Accuracy. A looser tolerance makes a faster but less accurate CV curve, so times are also
-compared at equal accuracy. An untimed reference, fastreg at ``--reference-tol`` (1e-10) on all
-cores, gives the fold-mean held-out MSE per (l1_ratio, α); a configuration's *CV-error accuracy*
-is the worst relative difference of its own curve (R: ``cvm``) from the reference's over every
-l1_ratio and α, and the report says whether it chooses the reference's ``alpha_``, ``l1_ratio_``
-and ``alpha_1se_`` (R: ``lambda.min``, its mixing value, ``lambda.1se``).
+compared at equal accuracy. A reference run (no contender), fastreg at ``--reference-tol``
+(1e-10) on all cores, gives the fold-mean held-out MSE per (l1_ratio, α); a configuration's
+*CV-error accuracy* is the worst relative difference of its own curve (R: ``cvm``) from the
+reference's over every l1_ratio and α, and the report says whether it chooses the reference's
+``alpha_``, ``l1_ratio_`` and ``alpha_1se_`` (R: ``lambda.min``, its mixing value,
+``lambda.1se``).
 
 Conventions. Folds: ``KFold(shuffle=True, random_state=0)`` turned into a fold-id vector, given
 to scikit-learn and fastreg as explicit (train, test) splits and to cv.glmnet as ``foldid``.
@@ -670,7 +671,7 @@ def write_report(out: Path, res: dict):
         "default",
         f"- reference: fastreg at tol {res['reference_tol']:.0e}, max_iter "
         f"{res['reference_max_iter']}, n_jobs {res['reference_jobs']}, hard limit "
-        f"{res['reference_timeout']:g} s; untimed as a contender",
+        f"{res['reference_timeout']:g} s; not a contender",
         "",
         "Times are medians of the runs that finished, each the whole `fit` (CV and the final "
         "refit; R: `cv.glmnet`, which also fits the full-data path, once per mixing value, "
