@@ -315,20 +315,7 @@ impl Design for DenseDesign<'_> {
         axpy(a, self.col(j), v)
     }
     fn col_moments(&self, j: usize, w: Option<&[f64]>, w_sum: f64) -> (f64, f64) {
-        let c = self.col(j);
-        let mean = match w {
-            None => c.iter().sum::<f64>(),
-            Some(w) => dot(c, w),
-        } / w_sum;
-        let ss = match w {
-            None => c.iter().map(|x| (x - mean) * (x - mean)).sum(),
-            Some(w) => c
-                .iter()
-                .zip(w)
-                .map(|(x, wi)| wi * (x - mean) * (x - mean))
-                .sum(),
-        };
-        (mean, ss)
+        crate::gram::column_moments(self.col(j), w, w_sum)
     }
     fn col_nnz(&self, _j: usize) -> usize {
         self.n_samples

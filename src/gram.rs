@@ -118,26 +118,44 @@ fn weighted_mean(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> f64 {
 /// Weighted mean and centred sum of squares of one column in two passes (the second pass
 /// corrects the mean, Chan's "corrected two-pass" formula).
 pub(crate) fn column_moments(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> (f64, f64) {
-    let raw = match w {
-        None => c.iter().sum::<f64>(),
-        Some(w) => crate::design::dot(c, w),
-    } / w_sum;
-    let (mut d, mut ss) = (0.0, 0.0);
     match w {
-        None => {
-            for v in c {
-                let e = v - raw;
-                d += e;
-                ss += e * e;
-            }
-        }
+        None => moments_with(c, |_| 1.0, w_sum),
         Some(w) => {
-            for (v, wi) in c.iter().zip(w) {
-                let e = v - raw;
-                d += wi * e;
-                ss += wi * e * e;
-            }
+            let w = &w[..c.len()];
+            moments_with(c, |i| w[i], w_sum)
         }
+    }
+}
+
+/// [`column_moments`] with weights `weight(i)`. Eight independent accumulators per sum, so
+/// the additions overlap instead of forming one chain of dependent additions per column
+/// (measured: the serial loops were 12% of a 100,000 × 500 path in covariance mode).
+#[inline(always)]
+fn moments_with(c: &[f64], weight: impl Fn(usize) -> f64, w_sum: f64) -> (f64, f64) {
+    const K: usize = 8;
+    let body = c.len() - c.len() % K;
+    let mut acc = [0.0f64; K];
+    for b in (0..body).step_by(K) {
+        for k in 0..K {
+            acc[k] += weight(b + k) * c[b + k];
+        }
+    }
+    let tail: f64 = (body..c.len()).map(|i| weight(i) * c[i]).sum();
+    let raw = (acc.iter().sum::<f64>() + tail) / w_sum;
+    let (mut d, mut ss) = ([0.0f64; K], [0.0f64; K]);
+    for b in (0..body).step_by(K) {
+        for k in 0..K {
+            let e = c[b + k] - raw;
+            let we = weight(b + k) * e;
+            d[k] += we;
+            ss[k] += we * e;
+        }
+    }
+    let (mut d, mut ss) = (d.iter().sum::<f64>(), ss.iter().sum::<f64>());
+    for i in body..c.len() {
+        let e = c[i] - raw;
+        d += weight(i) * e;
+        ss += weight(i) * e * e;
     }
     (raw + d / w_sum, (ss - d * d / w_sum).max(0.0))
 }
