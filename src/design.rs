@@ -242,6 +242,22 @@ mod kernel_tests {
             assert!((u - v).abs() <= 1e-14 * u.abs().max(1.0));
         }
     }
+
+    /// The AVX2 reductions step 16 elements at a time: every length around that step, and
+    /// slices of unequal lengths (the kernels use the shortest), against plain sums.
+    #[test]
+    fn dispatched_reductions_handle_every_tail_length() {
+        let a: Vec<f64> = (0..70).map(|i| (i as f64 * 0.37).sin()).collect();
+        let b: Vec<f64> = (0..70).map(|i| (i as f64 * 0.11).cos() + 0.5).collect();
+        let c: Vec<f64> = (0..75).map(|i| 1.0 + (i % 3) as f64).collect();
+        for n in 0..70 {
+            let (a, b) = (&a[..n], &b[..n]);
+            let naive: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            assert!((super::dot(a, b) - naive).abs() <= 1e-12, "dot, n = {n}");
+            let naive3: f64 = a.iter().zip(b).zip(&c).map(|((x, y), z)| x * y * z).sum();
+            assert!((super::dot3(a, b, &c) - naive3).abs() <= 1e-12, "dot3, n = {n}");
+        }
+    }
 }
 
 /// Dense column-major matrix borrowed from the caller (a Fortran-ordered numpy array).
