@@ -59,6 +59,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from problems import build, lambda_grid  # noqa: E402
+from solvers import BLAS_THREAD_VARS, thread_env  # noqa: E402
 
 CV_PROBLEMS = {
     "cv-sparse": dict(
@@ -74,14 +75,6 @@ CV_PROBLEMS = {
 }
 # CV-error accuracies at which the solvers' fastest configurations are compared.
 ACCURACY_TARGETS = (1e-2, 1e-3, 1e-4)
-THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "BLIS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
 
 
 def setup(name: str, smoke: bool, seed: int):
@@ -138,10 +131,9 @@ def write_data(tmp: Path, X, y, grid, foldid):
 
 
 def child_env(threads: int) -> dict:
-    env = dict(os.environ)
-    for var in THREAD_VARS:
-        env[var] = str(threads)
-    return env
+    """BLAS pools pinned to ``threads``; RAYON_NUM_THREADS is left alone, so fastreg's
+    ``n_jobs`` decides its threads."""
+    return thread_env(threads, BLAS_THREAD_VARS)
 
 
 def run_limited(cmd, env, timeout: float):

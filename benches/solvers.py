@@ -377,19 +377,25 @@ SOLVERS: dict[str, Solver] = {
 }
 
 
-def thread_env(threads: int) -> dict:
-    """Environment that pins every BLAS / OpenMP / rayon / numba pool to ``threads``; must be
-    set before those libraries load, hence a fresh worker process per thread setting."""
+# The variables sizing the BLAS / OpenMP pools of numpy, scipy and R.
+BLAS_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+# ... and every pool a peer can start: fastreg's (rayon) and numba's too.
+ALL_THREAD_VARS = BLAS_THREAD_VARS + ("RAYON_NUM_THREADS", "NUMBA_NUM_THREADS")
+
+
+def thread_env(threads: int, variables: tuple = ALL_THREAD_VARS) -> dict:
+    """Environment that pins every pool named in ``variables`` to ``threads``; must be set
+    before those libraries load, hence a fresh worker process per thread setting."""
     env = dict(os.environ)
-    for var in (
-        "OMP_NUM_THREADS",
-        "OPENBLAS_NUM_THREADS",
-        "MKL_NUM_THREADS",
-        "BLIS_NUM_THREADS",
-        "VECLIB_MAXIMUM_THREADS",
-        "NUMEXPR_NUM_THREADS",
-        "RAYON_NUM_THREADS",
-        "NUMBA_NUM_THREADS",
-    ):
+    for var in variables:
         env[var] = str(threads)
     return env
