@@ -44,7 +44,7 @@ def child(name: str) -> dict:
     ds = problems.build(name)
     X = ds.X
     x_bytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes if sp.issparse(X) else X.nbytes
-    fastreg.path(X[:50] if not sp.issparse(X) else X[:50], ds.y[:50], alphas=ds.lambdas[:2])
+    fastreg.path(X[:50], ds.y[:50], alphas=ds.lambdas[:2])  # load and warm up first
     gc.collect()
     # hand freed heap back to the kernel, so the fit cannot reuse pages counted before it
     ctypes.CDLL("libc.so.6").malloc_trim(0)
