@@ -59,7 +59,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from problems import build, lambda_grid  # noqa: E402
-from solvers import BLAS_THREAD_VARS, thread_env  # noqa: E402
+from solvers import BLAS_THREAD_VARS, thread_env, write_glmnet_data  # noqa: E402
 
 CV_PROBLEMS = {
     "cv-sparse": dict(
@@ -114,20 +114,23 @@ def setup(name: str, smoke: bool, seed: int):
 
 def write_data(tmp: Path, X, y, grid, foldid):
     if sp.issparse(X):
-        X = sp.csc_matrix(X)
-        sp.save_npz(tmp / "X.npz", X, compressed=False)
-        X.data.astype("<f8").tofile(tmp / "data.bin")
-        X.indices.astype("<i4").tofile(tmp / "indices.bin")
-        X.indptr.astype("<i4").tofile(tmp / "indptr.bin")
+        sp.save_npz(tmp / "X.npz", sp.csc_matrix(X), compressed=False)
     else:
         np.save(tmp / "X.npy", np.asfortranarray(X))
-        np.asfortranarray(X).astype("<f8").ravel(order="F").tofile(tmp / "X.bin")
     np.save(tmp / "y.npy", y)
     np.save(tmp / "grid.npy", grid)
     np.save(tmp / "foldid.npy", foldid)
-    y.astype("<f8").tofile(tmp / "y.bin")
-    grid.astype("<f8").tofile(tmp / "lambda.bin")
-    (foldid + 1).astype("<i4").tofile(tmp / "foldid.bin")
+
+
+def load_data(data: Path):
+    """(X, y, grid, foldid) as ``write_data`` stored them."""
+    X = (
+        sp.csc_matrix(sp.load_npz(data / "X.npz"))
+        if (data / "X.npz").exists()
+        else np.load(data / "X.npy")
+    )
+    y, grid, foldid = (np.load(data / f) for f in ("y.npy", "grid.npy", "foldid.npy"))
+    return X, y, grid, foldid
 
 
 def child_env(threads: int) -> dict:
@@ -164,12 +167,7 @@ def child(args):
     """Times one Python solver configuration; writes one JSON line per finished run."""
     data, out = Path(args.data), Path(args.result)
     cfg = CV_PROBLEMS[args.problem]
-    X = (
-        sp.csc_matrix(sp.load_npz(data / "X.npz"))
-        if (data / "X.npz").exists()
-        else np.load(data / "X.npy")
-    )
-    y, grid, foldid = (np.load(data / f) for f in ("y.npy", "grid.npy", "foldid.npy"))
+    X, y, grid, foldid = load_data(data)
     splits = [
         (np.flatnonzero(foldid != k), np.flatnonzero(foldid == k))
         for k in range(cfg["folds"])
@@ -276,37 +274,18 @@ def run_r(problem, data, thresh, args, log):
     cfg = CV_PROBLEMS[problem]
     rdir = data / f"r-{thresh:g}"
     rdir.mkdir()
-    for f in (
-        "y.bin",
-        "lambda.bin",
-        "foldid.bin",
-        "data.bin",
-        "indices.bin",
-        "indptr.bin",
-        "X.bin",
-    ):
-        if (data / f).exists():
-            os.link(data / f, rdir / f)
-    n, p = np.load(data / "foldid.npy").shape[0], None
-    if (data / "X.npz").exists():
-        X = sp.load_npz(data / "X.npz")
-        p, sparse, nnz = X.shape[1], 1, X.nnz
-    else:
-        X = np.load(data / "X.npy", mmap_mode="r")
-        p, sparse, nnz = X.shape[1], 0, 0
-    nlam = np.load(data / "grid.npy").shape[0]
-    config = dict(
-        n=n,
-        p=p,
-        nlam=nlam,
-        sparse=sparse,
-        nnz=nnz,
+    X, y, grid, foldid = load_data(data)
+    write_glmnet_data(
+        rdir,
+        X,
+        y,
+        grid,
         alphas=",".join(f"{r:.17g}" for r in cfg["l1_ratio"]),
         threshes=f"{thresh:.17g}",
         repeats=args.repeats,
         budget=args.budget,
     )
-    (rdir / "config.txt").write_text("".join(f"{k} {v}\n" for k, v in config.items()))
+    (foldid + 1).astype("<i4").tofile(rdir / "foldid.bin")  # 1-based for R
     cmd = ["Rscript", str(HERE / "cvglmnet_bench.R"), str(rdir)]
     rc, seconds, tail = run_limited(cmd, child_env(1), args.timeout)
     cpu_file = rdir / "t1_cpu.txt"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -323,29 +322,16 @@ class RGlmnet(Solver):
         finished. R is killed after ``timeout`` seconds; the rungs it completed are kept."""
         with tempfile.TemporaryDirectory(prefix="fastreg-glmnet-") as tmp:
             tmp = Path(tmp)
-            n, p = ds.X.shape
-            cfg = dict(
-                n=n,
-                p=p,
-                nlam=len(ds.lambdas),
-                sparse=int(sp.issparse(ds.X)),
+            write_glmnet_data(
+                tmp,
+                ds.X,
+                ds.y,
+                ds.lambdas,
                 repeats=repeats,
                 budget=max_rung_seconds,
                 total_budget=max_solver_seconds,
                 tols=",".join(repr(t) for t in tols),
             )
-            if sp.issparse(ds.X):
-                X = ds.X.tocsc()
-                cfg["nnz"] = X.nnz
-                X.data.astype("<f8").tofile(tmp / "data.bin")
-                X.indices.astype("<i4").tofile(tmp / "indices.bin")
-                X.indptr.astype("<i4").tofile(tmp / "indptr.bin")
-            else:
-                np.asfortranarray(ds.X).astype("<f8").ravel(order="F").tofile(tmp / "X.bin")
-            ds.y.astype("<f8").tofile(tmp / "y.bin")
-            ds.lambdas.astype("<f8").tofile(tmp / "lambda.bin")
-            (tmp / "config.json").write_text(json.dumps(cfg))
-            (tmp / "config.txt").write_text("\n".join(f"{k} {v}" for k, v in cfg.items()) + "\n")
             try:
                 proc = subprocess.run(
                     ["Rscript", str(HERE / "glmnet_bench.R"), str(tmp)],
@@ -368,13 +354,32 @@ class RGlmnet(Solver):
                 j = np.fromfile(tmp / f"beta_j_{k}.bin", dtype="<i4")
                 x = np.fromfile(tmp / f"beta_x_{k}.bin", dtype="<f8")
                 a0 = np.fromfile(tmp / f"a0_{k}.bin", dtype="<f8")
-                W = sp.csc_matrix((x, (i, j)), shape=(p, nfit))
+                W = sp.csc_matrix((x, (i, j)), shape=(ds.X.shape[1], nfit))
                 yield tol, times, W, a0
 
 
 SOLVERS: dict[str, Solver] = {
     s.name: s for s in [Fastreg(), Sklearn(), RGlmnet(), GlmnetRs(), Celer(), Skglm(), Adelie()]
 }
+
+
+def write_glmnet_data(folder: Path, X, y, lambdas, **config) -> None:
+    """Writes a problem in the binary form the R peers read (``glmnet_data.R``): y, the λ grid,
+    X column-major or as CSC arrays, and ``config.txt`` with the sizes and ``config``."""
+    n, p = X.shape
+    sizes = dict(n=n, p=p, nlam=len(lambdas), sparse=int(sp.issparse(X)))
+    if sp.issparse(X):
+        X = sp.csc_matrix(X)
+        sizes["nnz"] = X.nnz
+        X.data.astype("<f8").tofile(folder / "data.bin")
+        X.indices.astype("<i4").tofile(folder / "indices.bin")
+        X.indptr.astype("<i4").tofile(folder / "indptr.bin")
+    else:
+        np.asfortranarray(X).astype("<f8").ravel(order="F").tofile(folder / "X.bin")
+    np.asarray(y).astype("<f8").tofile(folder / "y.bin")
+    np.asarray(lambdas).astype("<f8").tofile(folder / "lambda.bin")
+    lines = (f"{k} {v}\n" for k, v in {**sizes, **config}.items())
+    (folder / "config.txt").write_text("".join(lines))
 
 
 # The variables sizing the BLAS / OpenMP pools of numpy, scipy and R.
