@@ -441,7 +441,6 @@ def compare(problem, entries, grid):
         )
     if fr:
         out["fastreg configuration compared below"] = config_label(fr)
-    if fr:
         out["alpha_ / l1_ratio_ / alpha_1se_ (fastreg)"] = [
             fr["alpha"],
             fr["l1_ratio"],
