@@ -199,16 +199,16 @@ fn fit_unpenalised<D: Design>(
     cd: &mut CoordinateDescent<'_, '_, D>,
     pb: &Problem<'_, D>,
     prm: &EnetParams,
-) -> usize {
+) {
     if pb.unpenalised.is_empty() {
-        return 0;
+        return;
     }
     cd.set_penalty(0.0, 0.0);
     let target = GapTarget {
         scaled: 1e-12 * pb.y_norm2,
         relative: 0.0,
     };
-    cd.solve_on(&pb.unpenalised, target, prm.max_iter()).n_iter
+    cd.solve_on(&pb.unpenalised, target, prm.max_iter());
 }
 
 /// The α_max of a problem: see [`alpha_max_from`].
@@ -274,12 +274,9 @@ pub fn fit_path_from<D: Design>(
     let alphas = match &prm.alphas {
         AlphaGrid::Given(a) => a.clone(),
         AlphaGrid::Auto { count, min_ratio } => {
-            let pre = if coef_init.is_none() {
-                fit_unpenalised(&mut cd, pb, point)
-            } else {
-                0
-            };
-            let _ = pre;
+            if coef_init.is_none() {
+                fit_unpenalised(&mut cd, pb, point);
+            }
             cd.gradient_all(&mut grad, pool);
             let amax = alpha_max_from(&grad, n, prm.l1_ratio, pf, &lower, &upper);
             alpha_max_value = Some(amax);
