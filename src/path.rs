@@ -3,7 +3,7 @@
 //! after convergence (re-solving when a screened-out feature violates it); the point solver
 //! owns one λ on its working set, including gap-safe screening inside it.
 
-use crate::cd::{CoordinateDescent, GapTarget, Precompute};
+use crate::cd::{CoordinateDescent, GapTarget, Precompute, SweepBounds};
 use crate::design::Design;
 use crate::error::{invalid, Result};
 use crate::gram::GramStats;
@@ -270,6 +270,7 @@ pub fn fit_path_from<D: Design>(
     };
 
     let mut grad = vec![0.0; p];
+    let mut bounds = SweepBounds::new(p);
     let mut alpha_max_value = None;
     let alphas = match &prm.alphas {
         AlphaGrid::Given(a) => a.clone(),
@@ -277,14 +278,14 @@ pub fn fit_path_from<D: Design>(
             if coef_init.is_none() {
                 fit_unpenalised(&mut cd, pb, point);
             }
-            cd.gradient_all(&mut grad, pool);
+            cd.gradient_sweep(&mut grad, 0.0, &mut bounds, pool);
             let amax = alpha_max_from(&grad, n, prm.l1_ratio, pf, &lower, &upper);
             alpha_max_value = Some(amax);
             log_grid(amax, *min_ratio, *count)
         }
     };
     if alpha_max_value.is_none() {
-        cd.gradient_all(&mut grad, pool);
+        cd.gradient_sweep(&mut grad, 0.0, &mut bounds, pool);
     }
 
     let k_max = alphas.len();
@@ -328,7 +329,13 @@ pub fn fit_path_from<D: Design>(
                 point.max_iter().saturating_sub(n_iter).max(1),
             );
             n_iter += res.n_iter;
-            cd.gradient_all(&mut grad, pool);
+            // Gradients provably below both this α's KKT threshold and the next α's strong
+            // rule threshold are not computed (they would change no decision).
+            let limit = match alphas.get(k + 1) {
+                Some(&next) => l1.min(2.0 * l1_of(next) - l1),
+                None => l1,
+            };
+            cd.gradient_sweep(&mut grad, limit, &mut bounds, pool);
             let violations = kkt_violations(&grad, l1, pf, &lower, &upper, &in_ws);
             if !violations.is_empty() && n_iter < point.max_iter() {
                 fit.kkt_resolves += 1;

@@ -235,6 +235,15 @@ impl<'a, D: Design> Problem<'a, D> {
         (raw - self.x_mean[j] * v_sum) * self.inv_scale[j]
     }
 
+    /// [`Self::centred_wdot`] for each of `features`, given the weighted vector `wv = W v`
+    /// (`v` itself when unweighted) and `v_sum = Σ w_i v_i`.
+    pub(crate) fn centred_dots(&self, features: &[usize], wv: &[f64], v_sum: f64, out: &mut [f64]) {
+        self.design.cols_dot(features, wv, out);
+        for (o, &j) in out.iter_mut().zip(features) {
+            *o = (*o - self.x_mean[j] * v_sum) * self.inv_scale[j];
+        }
+    }
+
     /// Original-scale coefficients from internal ones.
     pub fn to_original(&self, internal: &[f64]) -> Vec<f64> {
         internal
