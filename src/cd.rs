@@ -16,7 +16,7 @@
 
 use rayon::prelude::*;
 
-use crate::design::{axpy, dot, dot3, Design};
+use crate::design::{axpy, dot, dot3, prefetch, Design};
 use crate::error::{FastregError, Result};
 use crate::gram::GramStats;
 use crate::params::{EnetParams, Selection};
@@ -115,6 +115,14 @@ impl GapTarget {
 /// 400 features, tol 1e-6): 1.07 s with 1 (flops counted alike), 0.77 s with 0.3, 0.73 s with
 /// 0.1, 0.78 s with 0.03; `tall-dense` 0.42 s → 0.39 s; the other suite problems unchanged.
 const CHOLESKY_FLOP_COST: f64 = 0.1;
+
+/// How many coordinates ahead an epoch prefetches (see `prefetch_ahead`), from how many
+/// features on (below, the per-feature arrays stay in cache and the hints cost a little:
+/// wide-dense, p = 10,000, 0.656 s → 0.674 s). Paths at tol 1e-6: `very-sparse` (p = 10⁶)
+/// 69 s → 60 s, `sparse-text` (p = 50,000) 2.87 s → 2.61 s.
+const PREFETCH_FAR: usize = 16;
+const PREFETCH_NEAR: usize = 4;
+const PREFETCH_MIN_FEATURES: usize = 32_768;
 
 /// Conjugate-gradient iterations a Newton step is costed at when it solves by CG (the solve
 /// stops earlier when converged, or at [`CG_MAX_ITERATIONS`]). Measured at tol 1e-6: with 40,
@@ -818,9 +826,15 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// Returns `(max |β_j|, max |Δβ_j|)` over the visited coordinates.
     pub fn epoch(&mut self, features: &[usize]) -> (f64, f64) {
         let (mut w_max, mut d_max) = (0.0f64, 0.0f64);
+        let prefetching = self.pb.n_features() >= PREFETCH_MIN_FEATURES;
         for k in 0..features.len() {
             let j = match &mut self.rng {
-                None => features[k],
+                None => {
+                    if prefetching {
+                        self.prefetch_ahead(features, k);
+                    }
+                    features[k]
+                }
                 Some(rng) => features[rng.below(features.len())],
             };
             let (d, w) = self.update(j);
@@ -828,6 +842,28 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             w_max = w_max.max(w);
         }
         (w_max, d_max)
+    }
+
+    /// Prefetch hints for the coordinates a cyclic epoch visits next: their per-feature
+    /// values and where their columns start [`PREFETCH_FAR`] coordinates ahead, the columns'
+    /// first entries [`PREFETCH_NEAR`] ahead. Over a sparse working set of a wide problem
+    /// each of these is otherwise a cache miss that the update waits for.
+    #[inline(always)]
+    fn prefetch_ahead(&self, features: &[usize], k: usize) {
+        let pb = self.pb;
+        if let Some(&j) = features.get(k + PREFETCH_FAR) {
+            prefetch(&self.coef[j]);
+            prefetch(&pb.col_norm2[j]);
+            prefetch(&pb.penalty_factor[j]);
+            prefetch(&pb.x_mean[j]);
+            prefetch(&pb.inv_scale[j]);
+            prefetch(&self.lower[j]);
+            prefetch(&self.upper[j]);
+            pb.design.prefetch_col(j, false);
+        }
+        if let Some(&j) = features.get(k + PREFETCH_NEAR) {
+            pb.design.prefetch_col(j, true);
+        }
     }
 
     /// Sets coefficient j to zero, updating the residual.

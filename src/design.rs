@@ -25,6 +25,11 @@ pub trait Design: Sync {
     /// with `w_i = 1` when `w` is `None` and `w_sum = Σ_i w_i`. Two passes, so a large mean
     /// does not cancel the variance away.
     fn col_moments(&self, j: usize, w: Option<&[f64]>, w_sum: f64) -> (f64, f64);
+    /// Prefetch hints for column j, ahead of a coordinate update: `where_` asks for the
+    /// location of its entries (a sparse column's offsets), `entries` for its first stored
+    /// entries, reading the location (so it should have been asked for earlier). Nothing
+    /// for dense columns, which start at a computed address and are read sequentially.
+    fn prefetch_col(&self, _j: usize, _entries: bool) {}
     /// Number of stored entries of column j (n for dense); a cost estimate.
     fn col_nnz(&self, j: usize) -> usize;
     /// Whether X is stored sparse (covariance mode is not chosen automatically then).
@@ -233,6 +238,17 @@ pub(crate) mod kernels {
 #[inline]
 fn use_avx2() -> bool {
     std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// Asks the CPU to bring the cache line holding `x` closer (a hint: no effect on results).
+#[inline(always)]
+pub fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults, and `x` is a valid reference besides.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast());
+    }
 }
 
 /// `Σ a_i b_i`
@@ -537,6 +553,18 @@ fn gather_sum<I: SparseIndex>(data: &[f64], indices: &[I], f: impl Fn(usize) -> 
 impl<I: SparseIndex> Design for CscDesign<'_, I> {
     fn n_samples(&self) -> usize {
         self.n_samples
+    }
+    #[inline]
+    fn prefetch_col(&self, j: usize, entries: bool) {
+        if !entries {
+            prefetch(&self.indptr[j]);
+            return;
+        }
+        let start = self.indptr[j].to_usize();
+        if start < self.data.len() {
+            prefetch(&self.data[start]);
+            prefetch(&self.indices[start]);
+        }
     }
     fn row_stats(
         &self,
