@@ -1422,14 +1422,23 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     fn newton_cg(&self, features: &[usize], rhs: &[f64]) -> Vec<f64> {
         let pb = self.pb;
         let m = features.len();
+        // inverse diagonal; 0 for an empty (or, centred, constant) column, which the
+        // products leave at 0 too
         let diag: Vec<f64> = features
             .iter()
-            .map(|&j| pb.col_norm2[j] + self.l2 * pb.penalty_factor[j])
+            .map(|&j| {
+                let h = pb.col_norm2[j] + self.l2 * pb.penalty_factor[j];
+                if h > 0.0 {
+                    1.0 / h
+                } else {
+                    0.0
+                }
+            })
             .collect();
         let mut d = vec![0.0; m];
         let mut r = rhs.to_vec();
         let stop = 1e-20 * dot(rhs, rhs);
-        let mut z: Vec<f64> = r.iter().zip(&diag).map(|(a, b)| a / b).collect();
+        let mut z: Vec<f64> = r.iter().zip(&diag).map(|(a, b)| a * b).collect();
         let mut dir = z.clone();
         let mut rz = dot(&r, &z);
         let (mut u, mut q) = (Vec::new(), vec![0.0; m]);
@@ -1448,7 +1457,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             axpy(a, &dir, &mut d);
             axpy(-a, &q, &mut r);
             for ((zk, rk), dk) in z.iter_mut().zip(&r).zip(&diag) {
-                *zk = rk / dk;
+                *zk = rk * dk;
             }
             let rz_next = dot(&r, &z);
             let beta = rz_next / rz;
