@@ -642,11 +642,16 @@ impl<I: SparseIndex> Design for CscDesign<'_, I> {
                 .map(|(x, i)| (*x, w.map_or(1.0, |w| w[i.to_usize()])))
         };
         let mean = entries().map(|(x, wi)| wi * x).sum::<f64>() / w_sum;
-        // Implicit zeros contribute w_i·μ²: add μ²·W once and correct the stored entries.
-        let stored: f64 = entries()
-            .map(|(x, wi)| wi * ((x - mean) * (x - mean) - mean * mean))
-            .sum();
-        (mean, (stored + mean * mean * w_sum).max(0.0))
+        // Implicit zeros contribute μ² times their total weight: none when every row is stored
+        // (so a constant column's sum of squares stays a sum of tiny squares, not the
+        // difference of two large numbers).
+        let zero_weight = if r.len() == self.n_samples {
+            0.0
+        } else {
+            (w_sum - entries().map(|(_, wi)| wi).sum::<f64>()).max(0.0)
+        };
+        let stored: f64 = entries().map(|(x, wi)| wi * (x - mean) * (x - mean)).sum();
+        (mean, stored + mean * mean * zero_weight)
     }
     fn col_nnz(&self, j: usize) -> usize {
         self.range(j).len()

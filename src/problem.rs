@@ -129,9 +129,13 @@ impl<'a, D: Design> Problem<'a, D> {
         let mut col_norm2 = vec![0.0; p];
         let mut inv_scale = vec![1.0; p];
         for j in 0..p {
-            let (mean, ss) = design.col_moments(j, w, w_sum);
+            let (mean, mut ss) = design.col_moments(j, w, w_sum);
             if !(mean.is_finite() && ss.is_finite()) {
                 return Err(FastregError::NonFinite("X"));
+            }
+            // constant up to rounding (a weighted mean of equal values need not be exact)
+            if fit_intercept && ss <= 1e-20 * w_sum * mean * mean {
+                ss = 0.0;
             }
             if opts.standardize && ss > 0.0 {
                 // glmnet: weighted population sd, centred even without an intercept.
@@ -145,7 +149,14 @@ impl<'a, D: Design> Problem<'a, D> {
                 col_norm2[j] = (ss + w_sum * mean * mean) * s2;
             }
         }
-        let (penalty_factor, excluded) = rescale_penalty_factor(opts.penalty_factor, p)?;
+        let (penalty_factor, mut excluded) = rescale_penalty_factor(opts.penalty_factor, p)?;
+        // A column that is zero (once centred, with an intercept: a constant one) cannot change
+        // the fit; its coefficient is held at 0 like an excluded feature's. Left free, its
+        // gradient is rounding noise, which an unpenalised feature's dual point cannot absorb
+        // (its Gram block is singular).
+        for (e, &c) in excluded.iter_mut().zip(&col_norm2) {
+            *e |= c == 0.0;
+        }
         let mut lower = vec![f64::NEG_INFINITY; p];
         let mut upper = vec![f64::INFINITY; p];
         for j in 0..p {

@@ -432,3 +432,25 @@ def test_bad_precompute():
         fastreg.lasso_path(X, y, precompute=bad)
     with pytest.raises(ValueError, match="precompute"):
         fastreg.Lasso(precompute="yes").fit(X, y)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_unpenalised_constant_column_beside_the_intercept(sparse):
+    """A constant column with penalty factor 0 is zero once centred: the path must still
+    converge everywhere (it used to stall with a NaN dual point) and leave it at 0."""
+    rng = np.random.default_rng(3)
+    n, p = 60, 400
+    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.05)
+    X = np.hstack([X, np.ones((n, 1))])
+    y = X[:, :5] @ rng.standard_normal(5) + 0.1 * rng.standard_normal(n)
+    w = rng.uniform(0.5, 1.5, n)
+    pf = np.ones(p + 1)
+    pf[-1] = 0.0
+    Xin = sp.csc_matrix(X) if sparse else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit = fastreg.path(Xin, y, penalty_factor=pf, sample_weight=w, alphas=30)
+    assert np.all(fit.converged_)
+    assert np.all(fit.dual_gap_ <= 1e-6 * fit.objective_ * (1 + 1e-9))
+    coef = fit.coef_.toarray() if sp.issparse(fit.coef_) else np.asarray(fit.coef_)
+    assert np.all(coef[-1] == 0.0)
