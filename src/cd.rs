@@ -424,9 +424,6 @@ pub struct SweepBounds {
     travelled_at: Vec<f64>,
     travelled: f64,
     last_resid: Vec<f64>,
-    /// Gradient entries computed and skipped by the bounded sweeps.
-    pub evaluated: usize,
-    pub skipped: usize,
 }
 
 impl SweepBounds {
@@ -749,7 +746,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let State::Residual { resid, .. } = &self.state else {
             return self.gradient_all(out, pool);
         };
-        if self.projection.is_some() || bounds.last_resid.is_empty() {
+        if self.projection.is_some() {
+            return self.gradient_all(out, pool);
+        }
+        if bounds.last_resid.is_empty() {
             self.gradient_all(out, pool);
             bounds
                 .abs_grad
@@ -764,17 +764,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             return;
         }
         // ‖Δr‖_W, centred when fitting an intercept (x̂_j is W-centred then, so a constant
-        // shift of the residual does not move its gradient).
-        let (mut ss, mut s) = (0.0, 0.0);
-        for (i, (&a, &b)) in resid.iter().zip(&bounds.last_resid).enumerate() {
-            let (d, w) = (a - b, pb.weights().map_or(1.0, |w| w[i]));
-            ss += w * d * d;
-            s += w * d;
-        }
-        if pb.fit_intercept {
-            ss -= s * s / pb.n_samples() as f64;
-        }
-        bounds.travelled += ss.max(0.0).sqrt();
+        // shift of the residual does not move its gradient)
+        let moved: Vec<f64> = resid
+            .iter()
+            .zip(&bounds.last_resid)
+            .map(|(a, b)| a - b)
+            .collect();
+        bounds.travelled += self.direction_products(&moved).0.sqrt();
         bounds.last_resid.copy_from_slice(resid);
         // rounding slack: relative on the bound, absolute on the scale of ‖x̂_j‖·‖ỹ‖
         let slack = 1e-12 * pb.y_norm2.sqrt();
@@ -796,8 +792,6 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             bounds.abs_grad[j] = g.abs();
             bounds.travelled_at[j] = bounds.travelled;
         }
-        bounds.evaluated += needed.len();
-        bounds.skipped += out.len() - needed.len();
     }
 
     /// Minimises over coordinate j exactly (soft-threshold, then clip to the box: the exact

@@ -25,10 +25,11 @@ pub trait Design: Sync {
     /// with `w_i = 1` when `w` is `None` and `w_sum = Σ_i w_i`. Two passes, so a large mean
     /// does not cancel the variance away.
     fn col_moments(&self, j: usize, w: Option<&[f64]>, w_sum: f64) -> (f64, f64);
-    /// Prefetch hints for column j, ahead of a coordinate update: `where_` asks for the
-    /// location of its entries (a sparse column's offsets), `entries` for its first stored
-    /// entries, reading the location (so it should have been asked for earlier). Nothing
-    /// for dense columns, which start at a computed address and are read sequentially.
+    /// Prefetch hints for column j, ahead of a coordinate update: with `entries` false, for
+    /// the location of its entries (a sparse column's offsets); with `entries` true, for its
+    /// first stored entries, reading the location (so that should have been asked for
+    /// earlier). Nothing for dense columns, which start at a computed address and are read
+    /// sequentially.
     fn prefetch_col(&self, _j: usize, _entries: bool) {}
     /// Number of stored entries of column j (n for dense); a cost estimate.
     fn col_nnz(&self, j: usize) -> usize;
