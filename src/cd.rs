@@ -407,6 +407,30 @@ impl Anderson {
     }
 }
 
+/// Runs `f` on fixed chunks of `features` and the matching chunks of `out`, over `pool`'s
+/// threads when it has several: the chunks are the same for any thread count, so are the
+/// results.
+fn in_chunks<T: Send>(
+    features: &[usize],
+    out: &mut [T],
+    pool: Option<&rayon::ThreadPool>,
+    f: impl Fn(&[usize], &mut [T]) + Sync,
+) {
+    const CHUNK: usize = 256;
+    match pool {
+        Some(pool) if pool.current_num_threads() > 1 => pool.install(|| {
+            features
+                .par_chunks(CHUNK)
+                .zip(out.par_chunks_mut(CHUNK))
+                .for_each(|(js, o)| f(js, o))
+        }),
+        _ => features
+            .chunks(CHUNK)
+            .zip(out.chunks_mut(CHUNK))
+            .for_each(|(js, o)| f(js, o)),
+    }
+}
+
 /// Outcome of [`CoordinateDescent::solve_on`].
 #[derive(Clone, Copy, Debug)]
 pub struct PointSolve {
@@ -694,34 +718,113 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// weights are applied to the residual once, then the design's multi-column dots run
     /// over fixed chunks of `features`, the same for any thread count, so are the results.
     fn gradients_of(&self, features: &[usize], out: &mut [f64], pool: Option<&rayon::ThreadPool>) {
-        const CHUNK: usize = 256;
-        let (resid, wsum) = match &self.state {
-            State::Residual { resid, wsum, .. } => (resid, *wsum),
-            State::Gram { grad, .. } => {
+        let Some((wv, wsum)) = self.weighted_residual() else {
+            if let State::Gram { grad, .. } = &self.state {
                 for (o, &j) in out.iter_mut().zip(features) {
                     *o = grad[j];
                 }
-                return;
             }
+            return;
         };
-        let weighted: Option<Vec<f64>> = self
-            .pb
-            .weights()
-            .map(|w| w.iter().zip(resid).map(|(a, b)| a * b).collect());
-        let wv = weighted.as_deref().unwrap_or(resid);
-        let sweep = |(js, o): (&[usize], &mut [f64])| self.pb.centred_dots(js, wv, wsum, o);
-        match pool {
-            Some(pool) if pool.current_num_threads() > 1 => pool.install(|| {
-                features
-                    .par_chunks(CHUNK)
-                    .zip(out.par_chunks_mut(CHUNK))
-                    .for_each(sweep)
-            }),
-            _ => features
-                .chunks(CHUNK)
-                .zip(out.chunks_mut(CHUNK))
-                .for_each(sweep),
+        in_chunks(features, out, pool, |js, o| {
+            self.pb.centred_dots(js, &wv, wsum, o);
+        });
+    }
+
+    /// Coarse gradients of `features` ([`Problem::centred_dots_coarse`]): `out[k]` within
+    /// `err[k]` of the gradient. False where the design has no coarse dots (or in covariance
+    /// mode).
+    fn coarse_gradients_of(
+        &self,
+        features: &[usize],
+        out: &mut [f64],
+        err: &mut [f64],
+        pool: Option<&rayon::ThreadPool>,
+    ) -> bool {
+        let Some((wv, wsum)) = self.weighted_residual() else {
+            return false;
+        };
+        let wv_norm = crate::design::dot(&wv, &wv).sqrt() * (1.0 + 1e-9);
+        let mut both: Vec<[f64; 2]> = vec![[0.0; 2]; features.len()];
+        let ok = std::sync::atomic::AtomicBool::new(true);
+        in_chunks(features, &mut both, pool, |js, o| {
+            let (mut g, mut e) = (vec![0.0; js.len()], vec![0.0; js.len()]);
+            if self
+                .pb
+                .centred_dots_coarse(js, &wv, wsum, wv_norm, &mut g, &mut e)
+            {
+                for ((o, g), e) in o.iter_mut().zip(g).zip(e) {
+                    *o = [g, e];
+                }
+            } else {
+                ok.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        for ((o, e), [g, b]) in out.iter_mut().zip(err.iter_mut()).zip(both) {
+            (*o, *e) = (g, b);
         }
+        ok.into_inner()
+    }
+
+    /// The weighted residual `W r` (the residual itself when unweighted) and `Σ_i w_i r_i`;
+    /// None in covariance mode.
+    fn weighted_residual(&self) -> Option<(std::borrow::Cow<'_, [f64]>, f64)> {
+        let State::Residual { resid, wsum, .. } = &self.state else {
+            return None;
+        };
+        let wv = match self.pb.weights() {
+            Some(w) => std::borrow::Cow::Owned(w.iter().zip(resid).map(|(a, b)| a * b).collect()),
+            None => std::borrow::Cow::Borrowed(resid.as_slice()),
+        };
+        Some((wv, *wsum))
+    }
+
+    /// Drops from `needed` the zero-coefficient features whose coarse gradient plus its error
+    /// bound is below `pf_j · limit` (so their exact one would be too), remembering that bound
+    /// as their |gradient| in `bounds`. `needed` is returned unchanged where the design has no
+    /// coarse dots.
+    fn coarse_filter(
+        &self,
+        needed: Vec<usize>,
+        limit: f64,
+        bounds: &mut SweepBounds,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Vec<usize> {
+        let candidates: Vec<usize> = needed
+            .iter()
+            .copied()
+            .filter(|&j| self.coef[j] == 0.0)
+            .collect();
+        if candidates.is_empty() || limit.is_nan() || limit <= 0.0 {
+            return needed;
+        }
+        let mut approx = vec![0.0; candidates.len()];
+        let mut err = vec![0.0; candidates.len()];
+        if !self.coarse_gradients_of(&candidates, &mut approx, &mut err, pool) {
+            return needed;
+        }
+        let mut skipped = Vec::with_capacity(candidates.len());
+        for ((&j, g), e) in candidates.iter().zip(approx).zip(err) {
+            let bound = g.abs() + e;
+            // (written so that a NaN bound keeps the feature)
+            if bound * (1.0 + 1e-9) < self.pb.penalty_factor[j] * limit {
+                bounds.abs_grad[j] = bound;
+                bounds.travelled_at[j] = bounds.travelled;
+                skipped.push(j);
+            }
+        }
+        // both lists ascending
+        let mut skipped = skipped.into_iter().peekable();
+        needed
+            .into_iter()
+            .filter(|&j| {
+                let skip = skipped.peek() == Some(&j);
+                if skip {
+                    skipped.next();
+                }
+                !skip
+            })
+            .collect()
     }
 
     /// A full-gradient sweep that skips the features it can prove unneeded: a feature with a
@@ -784,6 +887,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 self.coef[j] != 0.0 || !provably_below
             })
             .collect();
+        let needed = self.coarse_filter(needed, limit, bounds, pool);
         let mut values = vec![0.0; needed.len()];
         self.gradients_of(&needed, &mut values, pool);
         out.iter_mut().for_each(|g| *g = 0.0);
@@ -1862,6 +1966,8 @@ mod tests {
         let (data_, indices, indptr) = csc_of(&x, n, p);
         let dense = DenseDesign::new(&x, n, p).unwrap();
         let csc = CscDesign::new(&data_, &indices, &indptr, n).unwrap();
+        // the same dense X with the single-precision pre-filter
+        let coarse = DenseDesign::new(&x, n, p).unwrap().with_coarse_always();
         let pf: Vec<f64> = (0..p).map(|j| 0.5 + (j % 4) as f64 * 0.5).collect();
         let lo: Vec<f64> = (0..p)
             .map(|j| if j % 5 == 0 { 0.0 } else { f64::NEG_INFINITY })
@@ -1869,7 +1975,7 @@ mod tests {
         let hi: Vec<f64> = (0..p)
             .map(|j| if j % 7 == 0 { 0.0 } else { f64::INFINITY })
             .collect();
-        let mut skipped = 0;
+        let (mut skipped, mut skipped_dense, mut skipped_coarse) = (0, 0, 0);
         for case in 0..8 {
             let (intercept, weighted, standardize) = (case % 2 == 0, case % 4 < 2, case < 4);
             let opts = FeatureOptions {
@@ -1881,10 +1987,18 @@ mod tests {
             let wopt = weighted.then_some(&w[..]);
             let a = Problem::with_options(&dense, &y, wopt, intercept, &opts).unwrap();
             let b = Problem::with_options(&csc, &y, wopt, intercept, &opts).unwrap();
-            skipped += check(&a, &format!("dense case {case}"));
+            let c = Problem::with_options(&coarse, &y, wopt, intercept, &opts).unwrap();
+            skipped_dense += check(&a, &format!("dense case {case}"));
             skipped += check(&b, &format!("csc case {case}"));
+            skipped_coarse += check(&c, &format!("coarse case {case}"));
         }
+        skipped += skipped_dense;
         assert!(skipped > 1000, "the sweeps skipped only {skipped} entries");
+        // the coarse dots prove more gradients small than the travelled-distance bound alone
+        assert!(
+            skipped_coarse > skipped_dense + 1000,
+            "coarse {skipped_coarse} vs bounds alone {skipped_dense}"
+        );
     }
 
     #[test]

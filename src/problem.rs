@@ -255,6 +255,30 @@ impl<'a, D: Design> Problem<'a, D> {
         }
     }
 
+    /// [`Self::centred_dots`] from the design's coarse dots, with `err[k]` bounding the
+    /// distance of `out[k]` from the exact value (the centring's own rounding included);
+    /// `wv_norm ≥ ‖wv‖₂`. False, with nothing written, where the design has no coarse dots.
+    pub(crate) fn centred_dots_coarse(
+        &self,
+        features: &[usize],
+        wv: &[f64],
+        v_sum: f64,
+        wv_norm: f64,
+        out: &mut [f64],
+        err: &mut [f64],
+    ) -> bool {
+        if !self.design.cols_dot_coarse(features, wv, wv_norm, out, err) {
+            return false;
+        }
+        for ((o, e), &j) in out.iter_mut().zip(err.iter_mut()).zip(features) {
+            let shift = self.x_mean[j] * v_sum;
+            let s = self.inv_scale[j].abs();
+            *e = (*e + 4.0 * f64::EPSILON * (o.abs() + shift.abs())) * s;
+            *o = (*o - shift) * self.inv_scale[j];
+        }
+        true
+    }
+
     /// Original-scale coefficients from internal ones.
     pub fn to_original(&self, internal: &[f64]) -> Vec<f64> {
         internal
