@@ -162,9 +162,10 @@ impl Projection {
         }
         let (n, p, m) = (pb.n_samples(), pb.n_features(), u.len());
         let mut cross = vec![0.0; p * m];
-        let mut col = vec![0.0; n];
+        let (mut col, mut wcol) = (vec![0.0; n], Vec::new());
+        let all: Vec<usize> = (0..p).collect();
         for (k, &ju) in u.iter().enumerate() {
-            for (j, v) in inner_products(pb, ju, 0..p, &mut col)
+            for (j, v) in inner_products(pb, ju, &all, &mut col, &mut wcol)
                 .into_iter()
                 .enumerate()
             {
@@ -255,8 +256,8 @@ impl SupportGram {
         self.cols.clear();
     }
 
-    /// Adds `new` (not yet cached): one column of X scattered and dotted with every cached
-    /// feature and the new ones.
+    /// Adds `new` (not yet cached): each new column of X is scattered once and dotted with
+    /// every cached feature and the new ones by the design's multi-column dots.
     fn extend<D: Design>(&mut self, pb: &Problem<'_, D>, new: &[usize]) {
         if new.is_empty() {
             return;
@@ -267,9 +268,10 @@ impl SupportGram {
         }
         let first_new = self.features.len() - new.len();
         let mut col = vec![0.0; pb.n_samples()];
+        let mut wcol = Vec::new();
         for (i, &k) in new.iter().enumerate() {
             let upto = first_new + i + 1;
-            let column = inner_products(pb, k, self.features[..upto].iter().copied(), &mut col);
+            let column = inner_products(pb, k, &self.features[..upto], &mut col, &mut wcol);
             for (c, &v) in column[..upto - 1].iter().enumerate() {
                 self.cols[c].push(v);
             }
@@ -278,23 +280,42 @@ impl SupportGram {
     }
 }
 
-/// `x̂_jᵀWx̂_k` for every j of `features`, using `col` (n zeros, left zero) to hold column k:
-/// x̂_jᵀW x̂_k = s_k·x̂_jᵀW x_k because x̂_j is W-centred (or μ = 0 without an intercept).
+/// `x̂_jᵀWx̂_k` for every j of `features`, using `col` (n zeros, left zero) to hold column k
+/// and `wcol` as scratch: x̂_jᵀW x̂_k = s_k·x̂_jᵀW x_k because x̂_j is W-centred (or μ = 0
+/// without an intercept).
 fn inner_products<D: Design>(
     pb: &Problem<'_, D>,
     k: usize,
-    features: impl Iterator<Item = usize>,
+    features: &[usize],
     col: &mut [f64],
+    wcol: &mut Vec<f64>,
 ) -> Vec<f64> {
     // unscaled, so that subtracting the column again leaves exact zeros
     pb.design.col_axpy(k, 1.0, col);
     let col_sum = weighted_sum(pb, col);
+    wcol.clear();
+    match pb.weights() {
+        None => wcol.extend_from_slice(col),
+        Some(w) => wcol.extend(w.iter().zip(col.iter()).map(|(a, b)| a * b)),
+    }
+    let mut out = vec![0.0; features.len()];
+    pb.centred_dots(features, wcol, col_sum, &mut out);
     let s = pb.inv_scale[k];
-    let out = features
-        .map(|j| s * pb.centred_wdot(j, col, col_sum))
-        .collect();
+    out.iter_mut().for_each(|v| *v *= s);
     pb.design.col_axpy(k, -1.0, col);
     out
+}
+
+/// State of coordinate descent on a support through its Gram block: the gradients of the
+/// support's features kept up to date by O(|support|) updates, and the coefficient changes not
+/// yet applied to the residual.
+struct SupportEpochs {
+    /// `X̂_SᵀWX̂_S`, column-major.
+    block: Vec<f64>,
+    grad: Vec<f64>,
+    pending: Vec<f64>,
+    /// Whether the residual has every change (`pending` is zero).
+    flushed: bool,
 }
 
 fn sign_of(b: f64) -> i8 {
@@ -528,6 +549,10 @@ pub struct CoordinateDescent<'p, 'a, D: Design> {
     /// Inner products of the features the Newton step has used, kept across penalties (the
     /// support grows along a path, so each column is computed once), in residual mode only.
     support_gram: SupportGram,
+    /// Stored entries of X (the cap on [`SupportGram`]'s size when epochs use it).
+    x_nnz: f64,
+    /// Epochs run through a support's Gram block (see [`Self::support_epochs`]).
+    pub(crate) n_support_epochs: usize,
 }
 
 impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
@@ -583,6 +608,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             scratch: Vec::new(),
             best_dual: None,
             support_gram: SupportGram::default(),
+            x_nnz: (0..p).map(|j| pb.design.col_nnz(j) as f64).sum(),
+            n_support_epochs: 0,
         };
         let all: Vec<usize> = (0..p).collect();
         cd.assign(&all, &coef);
@@ -940,6 +967,102 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             w_max = w_max.max(w);
         }
         (w_max, d_max)
+    }
+
+    /// Epochs over `support` through its Gram block when they are the cheaper: an update then
+    /// costs O(|support|) for the gradients plus its share of one pass applying the epoch's
+    /// changes to the residual, instead of a column dot and a column axpy. Chosen when the
+    /// block costs at most half the dots (|S|² ≤ nnz(X_S) / 2) and the cache of inner products
+    /// it comes from stays within half the size of X. None in covariance mode.
+    fn support_epochs(&mut self, support: &[usize]) -> Option<SupportEpochs> {
+        let m = support.len();
+        if self.in_gram_mode() || m < 2 {
+            return None;
+        }
+        let nnz: f64 = support
+            .iter()
+            .map(|&j| self.pb.design.col_nnz(j) as f64)
+            .sum();
+        let missing = support
+            .iter()
+            .filter(|&&j| !self.support_gram.has(j))
+            .count();
+        let cached = (self.support_gram.features.len() + missing) as f64;
+        if (m * m) as f64 > 1.0 * nnz
+            || cached > SupportGram::MAX_FEATURES as f64
+            || cached * cached > 0.5 * self.x_nnz
+        {
+            return None;
+        }
+        let block = self.gram_block(support);
+        let grad = support.iter().map(|&j| self.gradient(j)).collect();
+        Some(SupportEpochs {
+            block,
+            grad,
+            pending: vec![0.0; m],
+            flushed: true,
+        })
+    }
+
+    /// [`Self::epoch`] over `support` with the gradients from `se` (updated by the block's
+    /// columns); the changes are applied to the residual at the end.
+    fn support_epoch(&mut self, support: &[usize], se: &mut SupportEpochs) -> (f64, f64) {
+        let m = support.len();
+        self.n_support_epochs += 1;
+        let (mut w_max, mut d_max) = (0.0f64, 0.0f64);
+        for t in 0..m {
+            let k = match &mut self.rng {
+                None => t,
+                Some(rng) => rng.below(m),
+            };
+            let j = support[k];
+            let norm2 = self.pb.col_norm2[j];
+            let old = self.coef[j];
+            if norm2 == 0.0 {
+                w_max = w_max.max(old.abs());
+                continue;
+            }
+            let pf = self.pb.penalty_factor[j];
+            let z = se.grad[k] + norm2 * old;
+            let new = (soft_threshold(z, self.l1 * pf) / (norm2 + self.l2 * pf))
+                .clamp(self.lower[j], self.upper[j]);
+            let delta = new - old;
+            if delta != 0.0 {
+                self.coef[j] = new;
+                se.pending[k] += delta;
+                axpy(-delta, &se.block[k * m..(k + 1) * m], &mut se.grad);
+            }
+            d_max = d_max.max(delta.abs());
+            w_max = w_max.max(new.abs());
+        }
+        se.flushed = false;
+        (w_max, d_max)
+    }
+
+    /// Applies the coefficient changes `se` holds back to the residual.
+    fn flush(&mut self, support: &[usize], se: &mut SupportEpochs) {
+        if se.flushed {
+            return;
+        }
+        for (&j, p) in support.iter().zip(se.pending.iter_mut()) {
+            if *p != 0.0 {
+                self.apply(j, *p);
+                *p = 0.0;
+            }
+        }
+        se.flushed = true;
+    }
+
+    /// Brings `se`'s gradients up to date after the coefficients of `support` moved from
+    /// `before` by other means (residual already updated).
+    fn support_moved(&self, support: &[usize], before: &[f64], se: &mut SupportEpochs) {
+        let m = support.len();
+        for (k, (&j, &b)) in support.iter().zip(before).enumerate() {
+            let delta = self.coef[j] - b;
+            if delta != 0.0 {
+                axpy(-delta, &se.block[k * m..(k + 1) * m], &mut se.grad);
+            }
+        }
     }
 
     /// Prefetch hints for the coordinates a cyclic epoch visits next: their per-feature
@@ -1334,11 +1457,21 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             // A Newton step on the support once it has been stable for as many epochs as the
             // step costs (so it at most doubles the work when coordinate descent was about to
             // finish anyway).
-            let (epoch_cost, newton_cost, _) = self.newton_costs(&active);
+            let mut support = self.support_epochs(&active);
+            let (mut epoch_cost, newton_cost, _) = self.newton_costs(&active);
+            if support.is_some() {
+                // the block's updates, then one axpy per moved column
+                epoch_cost = (active.len() * active.len()) as f64 + 0.5 * epoch_cost;
+            }
             let mut signs: Vec<i8> = Vec::with_capacity(active.len());
             let mut stable = 0usize;
+            let mut before: Vec<f64> = Vec::new();
+            let mut sub_corr: Vec<f64> = Vec::new();
             while n_iter < max_iter {
-                let (w_max, d_max) = self.epoch(&active);
+                let (w_max, d_max) = match &mut support {
+                    Some(se) => self.support_epoch(&active, se),
+                    None => self.epoch(&active),
+                };
                 n_iter += 1;
                 inner += 1;
                 let mut check_gap = w_max == 0.0 || d_max == 0.0 || inner % SUB_GAP_EVERY == 0;
@@ -1354,20 +1487,42 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 } else {
                     stable += 1;
                 }
-                if stable >= NEWTON_MIN_STABLE && stable as f64 * epoch_cost >= newton_cost {
+                let newton =
+                    stable >= NEWTON_MIN_STABLE && stable as f64 * epoch_cost >= newton_cost;
+                let extrapolate = !newton && anderson.push(&active, &self.coef);
+                if let Some(se) = &mut support {
+                    // the residual is brought up to date only where it is read
+                    if newton || extrapolate || check_gap {
+                        self.flush(&active, se);
+                    }
+                    before.clear();
+                    before.extend(active.iter().map(|&j| self.coef[j]));
+                }
+                if newton {
                     stable = 0;
                     if self.support_newton(&active) {
                         anderson = Anderson::new(active.len());
                         check_gap = true;
                     }
-                } else if anderson.push(&active, &self.coef) {
+                } else if extrapolate {
                     self.try_extrapolation(&active, &mut anderson);
                 }
-                if extrapolate_dual {
+                if let Some(se) = &mut support {
+                    self.support_moved(&active, &before, se);
+                    if check_gap {
+                        self.flush(&active, se);
+                    }
+                }
+                if extrapolate_dual && support.as_ref().is_none_or(|se| se.flushed) {
                     residuals.push_rolling(self.true_residual().unwrap_or_default());
                 }
                 if check_gap {
-                    let (mut sub, _) = self.gap_on(&active);
+                    // the sub-problem's gap only decides when to stop these epochs (the
+                    // certificate is the caller's): the updated gradients serve
+                    let mut sub = match &support {
+                        Some(se) => self.gap_with_corr(&active, &se.grad, &mut sub_corr),
+                        None => self.gap_on(&active).0,
+                    };
                     if residuals.is_full() && !sub_target.reached(sub.gap, sub.primal) {
                         if let Some(v) = residuals.extrapolate_keep() {
                             let mut c = Vec::new();
@@ -1380,6 +1535,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                         break;
                     }
                 }
+            }
+            if let Some(se) = &mut support {
+                self.flush(&active, se);
             }
         }
         PointSolve {
@@ -1999,6 +2157,80 @@ mod tests {
             skipped_coarse > skipped_dense + 1000,
             "coarse {skipped_coarse} vs bounds alone {skipped_dense}"
         );
+    }
+
+    #[test]
+    fn support_epochs_reach_the_covariance_mode_solution() {
+        use crate::problem::FeatureOptions;
+        // p > n with held-out rows (zero weights, as a CV fold): the passes over the support run
+        // through its Gram block; the solution must be covariance mode's, and satisfy KKT.
+        let (n, p) = (50, 120);
+        let (x, y, mut w) = data(n, p, 1.0, 21);
+        for i in (0..n).step_by(5) {
+            w[i] = 0.0;
+        }
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        for (case, (standardize, l1, l2, random)) in [
+            (false, 0.02, 0.0, false),
+            (true, 0.01, 0.005, false),
+            (true, 0.03, 0.0, true),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let opts = FeatureOptions {
+                standardize,
+                ..Default::default()
+            };
+            let pb = Problem::with_options(&design, &y, Some(&w), true, &opts).unwrap();
+            let prm = EnetParamsBuilder {
+                l1,
+                l2,
+                tol: 1e-13,
+                max_iter: 200_000,
+                selection: if random {
+                    Selection::Random { seed: 3 }
+                } else {
+                    Selection::Cyclic
+                },
+                ..Default::default()
+            }
+            .check()
+            .unwrap();
+            let all: Vec<usize> = (0..p).collect();
+            let target = GapTarget::of(&prm, pb.y_norm2);
+            let mut cd = CoordinateDescent::new(&pb, &prm, None).unwrap();
+            let res = cd.solve_on(&all, target, prm.max_iter());
+            assert!(res.converged, "case {case}");
+            assert!(cd.n_support_epochs > 0, "case {case}: no support epoch ran");
+            let mut cov = CoordinateDescent::new(&pb, &prm, None)
+                .unwrap()
+                .into_gram_mode()
+                .unwrap();
+            let cov_res = cov.solve_on(&all, target, prm.max_iter());
+            assert!(cov_res.converged);
+            // the same algorithm with exact gradients: updated ones that drift would show here
+            assert!(
+                res.n_iter <= cov_res.n_iter + cov_res.n_iter / 2 + 10,
+                "case {case}: {} epochs against {} in covariance mode",
+                res.n_iter,
+                cov_res.n_iter
+            );
+            let (a, b) = (cd.coef(), cov.coef());
+            let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            assert!(scale > 0.0 && a.iter().filter(|v| **v != 0.0).count() > 5);
+            for j in 0..p {
+                assert!(
+                    (a[j] - b[j]).abs() <= 1e-5 * scale,
+                    "case {case} feature {j}: {} vs {}",
+                    a[j],
+                    b[j]
+                );
+            }
+            // the residual the epochs left behind is the true one: the gap from scratch agrees
+            let fresh = CoordinateDescent::new(&pb, &prm, Some(&a)).unwrap();
+            assert!((fresh.primal() - cd.primal()).abs() <= 1e-10 * pb.y_norm2);
+        }
     }
 
     #[test]
