@@ -974,7 +974,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// changes to the residual, instead of a column dot and a column axpy. Chosen when the
     /// block costs at most half the dots (|S|² ≤ nnz(X_S) / 2) and the cache of inner products
     /// it comes from stays within half the size of X. None in covariance mode.
-    fn support_epochs(&mut self, support: &[usize]) -> Option<SupportEpochs> {
+    /// `grad`, when given, holds the support's current gradients.
+    fn support_epochs(&mut self, support: &[usize], grad: Option<&[f64]>) -> Option<SupportEpochs> {
         let m = support.len();
         if self.in_gram_mode() || m < 2 {
             return None;
@@ -995,7 +996,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             return None;
         }
         let block = self.gram_block(support);
-        let grad = support.iter().map(|&j| self.gradient(j)).collect();
+        let grad = match grad {
+            Some(g) => g.to_vec(),
+            None => support.iter().map(|&j| self.gradient(j)).collect(),
+        };
         Some(SupportEpochs {
             block,
             grad,
@@ -1348,7 +1352,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// Gap-safe screening of `features` given the dual correlations `corr` and gap info
     /// computed with them: returns the features to keep. Features found inactive are zeroed.
-    fn gap_safe_filter(&mut self, features: &[usize], corr: &[f64], info: &GapInfo) -> Vec<usize> {
+    /// Also returns whether a dropped feature had a non-zero coefficient (the residual moved).
+    fn gap_safe_filter(
+        &mut self,
+        features: &[usize],
+        corr: &[f64],
+        info: &GapInfo,
+    ) -> (Vec<usize>, bool) {
         let mut keep = Vec::with_capacity(features.len());
         let mut drop = Vec::new();
         for (k, &j) in features.iter().enumerate() {
@@ -1368,10 +1378,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 drop.push(j);
             }
         }
+        let moved = drop.iter().any(|&j| self.coef[j] != 0.0);
         for j in drop {
             self.zero_out(j);
         }
-        keep
+        (keep, moved)
     }
 
     /// Gap of the problem restricted to `features`, with the dual correlations.
@@ -1403,6 +1414,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let mut ws: Vec<usize> = features.to_vec();
         let mut n_iter = 0;
         let mut active: Vec<usize> = Vec::with_capacity(ws.len());
+        let mut active_grad: Vec<f64> = Vec::with_capacity(ws.len());
         // Residuals of the last epochs for dual extrapolation (celer, Massias et al. 2018):
         // CD residuals converge like a linear recurrence, so an Anderson combination of them
         // is a much better dual point than the last residual.
@@ -1441,13 +1453,23 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             if converged {
                 break;
             }
-            ws = self.gap_safe_filter(&ws, &corr, &info);
+            let (kept, moved) = self.gap_safe_filter(&ws, &corr, &info);
+            // the support, with its gradients from the gap's (still exact unless a dropped
+            // feature moved the residual); `kept` is a subsequence of `ws`
             active.clear();
-            active.extend(
-                ws.iter()
-                    .copied()
-                    .filter(|&j| self.coef[j] != 0.0 || self.pb.penalty_factor[j] == 0.0),
-            );
+            active_grad.clear();
+            debug_assert_eq!(ws.len(), self.scratch.len());
+            let mut next = kept.iter().peekable();
+            for (&j, &g) in ws.iter().zip(&self.scratch) {
+                if next.peek() == Some(&&j) {
+                    next.next();
+                    if self.coef[j] != 0.0 || self.pb.penalty_factor[j] == 0.0 {
+                        active.push(j);
+                        active_grad.push(g);
+                    }
+                }
+            }
+            ws = kept;
             let sub_target = GapTarget {
                 scaled: (SUB_GAP_FRACTION * info.gap).max(0.5 * target.scaled),
                 relative: 0.5 * target.relative,
@@ -1457,11 +1479,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             // A Newton step on the support once it has been stable for as many epochs as the
             // step costs (so it at most doubles the work when coordinate descent was about to
             // finish anyway).
-            let mut support = self.support_epochs(&active);
+            let mut support = self.support_epochs(&active, (!moved).then_some(&active_grad[..]));
             let (mut epoch_cost, newton_cost, _) = self.newton_costs(&active);
             if support.is_some() {
-                // the block's updates, then one axpy per moved column
-                epoch_cost = (active.len() * active.len()) as f64 + 0.5 * epoch_cost;
+                // the block's updates; the residual takes the changes every few epochs
+                epoch_cost = (active.len() * active.len()) as f64 + 0.125 * epoch_cost;
             }
             let mut signs: Vec<i8> = Vec::with_capacity(active.len());
             let mut stable = 0usize;
