@@ -245,6 +245,8 @@ struct SupportGram {
 impl SupportGram {
     /// Beyond this many features the cache starts again from the features asked for.
     const MAX_FEATURES: usize = 4096;
+    /// Entries the cache may always hold for the support epochs (512 KiB), whatever X's size.
+    const MIN_CAP: f64 = 65536.0;
 
     fn has(&self, j: usize) -> bool {
         self.position.contains_key(&j)
@@ -930,21 +932,27 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// |new value|.
     #[inline]
     fn update(&mut self, j: usize) -> (f64, f64) {
-        let norm2 = self.pb.col_norm2[j];
-        if norm2 == 0.0 {
+        if self.pb.col_norm2[j] == 0.0 {
             return (0.0, self.coef[j].abs());
         }
-        let pf = self.pb.penalty_factor[j];
         let old = self.coef[j];
-        let z = self.gradient(j) + norm2 * old;
-        let new = (soft_threshold(z, self.l1 * pf) / (norm2 + self.l2 * pf))
-            .clamp(self.lower[j], self.upper[j]);
+        let new = self.coordinate_minimiser(j, self.gradient(j));
         let delta = new - old;
         if delta != 0.0 {
             self.coef[j] = new;
             self.apply(j, delta);
         }
         (delta.abs(), new.abs())
+    }
+
+    /// The minimiser over coordinate j given its gradient (column norm non-zero).
+    #[inline]
+    fn coordinate_minimiser(&self, j: usize, grad: f64) -> f64 {
+        let norm2 = self.pb.col_norm2[j];
+        let pf = self.pb.penalty_factor[j];
+        let z = grad + norm2 * self.coef[j];
+        (soft_threshold(z, self.l1 * pf) / (norm2 + self.l2 * pf))
+            .clamp(self.lower[j], self.upper[j])
     }
 
     /// One pass over `features` (or, with random selection, as many random draws from them).
@@ -970,28 +978,20 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     }
 
     /// Epochs over `support` through its Gram block when they are the cheaper: an update then
-    /// costs O(|support|) for the gradients plus its share of one pass applying the epoch's
-    /// changes to the residual, instead of a column dot and a column axpy. Chosen when the
-    /// block costs at most half the dots (|S|² ≤ nnz(X_S) / 2) and the cache of inner products
-    /// it comes from stays within half the size of X. None in covariance mode.
-    /// `grad`, when given, holds the support's current gradients.
+    /// costs O(|support|) for the gradients, and every few epochs one pass applies the changes
+    /// to the residual, instead of a column dot and a column axpy per update. Chosen when the
+    /// block's updates cost at most the dots (|S|² ≤ nnz(X_S)) and the cache of inner products
+    /// it comes from stays within a quarter of X's entries (or [`SupportGram::MIN_CAP`]). None
+    /// in covariance mode. `grad`, when given, holds the support's current gradients.
     fn support_epochs(&mut self, support: &[usize], grad: Option<&[f64]>) -> Option<SupportEpochs> {
         let m = support.len();
         if self.in_gram_mode() || m < 2 {
             return None;
         }
-        let nnz: f64 = support
-            .iter()
-            .map(|&j| self.pb.design.col_nnz(j) as f64)
-            .sum();
-        let missing = support
-            .iter()
-            .filter(|&&j| !self.support_gram.has(j))
-            .count();
-        let cached = (self.support_gram.features.len() + missing) as f64;
-        if (m * m) as f64 > 1.0 * nnz
+        let (nnz, _, cached) = self.support_gram_costs(support);
+        if (m * m) as f64 > nnz
             || cached > SupportGram::MAX_FEATURES as f64
-            || cached * cached > 0.5 * self.x_nnz
+            || cached * cached > (0.25 * self.x_nnz).max(SupportGram::MIN_CAP)
         {
             return None;
         }
@@ -1020,16 +1020,12 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 Some(rng) => rng.below(m),
             };
             let j = support[k];
-            let norm2 = self.pb.col_norm2[j];
             let old = self.coef[j];
-            if norm2 == 0.0 {
+            if self.pb.col_norm2[j] == 0.0 {
                 w_max = w_max.max(old.abs());
                 continue;
             }
-            let pf = self.pb.penalty_factor[j];
-            let z = se.grad[k] + norm2 * old;
-            let new = (soft_threshold(z, self.l1 * pf) / (norm2 + self.l2 * pf))
-                .clamp(self.lower[j], self.upper[j]);
+            let new = self.coordinate_minimiser(j, se.grad[k]);
             let delta = new - old;
             if delta != 0.0 {
                 self.coef[j] = new;
@@ -1654,17 +1650,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 (m * p, factor + m * p, false)
             }
             State::Residual { .. } => {
-                let nnz: f64 = features
-                    .iter()
-                    .map(|&j| self.pb.design.col_nnz(j) as f64)
-                    .sum();
-                let missing = features
-                    .iter()
-                    .filter(|&&j| !self.support_gram.has(j))
-                    .count();
+                let (nnz, missing, cached) = self.support_gram_costs(features);
                 // each missing column is dotted with every cached one and the other missing ones
-                let cached = (self.support_gram.features.len() + missing) as f64;
-                let fill = missing as f64 * cached * nnz / m.max(1.0);
+                let fill = missing * cached * nnz / m.max(1.0);
                 let cholesky = fill + factor + 2.0 * nnz;
                 // each iteration: a product with the support's columns and one with their
                 // transposes, plus vector work over the samples
@@ -1673,6 +1661,21 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 (2.0 * nnz, cholesky.min(cg), cg < cholesky)
             }
         }
+    }
+
+    /// For the features F: the entries their columns store, how many the cache of inner
+    /// products lacks, and its size once they are added.
+    fn support_gram_costs(&self, features: &[usize]) -> (f64, f64, f64) {
+        let nnz: f64 = features
+            .iter()
+            .map(|&j| self.pb.design.col_nnz(j) as f64)
+            .sum();
+        let missing = features
+            .iter()
+            .filter(|&&j| !self.support_gram.has(j))
+            .count();
+        let cached = self.support_gram.features.len() + missing;
+        (nnz, missing as f64, cached as f64)
     }
 
     /// `(X̂_FᵀWX̂_F + l2·diag(pf_F))·v` for the features F without forming the matrix: one
