@@ -243,10 +243,10 @@ struct SupportGram {
 }
 
 impl SupportGram {
-    /// Beyond this many features the cache starts again from the features asked for.
-    const MAX_FEATURES: usize = 4096;
-    /// Entries the cache may always hold for the support epochs (512 KiB), whatever X's size.
+    /// Entries the cache may always hold (512 KiB), whatever X's size.
     const MIN_CAP: f64 = 65536.0;
+    /// Entries it never exceeds (4096 features, 128 MiB).
+    const MAX_CAP: f64 = 4096.0 * 4096.0;
 
     fn has(&self, j: usize) -> bool {
         self.position.contains_key(&j)
@@ -981,18 +981,15 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// costs O(|support|) for the gradients, and every few epochs one pass applies the changes
     /// to the residual, instead of a column dot and a column axpy per update. Chosen when the
     /// block's updates cost at most the dots (|S|² ≤ nnz(X_S)) and the cache of inner products
-    /// it comes from stays within a quarter of X's entries (or [`SupportGram::MIN_CAP`]). None
-    /// in covariance mode. `grad`, when given, holds the support's current gradients.
+    /// it comes from stays within its cap ([`Self::support_gram_cap`]). None in covariance
+    /// mode. `grad`, when given, holds the support's current gradients.
     fn support_epochs(&mut self, support: &[usize], grad: Option<&[f64]>) -> Option<SupportEpochs> {
         let m = support.len();
         if self.in_gram_mode() || m < 2 {
             return None;
         }
         let (nnz, _, cached) = self.support_gram_costs(support);
-        if (m * m) as f64 > nnz
-            || cached > SupportGram::MAX_FEATURES as f64
-            || cached * cached > (0.25 * self.x_nnz).max(SupportGram::MIN_CAP)
-        {
+        if (m * m) as f64 > nnz || cached * cached > self.support_gram_cap() {
             return None;
         }
         let block = self.gram_block(support);
@@ -1615,13 +1612,15 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             }
             return h;
         }
+        let cap = self.support_gram_cap();
         let cache = &mut self.support_gram;
         let missing: Vec<usize> = features
             .iter()
             .copied()
             .filter(|&j| !cache.has(j))
             .collect();
-        if cache.features.len() + missing.len() > SupportGram::MAX_FEATURES {
+        let after = (cache.features.len() + missing.len()) as f64;
+        if after * after > cap {
             cache.clear();
             cache.extend(self.pb, features);
         } else {
@@ -1651,9 +1650,20 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             }
             State::Residual { .. } => {
                 let (nnz, missing, cached) = self.support_gram_costs(features);
-                // each missing column is dotted with every cached one and the other missing ones
-                let fill = missing * cached * nnz / m.max(1.0);
-                let cholesky = fill + factor + 2.0 * nnz;
+                let cap = self.support_gram_cap();
+                // each missing column is dotted with every cached one and the other missing
+                // ones; past the cap the cache starts again from these features, and a block
+                // larger than the cap is not formed at all
+                let fill = if cached * cached <= cap {
+                    missing * cached * nnz / m.max(1.0)
+                } else {
+                    m * nnz
+                };
+                let cholesky = if m * m <= cap {
+                    fill + factor + 2.0 * nnz
+                } else {
+                    f64::INFINITY
+                };
                 // each iteration: a product with the support's columns and one with their
                 // transposes, plus vector work over the samples
                 let n = self.pb.n_samples() as f64;
@@ -1661,6 +1671,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 (2.0 * nnz, cholesky.min(cg), cg < cholesky)
             }
         }
+    }
+
+    /// Entries the cache of inner products may hold: a quarter of X's stored entries (so it
+    /// stays well below a copy of X), within [`SupportGram::MIN_CAP`] and
+    /// [`SupportGram::MAX_CAP`].
+    fn support_gram_cap(&self) -> f64 {
+        (0.25 * self.x_nnz).clamp(SupportGram::MIN_CAP, SupportGram::MAX_CAP)
     }
 
     /// For the features F: the entries their columns store, how many the cache of inner
