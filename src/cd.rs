@@ -551,7 +551,7 @@ pub struct CoordinateDescent<'p, 'a, D: Design> {
     /// Inner products of the features the Newton step has used, kept across penalties (the
     /// support grows along a path, so each column is computed once), in residual mode only.
     support_gram: SupportGram,
-    /// Stored entries of X (the cap on [`SupportGram`]'s size when epochs use it).
+    /// Stored entries of X (they set [`Self::support_gram_cap`]).
     x_nnz: f64,
     /// Epochs run through a support's Gram block (see [`Self::support_epochs`]).
     pub(crate) n_support_epochs: usize,
@@ -1006,7 +1006,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     }
 
     /// [`Self::epoch`] over `support` with the gradients from `se` (updated by the block's
-    /// columns); the changes are applied to the residual at the end.
+    /// columns); the changes wait in `se` for [`Self::flush`] to reach the residual.
     fn support_epoch(&mut self, support: &[usize], se: &mut SupportEpochs) -> (f64, f64) {
         let m = support.len();
         self.n_support_epochs += 1;
