@@ -320,6 +320,15 @@ struct SupportEpochs {
     flushed: bool,
 }
 
+impl SupportEpochs {
+    /// The support's gradients after its k-th coefficient changed by `delta`.
+    #[inline]
+    fn coef_moved(&mut self, k: usize, delta: f64) {
+        let m = self.grad.len();
+        axpy(-delta, &self.block[k * m..(k + 1) * m], &mut self.grad);
+    }
+}
+
 fn sign_of(b: f64) -> i8 {
     if b > 0.0 {
         1
@@ -1027,7 +1036,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             if delta != 0.0 {
                 self.coef[j] = new;
                 se.pending[k] += delta;
-                axpy(-delta, &se.block[k * m..(k + 1) * m], &mut se.grad);
+                se.coef_moved(k, delta);
             }
             d_max = d_max.max(delta.abs());
             w_max = w_max.max(new.abs());
@@ -1053,11 +1062,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// Brings `se`'s gradients up to date after the coefficients of `support` moved from
     /// `before` by other means (residual already updated).
     fn support_moved(&self, support: &[usize], before: &[f64], se: &mut SupportEpochs) {
-        let m = support.len();
         for (k, (&j, &b)) in support.iter().zip(before).enumerate() {
             let delta = self.coef[j] - b;
             if delta != 0.0 {
-                axpy(-delta, &se.block[k * m..(k + 1) * m], &mut se.grad);
+                se.coef_moved(k, delta);
             }
         }
     }
@@ -1345,7 +1353,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// Gap-safe screening of `features` given the dual correlations `corr` and gap info
     /// computed with them: returns the features to keep. Features found inactive are zeroed.
-    /// Also returns whether a dropped feature had a non-zero coefficient (the residual moved).
+    /// Returns the positions in `features` of those kept, and whether a dropped feature had a
+    /// non-zero coefficient (the residual moved).
     fn gap_safe_filter(
         &mut self,
         features: &[usize],
@@ -1366,7 +1375,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     self.upper[j],
                 )
             {
-                keep.push(j);
+                keep.push(k);
             } else {
                 drop.push(j);
             }
@@ -1448,21 +1457,17 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             }
             let (kept, moved) = self.gap_safe_filter(&ws, &corr, &info);
             // the support, with its gradients from the gap's (still exact unless a dropped
-            // feature moved the residual); `kept` is a subsequence of `ws`
+            // feature moved the residual)
             active.clear();
             active_grad.clear();
-            debug_assert_eq!(ws.len(), self.scratch.len());
-            let mut next = kept.iter().peekable();
-            for (&j, &g) in ws.iter().zip(&self.scratch) {
-                if next.peek() == Some(&&j) {
-                    next.next();
-                    if self.coef[j] != 0.0 || self.pb.penalty_factor[j] == 0.0 {
-                        active.push(j);
-                        active_grad.push(g);
-                    }
+            for &k in &kept {
+                let j = ws[k];
+                if self.coef[j] != 0.0 || self.pb.penalty_factor[j] == 0.0 {
+                    active.push(j);
+                    active_grad.push(self.scratch[k]);
                 }
             }
-            ws = kept;
+            ws = kept.iter().map(|&k| ws[k]).collect();
             let sub_target = GapTarget {
                 scaled: (SUB_GAP_FRACTION * info.gap).max(0.5 * target.scaled),
                 relative: 0.5 * target.relative,
@@ -1510,8 +1515,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     if newton || extrapolate || check_gap {
                         self.flush(&active, se);
                     }
-                    before.clear();
-                    before.extend(active.iter().map(|&j| self.coef[j]));
+                    if newton || extrapolate {
+                        before.clear();
+                        before.extend(active.iter().map(|&j| self.coef[j]));
+                    }
                 }
                 if newton {
                     stable = 0;
@@ -1522,11 +1529,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 } else if extrapolate {
                     self.try_extrapolation(&active, &mut anderson);
                 }
-                if let Some(se) = &mut support {
+                if let Some(se) = support.as_mut().filter(|_| newton || extrapolate) {
                     self.support_moved(&active, &before, se);
-                    if check_gap {
-                        self.flush(&active, se);
-                    }
                 }
                 if extrapolate_dual && support.as_ref().is_none_or(|se| se.flushed) {
                     residuals.push_rolling(self.true_residual().unwrap_or_default());
