@@ -1474,9 +1474,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             };
             let mut inner = 0;
             let mut anderson = Anderson::new(active.len());
-            // A Newton step on the support once it has been stable for as many epochs as the
-            // step costs (so it at most doubles the work when coordinate descent was about to
-            // finish anyway).
+            // A Newton step on the support once its signs have held for a few epochs and as
+            // many epochs as the step costs have passed since the last one (so it at most
+            // doubles the work when coordinate descent was about to finish anyway). Counting
+            // from the last step, not from the last sign change, keeps the step coming on a
+            // large support where some sign flips every few epochs.
             let mut support = self.support_epochs(&active, (!moved).then_some(&active_grad[..]));
             let (mut epoch_cost, newton_cost, _) = self.newton_costs(&active);
             if support.is_some() {
@@ -1485,6 +1487,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             }
             let mut signs: Vec<i8> = Vec::with_capacity(active.len());
             let mut stable = 0usize;
+            let mut since_newton = 0usize;
             let mut before: Vec<f64> = Vec::new();
             let mut sub_corr: Vec<f64> = Vec::new();
             while n_iter < max_iter {
@@ -1507,8 +1510,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 } else {
                     stable += 1;
                 }
+                since_newton += 1;
                 let newton =
-                    stable >= NEWTON_MIN_STABLE && stable as f64 * epoch_cost >= newton_cost;
+                    stable >= NEWTON_MIN_STABLE && since_newton as f64 * epoch_cost >= newton_cost;
                 let extrapolate = !newton && anderson.push(&active, &self.coef);
                 if let Some(se) = &mut support {
                     // the residual is brought up to date only where it is read
@@ -1522,6 +1526,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 }
                 if newton {
                     stable = 0;
+                    since_newton = 0;
                     if self.support_newton(&active) {
                         anderson = Anderson::new(active.len());
                         check_gap = true;
@@ -1773,8 +1778,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// One Newton step on the current support. With the signs of the non-zero coefficients
     /// fixed, the objective is a quadratic on their orthant; its minimiser is one linear solve
-    /// with the support's Gram block. The step goes there, or stops where a coefficient
-    /// reaches zero or a bound (the objective decreases all along the segment). Coordinate
+    /// with the support's Gram block. The step goes there with every coefficient that would
+    /// change sign set to zero and every bound enforced (tried at full, half and quarter
+    /// length, kept where it lowers the objective); failing that, it stops where the first
+    /// coefficient reaches zero or a bound (the objective decreases all along that segment). Coordinate
     /// descent needs many epochs where the support's columns are strongly correlated (p ≫ n,
     /// small α); this step ends that phase once the support is found. Returns whether the
     /// iterate moved.
@@ -1811,6 +1818,35 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             };
             crate::ridge::cholesky_solve(&l, m, &mut step, 1);
         }
+        let before = self.primal_on(features);
+        let current: Vec<f64> = free.iter().map(|&j| self.coef[j]).collect();
+        // The full step projected on the sign pattern (a coordinate that would cross zero
+        // stops at zero) keeps the step's progress on every other coordinate when a few
+        // signs are wrong; where that does not lower the objective, the step is shortened
+        // to its first crossing instead.
+        for scale in [1.0, 0.5, 0.25] {
+            let projected: Vec<f64> = free
+                .iter()
+                .zip(&step)
+                .map(|(&j, &d)| {
+                    let b = self.coef[j];
+                    let v = b + scale * d;
+                    if pf[j] > 0.0 && v * b <= 0.0 {
+                        0.0
+                    } else {
+                        v.clamp(self.lower[j], self.upper[j])
+                    }
+                })
+                .collect();
+            if !projected.iter().all(|v| v.is_finite()) {
+                break;
+            }
+            self.assign(&free, &projected);
+            if self.primal_on(features) <= before {
+                return true;
+            }
+            self.assign(&free, &current);
+        }
         let mut t = 1.0f64;
         for (&j, &d) in free.iter().zip(&step) {
             let b = self.coef[j];
@@ -1824,7 +1860,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 t = t.min((self.lower[j] - b) / d);
             }
         }
-        if t.is_nan() || t <= 0.0 {
+        if t.is_nan() || t <= 0.0 || t >= 1.0 {
+            // (t = 1: the projected step was this step, and it did not help)
             return false;
         }
         let values: Vec<f64> = free
@@ -1841,8 +1878,6 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 }
             })
             .collect();
-        let before = self.primal_on(features);
-        let current: Vec<f64> = free.iter().map(|&j| self.coef[j]).collect();
         self.assign(&free, &values);
         if self.primal_on(features) > before {
             self.assign(&free, &current);
@@ -2526,6 +2561,26 @@ mod tests {
                 "case {case}: gap"
             );
         }
+    }
+
+    #[test]
+    fn newton_step_projects_a_wrong_sign_to_zero() {
+        use crate::design::DenseDesign;
+        use crate::params::EnetParamsBuilder;
+        // Orthogonal columns with x_jᵀx_j/n = 1, y = 0.1·x1 + 2·x2, α = 0.2: the solution is
+        // (0, 1.8). From (−0.05, 0.5) the sign-fixed step sends β1 across zero to 0.3; set to
+        // zero, the rest of the step lands on the solution. Stopped at the crossing instead
+        // (t = 1/7), β2 would only reach 0.686.
+        let (n, p) = (4, 2);
+        let x = [1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
+        let y: Vec<f64> = (0..n).map(|i| 0.1 * x[i] + 2.0 * x[n + i]).collect();
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        let pb = Problem::new(&design, &y, None, false).unwrap();
+        let prm = EnetParamsBuilder::from_alpha(0.2, 1.0).check().unwrap();
+        let mut cd = CoordinateDescent::new(&pb, &prm, Some(&[-0.05, 0.5])).unwrap();
+        assert!(cd.support_newton(&[0, 1]));
+        let coef = cd.coef();
+        assert!(coef[0] == 0.0 && (coef[1] - 1.8).abs() < 1e-12, "{coef:?}");
     }
 
     #[test]
