@@ -1818,72 +1818,54 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             };
             crate::ridge::cholesky_solve(&l, m, &mut step, 1);
         }
-        let before = self.primal_on(features);
-        let current: Vec<f64> = free.iter().map(|&j| self.coef[j]).collect();
-        // The full step projected on the sign pattern (a coordinate that would cross zero
-        // stops at zero) keeps the step's progress on every other coordinate when a few
-        // signs are wrong; where that does not lower the objective, the step is shortened
-        // to its first crossing instead.
-        for scale in [1.0, 0.5, 0.25] {
-            let projected: Vec<f64> = free
-                .iter()
+        // The step's first zero crossing or bound
+        let mut t_first = 1.0f64;
+        for (&j, &d) in free.iter().zip(&step) {
+            let b = self.coef[j];
+            let end = b + d;
+            if pf[j] > 0.0 && end * b < 0.0 {
+                t_first = t_first.min(-b / d);
+            }
+            if end > self.upper[j] {
+                t_first = t_first.min((self.upper[j] - b) / d);
+            } else if end < self.lower[j] {
+                t_first = t_first.min((self.lower[j] - b) / d);
+            }
+        }
+        // The point t·step away, with every coefficient that changed sign (or landed within
+        // rounding of zero) set to zero and the box enforced.
+        let point = |cd: &Self, t: f64| -> Vec<f64> {
+            free.iter()
                 .zip(&step)
                 .map(|(&j, &d)| {
-                    let b = self.coef[j];
-                    let v = b + scale * d;
-                    if pf[j] > 0.0 && v * b <= 0.0 {
+                    let b = cd.coef[j];
+                    let v = b + t * d;
+                    if pf[j] > 0.0 && (v * b <= 0.0 || v.abs() <= 1e-12 * b.abs()) {
                         0.0
                     } else {
-                        v.clamp(self.lower[j], self.upper[j])
+                        v.clamp(cd.lower[j], cd.upper[j])
                     }
                 })
-                .collect();
-            if !projected.iter().all(|v| v.is_finite()) {
-                break;
+                .collect()
+        };
+        // The projected full step keeps the step's progress on every other coordinate when
+        // a few signs are wrong; then half and a quarter of it; last, the segment up to the
+        // first crossing, along which the objective decreases.
+        let before = self.primal_on(features);
+        let current: Vec<f64> = free.iter().map(|&j| self.coef[j]).collect();
+        let first_crossing = (t_first > 0.0 && t_first < 1.0).then_some(t_first);
+        for t in [1.0, 0.5, 0.25].into_iter().chain(first_crossing) {
+            let values = point(self, t);
+            if !values.iter().all(|v| v.is_finite()) {
+                continue;
             }
-            self.assign(&free, &projected);
+            self.assign(&free, &values);
             if self.primal_on(features) <= before {
                 return true;
             }
             self.assign(&free, &current);
         }
-        let mut t = 1.0f64;
-        for (&j, &d) in free.iter().zip(&step) {
-            let b = self.coef[j];
-            let end = b + d;
-            if pf[j] > 0.0 && end * b < 0.0 {
-                t = t.min(-b / d);
-            }
-            if end > self.upper[j] {
-                t = t.min((self.upper[j] - b) / d);
-            } else if end < self.lower[j] {
-                t = t.min((self.lower[j] - b) / d);
-            }
-        }
-        if t.is_nan() || t <= 0.0 || t >= 1.0 {
-            // (t = 1: the projected step was this step, and it did not help)
-            return false;
-        }
-        let values: Vec<f64> = free
-            .iter()
-            .zip(&step)
-            .map(|(&j, &d)| {
-                let b = self.coef[j];
-                let v = b + t * d;
-                // the coordinate that limited the step lands exactly on zero
-                if pf[j] > 0.0 && (v * b <= 0.0 || v.abs() <= 1e-12 * b.abs()) {
-                    0.0
-                } else {
-                    v.clamp(self.lower[j], self.upper[j])
-                }
-            })
-            .collect();
-        self.assign(&free, &values);
-        if self.primal_on(features) > before {
-            self.assign(&free, &current);
-            return false;
-        }
-        true
+        false
     }
 
     /// Runs to convergence on all features (the single-penalty estimators' entry point).
