@@ -1781,10 +1781,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// with the support's Gram block. The step goes there with every coefficient that would
     /// change sign set to zero and every bound enforced (tried at full, half and quarter
     /// length, kept where it lowers the objective); failing that, it stops where the first
-    /// coefficient reaches zero or a bound (the objective decreases all along that segment). Coordinate
-    /// descent needs many epochs where the support's columns are strongly correlated (p ≫ n,
-    /// small α); this step ends that phase once the support is found. Returns whether the
-    /// iterate moved.
+    /// coefficient reaches zero or a bound (the objective decreases all along that segment).
+    /// Coordinate descent needs many epochs where the support's columns are strongly
+    /// correlated (p ≫ n, small α); this step ends that phase once the support is found.
+    /// Returns whether the iterate moved.
     fn support_newton(&mut self, features: &[usize]) -> bool {
         let pf = &self.pb.penalty_factor;
         let free: Vec<usize> = features
