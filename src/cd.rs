@@ -1507,6 +1507,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     signs.clear();
                     signs.extend(active.iter().map(|&j| sign_of(self.coef[j])));
                     stable = 0;
+                    // Extrapolation assumes the iterates of one fixed-sign linear map: a
+                    // history spanning a sign change seldom lowers the objective, and a failed
+                    // trial costs two residual updates over the support.
+                    anderson = Anderson::new(active.len());
                 } else {
                     stable += 1;
                 }
