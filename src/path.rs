@@ -261,8 +261,10 @@ pub fn fit_path_from<D: Design>(
     let pool = thread_pool(prm.n_jobs);
     let pool = pool.as_ref();
     let pf = &pb.penalty_factor;
-    let (lower, upper) = (cd.lower().to_vec(), cd.upper().to_vec());
-    let excluded: Vec<bool> = (0..p).map(|j| lower[j] == 0.0 && upper[j] == 0.0).collect();
+    // The bounds are read from `cd` where needed, never copied: two vectors of length p.
+    let excluded: Vec<bool> = (0..p)
+        .map(|j| cd.lower()[j] == 0.0 && cd.upper()[j] == 0.0)
+        .collect();
     let all_features: Vec<usize> = (0..p).filter(|&j| !excluded[j]).collect();
     let target = GapTarget {
         scaled: point.tol() * pb.y_norm2,
@@ -279,7 +281,7 @@ pub fn fit_path_from<D: Design>(
                 fit_unpenalised(&mut cd, pb, point);
             }
             cd.gradient_sweep(&mut grad, 0.0, &mut bounds, pool);
-            let amax = alpha_max_from(&grad, n, prm.l1_ratio, pf, &lower, &upper);
+            let amax = alpha_max_from(&grad, n, prm.l1_ratio, pf, cd.lower(), cd.upper());
             alpha_max_value = Some(amax);
             log_grid(amax, *min_ratio, *count)
         }
@@ -310,7 +312,7 @@ pub fn fit_path_from<D: Design>(
         cd.set_penalty(alpha * prm.l1_ratio, alpha * (1.0 - prm.l1_ratio));
         let l1 = cd.l1_scaled();
         let mut in_ws: Vec<bool> = if prm.screening {
-            let strong = strong_set(&grad, l1, l1_prev, pf, &lower, &upper);
+            let strong = strong_set(&grad, l1, l1_prev, pf, cd.lower(), cd.upper());
             (0..p)
                 .map(|j| !excluded[j] && (strong[j] || ever_active[j]))
                 .collect()
@@ -336,7 +338,7 @@ pub fn fit_path_from<D: Design>(
                 None => l1,
             };
             cd.gradient_sweep(&mut grad, limit, &mut bounds, pool);
-            let violations = kkt_violations(&grad, l1, pf, &lower, &upper, &in_ws);
+            let violations = kkt_violations(&grad, l1, pf, cd.lower(), cd.upper(), &in_ws);
             if !violations.is_empty() && n_iter < point.max_iter() {
                 fit.kkt_resolves += 1;
                 for j in violations {
