@@ -1596,18 +1596,25 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// the extrapolated point, clipped to the box, replaces the iterate only if it lowers the
     /// objective, so an epoch never increases it.
     fn try_extrapolation(&mut self, features: &[usize], anderson: &mut Anderson) {
-        let Some(mut cand) = anderson.extrapolate() else {
-            return;
-        };
-        for (v, &j) in cand.iter_mut().zip(features) {
+        if let Some(cand) = anderson.extrapolate() {
+            self.try_coef(features, cand);
+        }
+    }
+
+    /// Moves the coefficients of `features` to `values` clipped to the box, and keeps them only
+    /// if that lowers the objective (the other coefficients are left as they are).
+    pub fn try_coef(&mut self, features: &[usize], mut values: Vec<f64>) -> bool {
+        for (v, &j) in values.iter_mut().zip(features) {
             *v = v.clamp(self.lower[j], self.upper[j]);
         }
         let before = self.primal_on(features);
         let current: Vec<f64> = features.iter().map(|&j| self.coef[j]).collect();
-        self.assign(features, &cand);
+        self.assign(features, &values);
         if self.primal_on(features) >= before {
             self.assign(features, &current);
+            return false;
         }
+        true
     }
 
     /// `X̂_FᵀWX̂_F` for the features F (column-major |F| × |F|): read from the Gram matrix in

@@ -232,6 +232,33 @@ pub fn alpha_max<D: Design>(pb: &Problem<'_, D>, l1_ratio: f64, positive: bool) 
     ))
 }
 
+/// The warm start for the next α from the last two solutions (sparse, sorted by feature):
+/// on a fixed support with fixed signs the lasso solution is linear in λ, so `b + t (b − b_old)`
+/// with `t` the ratio of the λ steps; a coefficient that would cross zero stops at zero, and
+/// one that is zero now stays zero.
+fn path_extrapolation(
+    current: &[(usize, f64)],
+    old: &[(usize, f64)],
+    t: f64,
+) -> (Vec<usize>, Vec<f64>) {
+    let mut o = old.iter().peekable();
+    let mut feats = Vec::with_capacity(current.len());
+    let mut cand = Vec::with_capacity(current.len());
+    for &(j, b) in current {
+        while o.peek().is_some_and(|&&(i, _)| i < j) {
+            o.next();
+        }
+        let b_old = match o.peek() {
+            Some(&&(i, v)) if i == j => v,
+            _ => 0.0,
+        };
+        let v = b + t * (b - b_old);
+        feats.push(j);
+        cand.push(if v * b > 0.0 { v } else { 0.0 });
+    }
+    (feats, cand)
+}
+
 /// Fits the path. `coef_init` (original scale) warm-starts the first α.
 pub fn fit_path<D: Design>(
     pb: &Problem<'_, D>,
@@ -308,9 +335,28 @@ pub fn fit_path_from<D: Design>(
     let mut ever_active: Vec<bool> = cd.coef_internal().iter().map(|&b| b != 0.0).collect();
     let l1_of = |alpha: f64| alpha * prm.l1_ratio * n;
     let mut l1_prev = l1_of(alpha_max_value.unwrap_or(alphas[0]).max(alphas[0]));
+    // The solution before the current one: its l1 and its non-zero (feature, coefficient)s.
+    let mut previous: Option<(f64, Vec<(usize, f64)>)> = None;
     for (k, &alpha) in alphas.iter().enumerate() {
         cd.set_penalty(alpha * prm.l1_ratio, alpha * (1.0 - prm.l1_ratio));
         let l1 = cd.l1_scaled();
+        let current: Vec<(usize, f64)> = cd
+            .coef_internal()
+            .iter()
+            .enumerate()
+            .filter(|(_, &b)| b != 0.0)
+            .map(|(j, &b)| (j, b))
+            .collect();
+        if let Some((l1_old, old)) = &previous {
+            let t = (l1 - l1_prev) / (l1_prev - l1_old);
+            if t.is_finite() && t > 0.0 {
+                let (feats, cand) = path_extrapolation(&current, old, t.min(2.0));
+                cd.try_coef(&feats, cand);
+            }
+        }
+        if k > 0 {
+            previous = Some((l1_prev, current));
+        }
         let mut in_ws: Vec<bool> = if prm.screening {
             let strong = strong_set(&grad, l1, l1_prev, pf, cd.lower(), cd.upper());
             (0..p)
@@ -406,6 +452,7 @@ pub fn fit_path_from<D: Design>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cd::soft_threshold;
     use crate::design::{CscDesign, DenseDesign};
     use crate::problem::FeatureOptions;
 
@@ -716,6 +763,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn extrapolated_warm_start_is_exact_on_a_fixed_support() {
+        // Orthogonal centred columns with xᵀx = n: the lasso solution is soft-thresholding of
+        // c = Xᵀy/n, linear in α between the points where a feature enters.
+        let (n, p) = (8, 3);
+        let sign = |i: usize, m: usize| if (i >> m) & 1 == 0 { 1.0 } else { -1.0 };
+        let x: Vec<f64> = (0..p)
+            .flat_map(|j| (0..n).map(move |i| sign(i, j)))
+            .collect();
+        let c = [3.0, -2.0, 1.0];
+        let y: Vec<f64> = (0..n)
+            .map(|i| 0.5 + (0..p).map(|j| c[j] * x[j * n + i]).sum::<f64>())
+            .collect();
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        let pb = Problem::new(&design, &y, None, true).unwrap();
+        let fit = fit_path(&pb, &params(1.0, true), None).unwrap();
+        let support = |k: usize| fit.nonzeros(k).0.to_vec();
+        let mut exact_starts = 0;
+        for (k, &alpha) in fit.alphas.iter().enumerate() {
+            let (idx, val) = fit.nonzeros(k);
+            let closed: Vec<f64> = c.iter().map(|&v| soft_threshold(v, alpha)).collect();
+            for (j, &want) in closed.iter().enumerate() {
+                let b = idx.iter().position(|&i| i == j).map_or(0.0, |q| val[q]);
+                assert!((b - want).abs() < 1e-9, "α[{k}] coef {j}: {b} vs {want}");
+            }
+            // the last two solutions and this one share a support: the warm start is already
+            // the solution, so no epoch is run
+            if k >= 3 && support(k - 2) == support(k) && support(k - 1) == support(k) {
+                assert_eq!(fit.n_iters[k], 0, "α[{k}]");
+                exact_starts += 1;
+            }
+        }
+        assert!(exact_starts >= 15, "{exact_starts}");
     }
 
     #[test]
