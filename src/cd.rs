@@ -2615,8 +2615,8 @@ mod tests {
 
     #[test]
     fn a_rejected_trial_is_undone_exactly() {
-        // Undoing a step of 1e12 by its negative leaves its rounding (about 1e-4 here) in the
-        // residual; the saved copy puts the residual back bit for bit.
+        // Undoing a step of 1e12 by its negative leaves its rounding in the residual (the
+        // objective 6e-6 relative off, here); the saved copy puts the residual back bit for bit.
         let (n, p) = (30, 12);
         let (x, y, _) = data(n, p, 1.0, 5);
         let design = DenseDesign::new(&x, n, p).unwrap();
