@@ -1635,19 +1635,19 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     }
 
     /// Moves the coefficients of `features` to `values` clipped to the box, and keeps them only
-    /// if that lowers the objective (the other coefficients are left as they are).
-    pub fn try_coef(&mut self, features: &[usize], mut values: Vec<f64>) -> bool {
+    /// if that lowers the objective (the other coefficients are left as they are); a rejected
+    /// move is undone exactly, as the Newton step's trials are.
+    pub fn try_coef(&mut self, features: &[usize], mut values: Vec<f64>) {
         for (v, &j) in values.iter_mut().zip(features) {
             *v = v.clamp(self.lower[j], self.upper[j]);
         }
         let before = self.primal_on(features);
         let current: Vec<f64> = features.iter().map(|&j| self.coef[j]).collect();
+        let saved = self.save_updated();
         self.assign(features, &values);
         if self.primal_on(features) >= before {
-            self.assign(features, &current);
-            return false;
+            self.restore_updated(&saved, features, &current);
         }
-        true
     }
 
     /// `X̂_FᵀWX̂_F` for the features F (column-major |F| × |F|): read from the Gram matrix in

@@ -349,6 +349,8 @@ pub fn fit_path_from<D: Design>(
             .collect();
         if let Some((l1_old, old)) = &previous {
             let t = (l1 - l1_prev) / (l1_prev - l1_old);
+            // (t is the grid's constant ratio on a log grid; the cap only bounds a given
+            // grid's uneven steps, where a long step follows a short one)
             if t.is_finite() && t > 0.0 {
                 let (feats, cand) = path_extrapolation(&current, old, t.min(2.0));
                 cd.try_coef(&feats, cand);
