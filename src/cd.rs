@@ -20,8 +20,8 @@ use crate::design::{axpy, dot, dot3, prefetch, Design};
 use crate::error::{FastregError, Result};
 use crate::gram::GramStats;
 use crate::params::{EnetParams, Selection};
-use crate::problem::Problem;
-use crate::screening::gap_safe_keep;
+use crate::problem::{PerFeature, Problem};
+use crate::screening::{gap_safe_keep, FeatureRules};
 
 /// Result of one fit. `dual_gap` is in the units of the objective (divided by n); `coef` is on
 /// the original scale of X.
@@ -549,8 +549,8 @@ pub struct CoordinateDescent<'p, 'a, D: Design> {
     pb: &'p Problem<'a, D>,
     l1: f64,
     l2: f64,
-    lower: Vec<f64>,
-    upper: Vec<f64>,
+    lower: PerFeature,
+    upper: PerFeature,
     /// Internal (standardised-scale) coefficients.
     coef: Vec<f64>,
     state: State,
@@ -590,14 +590,18 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             }
             Some(c) => pb.to_internal(c),
         };
-        let lower: Vec<f64> = if prm.positive() {
-            pb.lower.iter().map(|&l| l.max(0.0)).collect()
+        let lower = if prm.positive() {
+            pb.lower.map(|l| l.max(0.0))
         } else {
             pb.lower.clone()
         };
         let upper = pb.upper.clone();
-        for j in 0..p {
-            coef[j] = coef[j].clamp(lower[j], upper[j]);
+        for (j, b) in coef.iter_mut().enumerate() {
+            *b = if pb.excluded[j] {
+                0.0
+            } else {
+                b.clamp(lower[j], upper[j])
+            };
         }
         let n = pb.n_samples() as f64;
         let rng = match prm.selection() {
@@ -625,8 +629,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             x_nnz: (0..p).map(|j| pb.design.col_nnz(j) as f64).sum(),
             n_support_epochs: 0,
         };
-        let all: Vec<usize> = (0..p).collect();
-        cd.assign(&all, &coef);
+        let start: Vec<usize> = (0..p).filter(|&j| coef[j] != 0.0).collect();
+        let values: Vec<f64> = start.iter().map(|&j| coef[j]).collect();
+        cd.assign(&start, &values);
         Ok(cd)
     }
 
@@ -723,11 +728,21 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         self.l1
     }
 
-    pub fn lower(&self) -> &[f64] {
+    pub fn lower(&self) -> &PerFeature {
         &self.lower
     }
-    pub fn upper(&self) -> &[f64] {
+    pub fn upper(&self) -> &PerFeature {
         &self.upper
+    }
+
+    /// What the screening rules read per feature.
+    pub fn rules(&self) -> FeatureRules<'_> {
+        FeatureRules {
+            penalty_factor: &self.pb.penalty_factor,
+            lower: &self.lower,
+            upper: &self.upper,
+            excluded: &self.pb.excluded,
+        }
     }
 
     /// Internal (standardised-scale) coefficients.
@@ -870,7 +885,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// A full-gradient sweep that skips the features it can prove unneeded: a feature with a
     /// zero coefficient whose |gradient| is certainly below `pf_j · limit` gets 0 in `out`
-    /// instead of its gradient. With `limit` at most the current l1 (and the next strong-rule
+    /// instead of its gradient, as does an excluded feature (never a candidate, and outside
+    /// every gap). With `limit` at most the current l1 (and the next strong-rule
     /// threshold, `2·l1_next − l1`), those zeros change no decision: such a feature violates
     /// no KKT condition, enters no strong set, and (the dual scaling being at most 1) its
     /// conjugate term in the gap is zero either way, so the certificate is exact. The bound
@@ -925,7 +941,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     + pb.col_norm2[j].sqrt() * (bounds.travelled - bounds.travelled_at[j] + slack);
                 // (written so that a NaN bound keeps the feature)
                 let provably_below = bound * (1.0 + 1e-9) < pf * limit;
-                self.coef[j] != 0.0 || !provably_below
+                !pb.excluded[j] && (self.coef[j] != 0.0 || !provably_below)
             })
             .collect();
         let needed = self.coarse_filter(needed, limit, bounds, pool);
@@ -1920,7 +1936,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     pub fn run(mut self, prm: &EnetParams) -> EnetFit {
         let pb = self.pb;
         let all: Vec<usize> = (0..pb.n_features())
-            .filter(|&j| !(self.lower[j] == 0.0 && self.upper[j] == 0.0))
+            .filter(|&j| !pb.excluded[j])
             .collect();
         let target = GapTarget::of(prm, pb.y_norm2);
         let res = self.solve_on(&all, target, prm.max_iter());
@@ -2198,7 +2214,10 @@ mod tests {
                 cd.gradient_all(&mut exact, None);
                 cd.gradient_sweep(&mut out, limit, &mut bounds, None);
                 for j in 0..p {
-                    if out[j] == 0.0 && exact[j] != 0.0 {
+                    if out[j] == 0.0 && exact[j] != 0.0 && pb.excluded[j] {
+                        // never a candidate: its gradient is not needed
+                        assert_eq!(cd.coef_internal()[j], 0.0, "{tag}: an excluded moved");
+                    } else if out[j] == 0.0 && exact[j] != 0.0 {
                         skipped += 1;
                         assert_eq!(cd.coef_internal()[j], 0.0, "{tag}: skipped a non-zero");
                         let pf = pb.penalty_factor[j];

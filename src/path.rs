@@ -9,7 +9,7 @@ use crate::error::{invalid, Result};
 use crate::gram::GramStats;
 use crate::params::{EnetParams, EnetParamsBuilder};
 use crate::problem::Problem;
-use crate::screening::{kkt_violations, strong_set, zero_score};
+use crate::screening::{kkt_violations, strong_set, FeatureRules};
 
 /// Where the α values come from.
 #[derive(Clone, Debug)]
@@ -183,12 +183,13 @@ pub fn log_grid(alpha_max: f64, min_ratio: f64, count: usize) -> Vec<f64> {
 /// Smallest α at which all penalised coefficients are zero, given the gradients at the fit of
 /// the unpenalised features alone. With l1_ratio = 0 glmnet's convention is used (l1_ratio
 /// taken as 1e-3) so the grid stays finite.
-fn alpha_max_from(grad: &[f64], n: f64, l1_ratio: f64, pf: &[f64], lo: &[f64], hi: &[f64]) -> f64 {
+fn alpha_max_from(grad: &[f64], n: f64, l1_ratio: f64, rules: &FeatureRules) -> f64 {
     let ratio = l1_ratio.max(1e-3);
+    let pf = rules.penalty_factor;
     let mut m = 0.0f64;
     for j in 0..grad.len() {
         if pf[j] > 0.0 {
-            m = m.max(zero_score(grad[j], lo[j], hi[j]) / pf[j]);
+            m = m.max(rules.score(j, grad[j]) / pf[j]);
         }
     }
     m / (n * ratio)
@@ -226,9 +227,7 @@ pub fn alpha_max<D: Design>(pb: &Problem<'_, D>, l1_ratio: f64, positive: bool) 
         &g,
         pb.n_samples() as f64,
         l1_ratio,
-        &pb.penalty_factor,
-        cd.lower(),
-        cd.upper(),
+        &cd.rules(),
     ))
 }
 
@@ -287,11 +286,7 @@ pub fn fit_path_from<D: Design>(
     }
     let pool = thread_pool(prm.n_jobs);
     let pool = pool.as_ref();
-    let pf = &pb.penalty_factor;
-    // The bounds are read from `cd` where needed, never copied: two vectors of length p.
-    let excluded: Vec<bool> = (0..p)
-        .map(|j| cd.lower()[j] == 0.0 && cd.upper()[j] == 0.0)
-        .collect();
+    let excluded = &pb.excluded;
     let all_features: Vec<usize> = (0..p).filter(|&j| !excluded[j]).collect();
     let target = GapTarget {
         scaled: point.tol() * pb.y_norm2,
@@ -308,7 +303,7 @@ pub fn fit_path_from<D: Design>(
                 fit_unpenalised(&mut cd, pb, point);
             }
             cd.gradient_sweep(&mut grad, 0.0, &mut bounds, pool);
-            let amax = alpha_max_from(&grad, n, prm.l1_ratio, pf, cd.lower(), cd.upper());
+            let amax = alpha_max_from(&grad, n, prm.l1_ratio, &cd.rules());
             alpha_max_value = Some(amax);
             log_grid(amax, *min_ratio, *count)
         }
@@ -360,7 +355,7 @@ pub fn fit_path_from<D: Design>(
             previous = Some((l1_prev, current));
         }
         let mut in_ws: Vec<bool> = if prm.screening {
-            let strong = strong_set(&grad, l1, l1_prev, pf, cd.lower(), cd.upper());
+            let strong = strong_set(&grad, l1, l1_prev, &cd.rules());
             (0..p)
                 .map(|j| !excluded[j] && (strong[j] || ever_active[j]))
                 .collect()
@@ -386,7 +381,7 @@ pub fn fit_path_from<D: Design>(
                 None => l1,
             };
             cd.gradient_sweep(&mut grad, limit, &mut bounds, pool);
-            let violations = kkt_violations(&grad, l1, pf, cd.lower(), cd.upper(), &in_ws);
+            let violations = kkt_violations(&grad, l1, &cd.rules(), &in_ws);
             if !violations.is_empty() && n_iter < point.max_iter() {
                 fit.kkt_resolves += 1;
                 for j in violations {
@@ -457,6 +452,7 @@ mod tests {
     use crate::cd::soft_threshold;
     use crate::design::{CscDesign, DenseDesign};
     use crate::problem::FeatureOptions;
+    use crate::screening::zero_score;
 
     /// Deterministic pseudo-random numbers in [−1, 1).
     fn lcg(seed: u64, len: usize) -> Vec<f64> {
@@ -605,6 +601,10 @@ mod tests {
             let (l1, l2) = (alpha * 0.8 * n as f64, alpha * 0.2 * n as f64);
             let slack = 1e-5 * (1.0 + pb.y_norm2.sqrt());
             for j in 0..p {
+                if pb.excluded[j] {
+                    assert_eq!(internal[j], 0.0, "excluded feature {j} moved at α[{k}]");
+                    continue;
+                }
                 let g = cd.gradient(j) - l2 * pf_scaled[j] * internal[j];
                 let t = l1 * pf_scaled[j];
                 let b = internal[j];

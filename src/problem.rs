@@ -5,8 +5,49 @@
 //! Internally a coefficient `b_j` multiplies the column `x̂_j = (x_j − μ_j) / s_j` (s_j = 1
 //! without standardisation); the original-scale coefficient is `β_j = b_j / s_j`.
 
+use std::ops::Index;
+
 use crate::design::Design;
 use crate::error::{invalid, FastregError, Result};
+
+/// A value per feature, stored once when every feature has the same one (the default penalty
+/// factor, bound or scale): then it costs no p-length array, and no load per feature in the
+/// solver's inner loop. Read it as `v[j]` either way.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PerFeature {
+    Same(f64),
+    Each(Vec<f64>),
+}
+
+impl PerFeature {
+    /// `values`, stored once if they are all equal (or empty).
+    pub fn from_vec(values: Vec<f64>) -> Self {
+        match values.first() {
+            None => PerFeature::Same(0.0),
+            Some(&a) if values.iter().all(|&b| b == a) => PerFeature::Same(a),
+            Some(_) => PerFeature::Each(values),
+        }
+    }
+
+    /// `f` applied to each value (a shared value stays shared).
+    pub fn map(&self, f: impl Fn(f64) -> f64) -> Self {
+        match self {
+            PerFeature::Same(v) => PerFeature::Same(f(*v)),
+            PerFeature::Each(v) => PerFeature::from_vec(v.iter().map(|&x| f(x)).collect()),
+        }
+    }
+}
+
+impl Index<usize> for PerFeature {
+    type Output = f64;
+    #[inline(always)]
+    fn index(&self, j: usize) -> &f64 {
+        match self {
+            PerFeature::Same(v) => v,
+            PerFeature::Each(v) => &v[j],
+        }
+    }
+}
 
 pub struct Problem<'a, D: Design> {
     pub(crate) design: &'a D,
@@ -14,17 +55,21 @@ pub struct Problem<'a, D: Design> {
     pub(crate) weights: Option<Vec<f64>>,
     pub(crate) fit_intercept: bool,
     /// Weighted column means (zeros without intercept).
-    pub(crate) x_mean: Vec<f64>,
-    /// `Σ_i w_i x̂_ij²`, the curvature of coordinate j.
+    pub(crate) x_mean: PerFeature,
+    /// `Σ_i w_i x̂_ij²`, the curvature of coordinate j; 0 for an excluded feature (the
+    /// coordinate update skips a feature of zero curvature, so it stays at 0).
     pub(crate) col_norm2: Vec<f64>,
     /// `1 / s_j`: the column scale applied implicitly (1 without standardisation).
-    pub(crate) inv_scale: Vec<f64>,
+    pub(crate) inv_scale: PerFeature,
     /// Penalty factors rescaled to sum to p (excluded features counted as 1), as glmnet.
-    pub(crate) penalty_factor: Vec<f64>,
-    /// Box constraints on the internal (standardised) coefficients; excluded features have
-    /// `[0, 0]`. Always `lower ≤ 0 ≤ upper`.
-    pub(crate) lower: Vec<f64>,
-    pub(crate) upper: Vec<f64>,
+    pub(crate) penalty_factor: PerFeature,
+    /// Box constraints on the internal (standardised) coefficients. Always
+    /// `lower ≤ 0 ≤ upper`.
+    pub(crate) lower: PerFeature,
+    pub(crate) upper: PerFeature,
+    /// Features whose coefficient is held at 0: an infinite penalty factor, a zero (once
+    /// centred) column, or the box `[0, 0]`. No solver ever visits them.
+    pub(crate) excluded: Vec<bool>,
     /// Unpenalised, non-excluded features (penalty factor 0).
     pub(crate) unpenalised: Vec<usize>,
     pub(crate) y_mean: f64,
@@ -125,9 +170,9 @@ impl<'a, D: Design> Problem<'a, D> {
         check_len(opts.upper_bounds, p, "upper_bounds")?;
         let w = weights.as_deref();
         let w_sum = n as f64;
-        let mut x_mean = vec![0.0; p];
+        let mut x_mean = vec![0.0; if fit_intercept { p } else { 0 }];
         let mut col_norm2 = vec![0.0; p];
-        let mut inv_scale = vec![1.0; p];
+        let mut scale = vec![1.0; if opts.standardize { p } else { 0 }];
         for j in 0..p {
             let (mean, mut ss) = design.col_moments(j, w, w_sum);
             if !(mean.is_finite() && ss.is_finite()) {
@@ -137,11 +182,12 @@ impl<'a, D: Design> Problem<'a, D> {
             if fit_intercept && ss <= 1e-20 * w_sum * mean * mean {
                 ss = 0.0;
             }
+            let mut s2 = 1.0;
             if opts.standardize && ss > 0.0 {
                 // glmnet: weighted population sd, centred even without an intercept.
-                inv_scale[j] = 1.0 / (ss / w_sum).sqrt();
+                scale[j] = 1.0 / (ss / w_sum).sqrt();
+                s2 = scale[j] * scale[j];
             }
-            let s2 = inv_scale[j] * inv_scale[j];
             if fit_intercept {
                 x_mean[j] = mean;
                 col_norm2[j] = ss * s2;
@@ -149,6 +195,12 @@ impl<'a, D: Design> Problem<'a, D> {
                 col_norm2[j] = (ss + w_sum * mean * mean) * s2;
             }
         }
+        let x_mean = PerFeature::from_vec(x_mean);
+        let inv_scale = if opts.standardize {
+            PerFeature::from_vec(scale)
+        } else {
+            PerFeature::Same(1.0)
+        };
         let (penalty_factor, mut excluded) = rescale_penalty_factor(opts.penalty_factor, p)?;
         // A column that is zero (once centred, with an intercept: a constant one) cannot change
         // the fit; its coefficient is held at 0 like an excluded feature's. Left free, its
@@ -157,24 +209,33 @@ impl<'a, D: Design> Problem<'a, D> {
         for (e, &c) in excluded.iter_mut().zip(&col_norm2) {
             *e |= c == 0.0;
         }
-        let mut lower = vec![f64::NEG_INFINITY; p];
-        let mut upper = vec![f64::INFINITY; p];
-        for j in 0..p {
-            let lo = opts.lower_bounds.map_or(f64::NEG_INFINITY, |v| v[j]);
-            let hi = opts.upper_bounds.map_or(f64::INFINITY, |v| v[j]);
-            if lo.is_nan() || hi.is_nan() || lo > 0.0 || hi < 0.0 {
+        let bound = |given: Option<&[f64]>, default: f64| -> Result<PerFeature> {
+            let Some(v) = given else {
+                return Ok(PerFeature::Same(default));
+            };
+            let wrong_side = |x: f64| if default < 0.0 { x > 0.0 } else { x < 0.0 };
+            if let Some(j) = (0..p).find(|&j| v[j].is_nan() || wrong_side(v[j])) {
+                let (lo, hi) = (
+                    opts.lower_bounds.map_or(f64::NEG_INFINITY, |v| v[j]),
+                    opts.upper_bounds.map_or(f64::INFINITY, |v| v[j]),
+                );
                 return Err(invalid(
                     "lower_bounds/upper_bounds",
                     format!("need lower ≤ 0 ≤ upper, feature {j} has [{lo}, {hi}]"),
                 ));
             }
             // Bounds are given on the original scale; β = b / s, so b's bound is s · bound.
-            let s = 1.0 / inv_scale[j];
-            (lower[j], upper[j]) = if excluded[j] {
-                (0.0, 0.0)
-            } else {
-                (lo * s, hi * s)
-            };
+            Ok(PerFeature::from_vec(
+                (0..p).map(|j| v[j] / inv_scale[j]).collect(),
+            ))
+        };
+        let lower = bound(opts.lower_bounds, f64::NEG_INFINITY)?;
+        let upper = bound(opts.upper_bounds, f64::INFINITY)?;
+        for (j, e) in excluded.iter_mut().enumerate() {
+            *e |= lower[j] == 0.0 && upper[j] == 0.0;
+            if *e {
+                col_norm2[j] = 0.0;
+            }
         }
         let unpenalised = (0..p)
             .filter(|&j| !excluded[j] && penalty_factor[j] == 0.0)
@@ -202,6 +263,7 @@ impl<'a, D: Design> Problem<'a, D> {
             penalty_factor,
             lower,
             upper,
+            excluded,
             unpenalised,
             y_mean,
             y_centred,
@@ -218,7 +280,7 @@ impl<'a, D: Design> Problem<'a, D> {
     pub fn weights(&self) -> Option<&[f64]> {
         self.weights.as_deref()
     }
-    pub fn x_mean(&self) -> &[f64] {
+    pub fn x_mean(&self) -> &PerFeature {
         &self.x_mean
     }
     pub fn y_mean(&self) -> f64 {
@@ -229,7 +291,7 @@ impl<'a, D: Design> Problem<'a, D> {
     }
 
     pub fn standardized(&self) -> bool {
-        self.inv_scale.iter().any(|&s| s != 1.0)
+        self.inv_scale != PerFeature::Same(1.0)
     }
     /// `Σ_i w_i ỹ_i²`, the null deviance.
     pub fn y_norm2(&self) -> f64 {
@@ -283,8 +345,8 @@ impl<'a, D: Design> Problem<'a, D> {
     pub fn to_original(&self, internal: &[f64]) -> Vec<f64> {
         internal
             .iter()
-            .zip(&self.inv_scale)
-            .map(|(b, s)| b * s)
+            .enumerate()
+            .map(|(j, b)| b * self.inv_scale[j])
             .collect()
     }
 
@@ -292,15 +354,21 @@ impl<'a, D: Design> Problem<'a, D> {
     pub fn to_internal(&self, original: &[f64]) -> Vec<f64> {
         original
             .iter()
-            .zip(&self.inv_scale)
-            .map(|(b, s)| b / s)
+            .enumerate()
+            .map(|(j, b)| b / self.inv_scale[j])
             .collect()
     }
 
     /// Intercept that goes with original-scale coefficients `coef`.
     pub fn intercept(&self, coef: &[f64]) -> f64 {
         if self.fit_intercept {
-            self.y_mean - crate::design::dot(&self.x_mean, coef)
+            let shift: f64 = coef
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| b != 0.0)
+                .map(|(j, &b)| self.x_mean[j] * b)
+                .sum();
+            self.y_mean - shift
         } else {
             0.0
         }
@@ -309,9 +377,12 @@ impl<'a, D: Design> Problem<'a, D> {
 
 /// glmnet's convention: infinite factors mark excluded features (counted as 1 for the
 /// rescaling), the rest are rescaled to sum to p. Returns the factors and the excluded mask.
-pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(Vec<f64>, Vec<bool>)> {
+pub fn rescale_penalty_factor(
+    pf: Option<&[f64]>,
+    p: usize,
+) -> Result<(PerFeature, Vec<bool>)> {
     let Some(pf) = pf else {
-        return Ok((vec![1.0; p], vec![false; p]));
+        return Ok((PerFeature::Same(1.0), vec![false; p]));
     };
     if pf.iter().any(|v| v.is_nan() || *v < 0.0) {
         return Err(invalid(
@@ -329,5 +400,8 @@ pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(Vec<f64>,
         return Err(invalid("penalty_factor", "must not be all zero"));
     }
     let scale = p as f64 / total;
-    Ok((counted.iter().map(|v| v * scale).collect(), excluded))
+    Ok((
+        PerFeature::from_vec(counted.iter().map(|v| v * scale).collect()),
+        excluded,
+    ))
 }

@@ -7,6 +7,30 @@
 //! `lower ≤ 0 ≤ upper` is `[−l1_j, l1_j]` widened to −∞ when `lower = 0` and to +∞ when
 //! `upper = 0`. Every rule below reads the bounds through [`zero_score`].
 
+use crate::problem::PerFeature;
+
+/// What the rules read per feature: penalty factor, box, and which features are excluded
+/// (held at zero, never candidates).
+#[derive(Clone, Copy)]
+pub struct FeatureRules<'a> {
+    pub penalty_factor: &'a PerFeature,
+    pub lower: &'a PerFeature,
+    pub upper: &'a PerFeature,
+    pub excluded: &'a [bool],
+}
+
+impl FeatureRules<'_> {
+    /// [`zero_score`] of feature j; −∞ for an excluded one.
+    #[inline]
+    pub fn score(&self, j: usize, grad: f64) -> f64 {
+        if self.excluded[j] {
+            f64::NEG_INFINITY
+        } else {
+            zero_score(grad, self.lower[j], self.upper[j])
+        }
+    }
+}
+
 /// How strongly the data pull feature j away from zero, in the directions its box allows:
 /// the largest of `grad` (if `upper > 0`) and `−grad` (if `lower < 0`); −∞ if neither.
 #[inline]
@@ -23,22 +47,12 @@ pub fn zero_score(grad: f64, lower: f64, upper: f64) -> f64 {
 /// Sequential strong rule (Tibshirani et al. 2012): moving from `l1_prev` to `l1_next`, keep
 /// feature j as a candidate iff `score_j ≥ pf_j · (2·l1_next − l1_prev)`, where the gradient is
 /// taken at the solution for `l1_prev`. Unpenalised features are always kept.
-pub fn strong_set(
-    grad: &[f64],
-    l1_next: f64,
-    l1_prev: f64,
-    penalty_factor: &[f64],
-    lower: &[f64],
-    upper: &[f64],
-) -> Vec<bool> {
+pub fn strong_set(grad: &[f64], l1_next: f64, l1_prev: f64, rules: &FeatureRules) -> Vec<bool> {
     let threshold = 2.0 * l1_next - l1_prev;
+    let pf = rules.penalty_factor;
     (0..grad.len())
         .map(|j| {
-            if lower[j] == 0.0 && upper[j] == 0.0 {
-                return false;
-            }
-            penalty_factor[j] == 0.0
-                || zero_score(grad[j], lower[j], upper[j]) >= penalty_factor[j] * threshold
+            !rules.excluded[j] && (pf[j] == 0.0 || rules.score(j, grad[j]) >= pf[j] * threshold)
         })
         .collect()
 }
@@ -48,16 +62,12 @@ pub fn strong_set(
 pub fn kkt_violations(
     grad: &[f64],
     l1: f64,
-    penalty_factor: &[f64],
-    lower: &[f64],
-    upper: &[f64],
+    rules: &FeatureRules,
     in_working_set: &[bool],
 ) -> Vec<usize> {
     (0..grad.len())
         .filter(|&j| {
-            !in_working_set[j]
-                && (lower[j] != 0.0 || upper[j] != 0.0)
-                && zero_score(grad[j], lower[j], upper[j]) > penalty_factor[j] * l1
+            !in_working_set[j] && rules.score(j, grad[j]) > rules.penalty_factor[j] * l1
         })
         .collect()
 }
@@ -95,28 +105,43 @@ mod tests {
         assert_eq!(zero_score(2.0, 0.0, 0.0), -INF);
     }
 
+    fn each(v: &[f64]) -> PerFeature {
+        PerFeature::Each(v.to_vec())
+    }
+
     #[test]
     fn strong_set_thresholds() {
-        let g = [5.0, 1.5, -1.9, 0.5, 3.0, 1.0];
-        let pf = [1.0, 1.0, 1.0, 0.0, 1.0, 2.0];
-        let lo = [-INF, -INF, -INF, -INF, -INF, 0.0];
-        let hi = [INF, INF, INF, INF, 0.0, INF];
+        let g = [5.0, 1.5, -1.9, 0.5, 3.0, 1.0, 9.0];
+        let pf = each(&[1.0, 1.0, 1.0, 0.0, 1.0, 2.0, 1.0]);
+        let lo = each(&[-INF, -INF, -INF, -INF, -INF, 0.0, -INF]);
+        let hi = each(&[INF, INF, INF, INF, 0.0, INF, INF]);
+        // the last feature is excluded: never kept, however large its gradient
+        let excluded = [false, false, false, false, false, false, true];
+        let rules = FeatureRules {
+            penalty_factor: &pf,
+            lower: &lo,
+            upper: &hi,
+            excluded: &excluded,
+        };
         // 2·1 − 0.5 = 1.5
-        let s = strong_set(&g, 1.0, 0.5, &pf, &lo, &hi);
-        assert_eq!(s, vec![true, true, true, true, false, false]);
-        // excluded feature never kept
-        let s = strong_set(&[9.0], 1.0, 1.0, &[1.0], &[0.0], &[0.0]);
-        assert_eq!(s, vec![false]);
+        let s = strong_set(&g, 1.0, 0.5, &rules);
+        assert_eq!(s, vec![true, true, true, true, false, false, false]);
     }
 
     #[test]
     fn kkt_violations_outside_working_set() {
-        let g = [2.0, 0.9, -1.1, 3.0, -3.0];
-        let pf = [1.0; 5];
-        let lo = [-INF, -INF, -INF, -INF, 0.0];
-        let hi = [INF; 5];
-        let ws = [true, false, false, false, false];
-        assert_eq!(kkt_violations(&g, 1.0, &pf, &lo, &hi, &ws), vec![2, 3]);
+        let g = [2.0, 0.9, -1.1, 3.0, -3.0, 5.0];
+        let lo = each(&[-INF, -INF, -INF, -INF, 0.0, -INF]);
+        let (pf, hi) = (PerFeature::Same(1.0), PerFeature::Same(INF));
+        let excluded = [false, false, false, false, false, true];
+        let rules = FeatureRules {
+            penalty_factor: &pf,
+            lower: &lo,
+            upper: &hi,
+            excluded: &excluded,
+        };
+        let ws = [true, false, false, false, false, false];
+        assert_eq!(kkt_violations(&g, 1.0, &rules, &ws), vec![2, 3]);
     }
 
     #[test]
