@@ -474,6 +474,10 @@ pub struct PointSolve {
     pub converged: bool,
 }
 
+/// Features per block of [`CoordinateDescent::gradient_sweep`]: its lists of features and
+/// values are at most this long (64 chunks of [`in_chunks`]).
+const SWEEP_BLOCK: usize = 1 << 14;
+
 /// What [`CoordinateDescent::gradient_sweep`] remembers between sweeps: each feature's |g_j|
 /// at its last evaluation and the residual's travelled distance then, the travelled distance
 /// so far and the last residual.
@@ -934,24 +938,29 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         bounds.last_resid.copy_from_slice(resid);
         // rounding slack: relative on the bound, absolute on the scale of ‖x̂_j‖·‖ỹ‖
         let slack = 1e-12 * pb.y_norm2.sqrt();
-        let needed: Vec<usize> = (0..out.len())
-            .filter(|&j| {
-                let pf = pb.penalty_factor[j];
-                let bound = bounds.abs_grad[j]
-                    + pb.col_norm2[j].sqrt() * (bounds.travelled - bounds.travelled_at[j] + slack);
-                // (written so that a NaN bound keeps the feature)
-                let provably_below = bound * (1.0 + 1e-9) < pf * limit;
-                !pb.excluded[j] && (self.coef[j] != 0.0 || !provably_below)
-            })
-            .collect();
-        let needed = self.coarse_filter(needed, limit, bounds, pool);
-        let mut values = vec![0.0; needed.len()];
-        self.gradients_of(&needed, &mut values, pool);
         out.iter_mut().for_each(|g| *g = 0.0);
-        for (&j, &g) in needed.iter().zip(&values) {
-            out[j] = g;
-            bounds.abs_grad[j] = g.abs();
-            bounds.travelled_at[j] = bounds.travelled;
+        // in blocks of features, so that the lists below stay small whatever p is
+        let p = out.len();
+        for start in (0..p).step_by(SWEEP_BLOCK) {
+            let needed: Vec<usize> = (start..(start + SWEEP_BLOCK).min(p))
+                .filter(|&j| {
+                    let pf = pb.penalty_factor[j];
+                    let bound = bounds.abs_grad[j]
+                        + pb.col_norm2[j].sqrt()
+                            * (bounds.travelled - bounds.travelled_at[j] + slack);
+                    // (written so that a NaN bound keeps the feature)
+                    let provably_below = bound * (1.0 + 1e-9) < pf * limit;
+                    !pb.excluded[j] && (self.coef[j] != 0.0 || !provably_below)
+                })
+                .collect();
+            let needed = self.coarse_filter(needed, limit, bounds, pool);
+            let mut values = vec![0.0; needed.len()];
+            self.gradients_of(&needed, &mut values, pool);
+            for (&j, &g) in needed.iter().zip(&values) {
+                out[j] = g;
+                bounds.abs_grad[j] = g.abs();
+                bounds.travelled_at[j] = bounds.travelled;
+            }
         }
     }
 
@@ -1245,9 +1254,14 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// must all be in `features`. Also returns the dual point's scaling c; its correlations
     /// `c · corr` (written to `corr`) are what gap-safe screening needs.
     pub fn gap_with_corr(&self, features: &[usize], grad: &[f64], corr: &mut Vec<f64>) -> GapInfo {
+        let (tt, ty) = self.dual_direction(features, grad, corr);
+        self.gap_along(features, corr, tt, ty)
+    }
+
+    /// Primal, dual and gap given the dual direction's correlations and products.
+    fn gap_along(&self, features: &[usize], corr: &[f64], tt: f64, ty: f64) -> GapInfo {
         let pen: f64 = features.iter().map(|&j| self.penalty_value(j)).sum();
         let primal = 0.5 * self.residual_products().0 + pen;
-        let (tt, ty) = self.dual_direction(features, grad, corr);
         let (dual, scale) = self.dual_best_scale(features, corr, tt, ty);
         GapInfo {
             primal,
@@ -1366,6 +1380,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// As [`Self::gap_with_corr`], discarding the correlations.
     pub fn gap_from_gradient(&self, features: &[usize], grad: &[f64]) -> GapInfo {
+        if self.projection.is_none() {
+            // the direction is the residual itself: its correlations are the gradients
+            let (rr, ry) = self.residual_products();
+            return self.gap_along(features, grad, rr, ry);
+        }
         let mut corr = Vec::with_capacity(features.len());
         self.gap_with_corr(features, grad, &mut corr)
     }

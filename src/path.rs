@@ -3,6 +3,8 @@
 //! after convergence (re-solving when a screened-out feature violates it); the point solver
 //! owns one λ on its working set, including gap-safe screening inside it.
 
+use std::borrow::Cow;
+
 use crate::cd::{CoordinateDescent, GapTarget, Precompute, SweepBounds};
 use crate::design::Design;
 use crate::error::{invalid, Result};
@@ -287,7 +289,8 @@ pub fn fit_path_from<D: Design>(
     let pool = thread_pool(prm.n_jobs);
     let pool = pool.as_ref();
     let excluded = &pb.excluded;
-    let all_features: Vec<usize> = (0..p).filter(|&j| !excluded[j]).collect();
+    let mut all_features = Vec::with_capacity(excluded.iter().filter(|&&e| !e).count());
+    all_features.extend((0..p).filter(|&j| !excluded[j]));
     let target = GapTarget {
         scaled: point.tol() * pb.y_norm2,
         relative: point.rel_tol(),
@@ -390,7 +393,11 @@ pub fn fit_path_from<D: Design>(
                 continue;
             }
             // The certificate: the gap of the full problem, from the full gradient.
-            let full: Vec<f64> = all_features.iter().map(|&j| grad[j]).collect();
+            let full: Cow<[f64]> = if all_features.len() == p {
+                Cow::Borrowed(&grad)
+            } else {
+                Cow::Owned(all_features.iter().map(|&j| grad[j]).collect())
+            };
             let mut info = cd.gap_from_gradient(&all_features, &full);
             if !target.reached(info.gap, info.primal) {
                 // the working set's extrapolated dual point, checked on every feature
