@@ -480,11 +480,13 @@ const SWEEP_BLOCK: usize = 1 << 14;
 
 /// What [`CoordinateDescent::gradient_sweep`] remembers between sweeps: each feature's |g_j|
 /// at its last evaluation and the residual's travelled distance then, the travelled distance
-/// so far and the last residual.
+/// so far and the last residual. The per-feature values are kept in f32, rounded outwards
+/// (|g_j| up, the distance down), so the bound they give is only ever looser: half the room
+/// of f64 for what is only a bound.
 #[derive(Clone, Debug, Default)]
 pub struct SweepBounds {
-    abs_grad: Vec<f64>,
-    travelled_at: Vec<f64>,
+    abs_grad: Vec<f32>,
+    travelled_at: Vec<f32>,
     travelled: f64,
     last_resid: Vec<f64>,
 }
@@ -496,6 +498,31 @@ impl SweepBounds {
             travelled_at: vec![0.0; n_features],
             ..Default::default()
         }
+    }
+
+    /// Records `bound ≥ |g_j|` at the current travelled distance (both non-negative).
+    #[inline]
+    fn record(&mut self, j: usize, bound: f64) {
+        // the next f32 up or down, for a non-negative finite one (f32::next_up needs Rust 1.86)
+        let up = bound as f32;
+        self.abs_grad[j] = if (up as f64) < bound && up.is_finite() {
+            f32::from_bits(up.to_bits() + 1)
+        } else {
+            up
+        };
+        let down = self.travelled as f32;
+        self.travelled_at[j] = if (down as f64) > self.travelled {
+            f32::from_bits(down.to_bits() - 1)
+        } else {
+            down
+        };
+    }
+
+    /// A bound on |g_j| now, for a column of norm `norm` (Cauchy–Schwarz), with `slack` added
+    /// to the distance for rounding.
+    #[inline]
+    fn bound(&self, j: usize, norm: f64, slack: f64) -> f64 {
+        self.abs_grad[j] as f64 + norm * (self.travelled - self.travelled_at[j] as f64 + slack)
     }
 }
 
@@ -868,8 +895,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             let bound = g.abs() + e;
             // (written so that a NaN bound keeps the feature)
             if bound * (1.0 + 1e-9) < self.pb.penalty_factor[j] * limit {
-                bounds.abs_grad[j] = bound;
-                bounds.travelled_at[j] = bounds.travelled;
+                bounds.record(j, bound);
                 skipped.push(j);
             }
         }
@@ -915,15 +941,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         }
         if bounds.last_resid.is_empty() {
             self.gradient_all(out, pool);
-            bounds
-                .abs_grad
-                .iter_mut()
-                .zip(out.iter())
-                .for_each(|(a, g)| *a = g.abs());
-            bounds
-                .travelled_at
-                .iter_mut()
-                .for_each(|t| *t = bounds.travelled);
+            for (j, g) in out.iter().enumerate() {
+                bounds.record(j, g.abs());
+            }
             bounds.last_resid.clone_from(resid);
             return;
         }
@@ -945,9 +965,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             let needed: Vec<usize> = (start..(start + SWEEP_BLOCK).min(p))
                 .filter(|&j| {
                     let pf = pb.penalty_factor[j];
-                    let bound = bounds.abs_grad[j]
-                        + pb.col_norm2[j].sqrt()
-                            * (bounds.travelled - bounds.travelled_at[j] + slack);
+                    let bound = bounds.bound(j, pb.col_norm2[j].sqrt(), slack);
                     // (written so that a NaN bound keeps the feature)
                     let provably_below = bound * (1.0 + 1e-9) < pf * limit;
                     !pb.excluded[j] && (self.coef[j] != 0.0 || !provably_below)
@@ -958,8 +976,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             self.gradients_of(&needed, &mut values, pool);
             for (&j, &g) in needed.iter().zip(&values) {
                 out[j] = g;
-                bounds.abs_grad[j] = g.abs();
-                bounds.travelled_at[j] = bounds.travelled;
+                bounds.record(j, g.abs());
             }
         }
     }
@@ -1954,9 +1971,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// Runs to convergence on all features (the single-penalty estimators' entry point).
     pub fn run(mut self, prm: &EnetParams) -> EnetFit {
         let pb = self.pb;
-        let all: Vec<usize> = (0..pb.n_features())
-            .filter(|&j| !pb.excluded[j])
-            .collect();
+        let all: Vec<usize> = (0..pb.n_features()).filter(|&j| !pb.excluded[j]).collect();
         let target = GapTarget::of(prm, pb.y_norm2);
         let res = self.solve_on(&all, target, prm.max_iter());
         let n = pb.n_samples() as f64;
@@ -2198,6 +2213,23 @@ mod tests {
                 );
                 prev = now;
             }
+        }
+    }
+
+    /// The f32 record of a sweep bound never tightens it: what it gives back is at least the
+    /// |gradient| recorded, and the distance since is at least the true one.
+    #[test]
+    fn sweep_bounds_round_outwards() {
+        let mut b = SweepBounds::new(1);
+        let mut x = 0.1234567890123f64;
+        for _ in 0..2000 {
+            b.travelled = x * 7.77;
+            b.record(0, x);
+            assert!(b.bound(0, 0.0, 0.0) >= x, "|g| {x}");
+            // zero distance travelled since, up to the f32 rounding of the record
+            let since = b.bound(0, 1.0, 0.0) - b.bound(0, 0.0, 0.0);
+            assert!(since >= 0.0 && since <= 1e-6 * b.travelled, "{since}");
+            x = x * 1.37 % 1000.0 + 1e-3;
         }
     }
 

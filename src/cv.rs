@@ -196,7 +196,7 @@ fn fold_mse<D: Design>(
         let mut nnz = 0;
         let (features, values) = fit.nonzeros(k);
         for (&j, &b) in features.iter().zip(values) {
-            design.col_axpy(j, b, &mut pred);
+            design.col_axpy(j as usize, b, &mut pred);
             nnz += 1;
         }
         n_nonzero.push(nnz);

@@ -129,7 +129,8 @@ pub struct PathFit {
     pub n_features: usize,
     pub alphas: Vec<f64>,
     pub coef_indptr: Vec<usize>,
-    pub coef_indices: Vec<usize>,
+    /// (u32: a path holds at most 2³² − 1 features, and its indices take half the room)
+    pub coef_indices: Vec<u32>,
     pub coef_values: Vec<f64>,
     pub intercepts: Vec<f64>,
     pub dual_gaps: Vec<f64>,
@@ -144,7 +145,7 @@ pub struct PathFit {
 
 impl PathFit {
     /// The non-zero coefficients at `alphas[k]`: (feature indices, values).
-    pub fn nonzeros(&self, k: usize) -> (&[usize], &[f64]) {
+    pub fn nonzeros(&self, k: usize) -> (&[u32], &[f64]) {
         let r = self.coef_indptr[k]..self.coef_indptr[k + 1];
         (&self.coef_indices[r.clone()], &self.coef_values[r])
     }
@@ -154,7 +155,7 @@ impl PathFit {
         let mut coef = vec![0.0; self.n_features];
         let (idx, val) = self.nonzeros(k);
         for (&j, &v) in idx.iter().zip(val) {
-            coef[j] = v;
+            coef[j as usize] = v;
         }
         coef
     }
@@ -278,6 +279,9 @@ pub fn fit_path_from<D: Design>(
     stats: Option<&GramStats>,
 ) -> Result<PathFit> {
     let p = pb.n_features();
+    if u32::try_from(p).is_err() {
+        return Err(invalid("X", "a path holds at most 2^32 - 1 features"));
+    }
     let n = pb.n_samples() as f64;
     let point = &prm.point;
     let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
@@ -419,7 +423,6 @@ pub fn fit_path_from<D: Design>(
                 relative: 0.1 * ws_target.relative,
             };
         };
-        let coef = cd.coef();
         for (j, &b) in cd.coef_internal().iter().enumerate() {
             ever_active[j] |= b != 0.0;
         }
@@ -429,13 +432,16 @@ pub fn fit_path_from<D: Design>(
             0.0
         };
         fit.alphas.push(alpha);
-        fit.intercepts.push(pb.intercept(&coef));
-        for (j, &b) in coef.iter().enumerate() {
+        let first = fit.coef_indices.len();
+        for (j, &b) in cd.coef_internal().iter().enumerate() {
             if b != 0.0 {
-                fit.coef_indices.push(j);
-                fit.coef_values.push(b);
+                fit.coef_indices.push(j as u32);
+                fit.coef_values.push(b * pb.inv_scale[j]);
             }
         }
+        let nonzeros = fit.coef_indices[first..].iter().map(|&j| j as usize);
+        fit.intercepts
+            .push(pb.intercept_of(nonzeros.zip(fit.coef_values[first..].iter().copied())));
         fit.coef_indptr.push(fit.coef_indices.len());
         fit.dual_gaps.push(info.gap / n);
         fit.primals.push(info.primal / n);
@@ -796,7 +802,10 @@ mod tests {
             let (idx, val) = fit.nonzeros(k);
             let closed: Vec<f64> = c.iter().map(|&v| soft_threshold(v, alpha)).collect();
             for (j, &want) in closed.iter().enumerate() {
-                let b = idx.iter().position(|&i| i == j).map_or(0.0, |q| val[q]);
+                let b = idx
+                    .iter()
+                    .position(|&i| i as usize == j)
+                    .map_or(0.0, |q| val[q]);
                 assert!((b - want).abs() < 1e-9, "α[{k}] coef {j}: {b} vs {want}");
             }
             // the last two solutions and this one share a support: the warm start is already

@@ -361,12 +361,16 @@ impl<'a, D: Design> Problem<'a, D> {
 
     /// Intercept that goes with original-scale coefficients `coef`.
     pub fn intercept(&self, coef: &[f64]) -> f64 {
+        self.intercept_of(coef.iter().copied().enumerate())
+    }
+
+    /// Intercept that goes with the original-scale coefficients given as (feature, value)
+    /// pairs (the non-zero ones suffice).
+    pub fn intercept_of(&self, coef: impl Iterator<Item = (usize, f64)>) -> f64 {
         if self.fit_intercept {
             let shift: f64 = coef
-                .iter()
-                .enumerate()
-                .filter(|(_, &b)| b != 0.0)
-                .map(|(j, &b)| self.x_mean[j] * b)
+                .filter(|&(_, b)| b != 0.0)
+                .map(|(j, b)| self.x_mean[j] * b)
                 .sum();
             self.y_mean - shift
         } else {
@@ -377,10 +381,7 @@ impl<'a, D: Design> Problem<'a, D> {
 
 /// glmnet's convention: infinite factors mark excluded features (counted as 1 for the
 /// rescaling), the rest are rescaled to sum to p. Returns the factors and the excluded mask.
-pub fn rescale_penalty_factor(
-    pf: Option<&[f64]>,
-    p: usize,
-) -> Result<(PerFeature, Vec<bool>)> {
+pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(PerFeature, Vec<bool>)> {
     let Some(pf) = pf else {
         return Ok((PerFeature::Same(1.0), vec![false; p]));
     };

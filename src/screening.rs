@@ -66,9 +66,7 @@ pub fn kkt_violations(
     in_working_set: &[bool],
 ) -> Vec<usize> {
     (0..grad.len())
-        .filter(|&j| {
-            !in_working_set[j] && rules.score(j, grad[j]) > rules.penalty_factor[j] * l1
-        })
+        .filter(|&j| !in_working_set[j] && rules.score(j, grad[j]) > rules.penalty_factor[j] * l1)
         .collect()
 }
 

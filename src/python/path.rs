@@ -13,7 +13,7 @@ use crate::problem::{FeatureOptions, Problem};
 /// Compressed sparse columns of the p × n_alphas coefficients: (indptr, indices, values).
 type SparseColumns<'py> = (
     Bound<'py, PyArray1<i64>>,
-    Bound<'py, PyArray1<i64>>,
+    Bound<'py, PyArray1<i32>>,
     Bound<'py, PyArray1<f64>>,
 );
 
@@ -32,11 +32,21 @@ type PathTuple<'py> = (
 );
 
 fn into_tuple(py: Python<'_>, fit: PathFit) -> PyResult<PathTuple<'_>> {
-    let to_i64 = |v: &[usize]| v.iter().map(|&i| i as i64).collect::<Vec<i64>>();
+    // int32 indices, which scipy then keeps without a copy
+    if i32::try_from(fit.n_features).is_err() {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "a path returned to Python holds at most 2^31 - 1 features",
+        ));
+    }
+    let indptr: Vec<i64> = fit.coef_indptr.iter().map(|&i| i as i64).collect();
+    let indices: Vec<i32> = fit.coef_indices.iter().map(|&j| j as i32).collect();
+    drop(fit.coef_indices);
+    let mut values = fit.coef_values;
+    values.shrink_to_fit();
     let coefs = (
-        to_i64(&fit.coef_indptr).into_pyarray(py),
-        to_i64(&fit.coef_indices).into_pyarray(py),
-        fit.coef_values.into_pyarray(py),
+        indptr.into_pyarray(py),
+        indices.into_pyarray(py),
+        values.into_pyarray(py),
     );
     Ok((
         fit.alphas.into_pyarray(py),
