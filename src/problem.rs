@@ -406,3 +406,52 @@ pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(PerFeatur
         excluded,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::design::DenseDesign;
+
+    #[test]
+    fn per_feature_values_are_stored_once_when_shared() {
+        assert_eq!(PerFeature::from_vec(vec![2.0; 5]), PerFeature::Same(2.0));
+        let v = PerFeature::from_vec(vec![1.0, 2.0, 1.0]);
+        assert_eq!((v[0], v[1], v[2]), (1.0, 2.0, 1.0));
+        // a map that makes them equal shares them
+        assert_eq!(v.map(|x| x.min(1.0)), PerFeature::Same(1.0));
+        assert_eq!(PerFeature::Same(-3.0).map(f64::abs)[7], 3.0);
+    }
+
+    /// The defaults cost no p-length vector; given options do, and excluded features (infinite
+    /// factor, zero column, box [0, 0]) are marked and get zero curvature.
+    #[test]
+    fn options_and_exclusions() {
+        let (n, p) = (6, 4);
+        // column 2 constant (zero once centred)
+        let x: Vec<f64> = (0..n * p)
+            .map(|k| if k / n == 2 { 5.0 } else { ((k * 7) % 11) as f64 })
+            .collect();
+        let y: Vec<f64> = (0..n).map(|i| i as f64).collect();
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        let pb = Problem::new(&design, &y, None, true).unwrap();
+        assert_eq!(pb.penalty_factor, PerFeature::Same(1.0));
+        assert_eq!(pb.inv_scale, PerFeature::Same(1.0));
+        assert_eq!(pb.lower, PerFeature::Same(f64::NEG_INFINITY));
+        assert_eq!(pb.excluded, vec![false, false, true, false]);
+        let pf = [1.0, f64::INFINITY, 1.0, 1.0];
+        let lo = [0.0, -1.0, -1.0, 0.0];
+        let hi = [1.0, 1.0, 1.0, 0.0];
+        let opts = FeatureOptions {
+            penalty_factor: Some(&pf),
+            lower_bounds: Some(&lo),
+            upper_bounds: Some(&hi),
+            standardize: false,
+        };
+        let pb = Problem::with_options(&design, &y, None, true, &opts).unwrap();
+        assert_eq!(pb.excluded, vec![false, true, true, true]);
+        assert!(pb.excluded.iter().zip(&pb.col_norm2).all(|(&e, &c)| e == (c == 0.0)));
+        assert_eq!((pb.lower[0], pb.upper[3]), (0.0, 0.0));
+        // glmnet's rescaling: the excluded one counts as 1, the rest sum to p
+        assert_eq!(pb.penalty_factor, PerFeature::Same(1.0));
+    }
+}
