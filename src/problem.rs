@@ -429,7 +429,13 @@ mod tests {
         let (n, p) = (6, 4);
         // column 2 constant (zero once centred)
         let x: Vec<f64> = (0..n * p)
-            .map(|k| if k / n == 2 { 5.0 } else { ((k * 7) % 11) as f64 })
+            .map(|k| {
+                if k / n == 2 {
+                    5.0
+                } else {
+                    ((k * 7) % 11) as f64
+                }
+            })
             .collect();
         let y: Vec<f64> = (0..n).map(|i| i as f64).collect();
         let design = DenseDesign::new(&x, n, p).unwrap();
@@ -449,7 +455,11 @@ mod tests {
         };
         let pb = Problem::with_options(&design, &y, None, true, &opts).unwrap();
         assert_eq!(pb.excluded, vec![false, true, true, true]);
-        assert!(pb.excluded.iter().zip(&pb.col_norm2).all(|(&e, &c)| e == (c == 0.0)));
+        assert!(pb
+            .excluded
+            .iter()
+            .zip(&pb.col_norm2)
+            .all(|(&e, &c)| e == (c == 0.0)));
         assert_eq!((pb.lower[0], pb.upper[3]), (0.0, 0.0));
         // glmnet's rescaling: the excluded one counts as 1, the rest sum to p
         assert_eq!(pb.penalty_factor, PerFeature::Same(1.0));

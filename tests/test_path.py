@@ -468,3 +468,33 @@ def test_unpenalised_constant_column_beside_the_intercept(sparse):
     assert np.all(fit.dual_gap_ <= 1e-6 * fit.objective_ * (1 + 1e-9))
     coef = fit.coef_.toarray() if sp.issparse(fit.coef_) else np.asarray(fit.coef_)
     assert np.all(coef[-1] == 0.0)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_excluded_features_are_as_if_dropped(sparse):
+    """Features held at zero (infinite penalty factor, the box [0, 0], an all-zero column) give
+    the path of the problem without them, and stay exactly zero."""
+    rng = np.random.default_rng(11)
+    n, p = 80, 300
+    X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.1)
+    X[:, 7] = 0.0
+    y = X[:, :6] @ rng.standard_normal(6) + X[:, 40] + 0.1 * rng.standard_normal(n)
+    pf = np.ones(p)
+    pf[[3, 40]] = np.inf
+    lo, hi = np.full(p, -np.inf), np.full(p, np.inf)
+    lo[[5, 90]] = hi[[5, 90]] = 0.0
+    gone = [3, 5, 7, 40, 90]
+    kept = np.setdiff1d(np.arange(p), gone)
+    alphas = np.geomspace(0.5, 0.005, 25)
+    conv = sp.csc_matrix if sparse else np.asarray
+    fit = fastreg.path(conv(X), y, alphas=alphas, penalty_factor=pf, lower_bounds=lo,
+                       upper_bounds=hi, tol=1e-10)
+    ref = fastreg.path(conv(X[:, kept]), y, alphas=alphas, tol=1e-10)
+    coef = fit.coef_.toarray() if sp.issparse(fit.coef_) else np.asarray(fit.coef_)
+    want = ref.coef_.toarray() if sp.issparse(ref.coef_) else np.asarray(ref.coef_)
+    assert np.all(coef[gone] == 0.0)
+    np.testing.assert_allclose(coef[kept], want, atol=1e-6)
+    np.testing.assert_allclose(fit.intercept_, ref.intercept_, atol=1e-6)
+    np.testing.assert_allclose(fit.objective_, ref.objective_, rtol=1e-9)
+    if sp.issparse(fit.coef_):
+        assert fit.coef_.indices.dtype == np.int32

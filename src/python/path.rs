@@ -32,12 +32,7 @@ type PathTuple<'py> = (
 );
 
 fn into_tuple(py: Python<'_>, fit: PathFit) -> PyResult<PathTuple<'_>> {
-    // int32 indices, which scipy then keeps without a copy
-    if i32::try_from(fit.n_features).is_err() {
-        return Err(pyo3::exceptions::PyValueError::new_err(
-            "a path returned to Python holds at most 2^31 - 1 features",
-        ));
-    }
+    // int32 indices (p < 2³¹ is checked before the fit), which scipy keeps without a copy
     let indptr: Vec<i64> = fit.coef_indptr.iter().map(|&i| i as i64).collect();
     let indices: Vec<i32> = fit.coef_indices.iter().map(|&j| j as i32).collect();
     drop(fit.coef_indices);
@@ -74,6 +69,12 @@ struct PathArgs<'s> {
 impl DesignTask for PathArgs<'_> {
     type Output = PathFit;
     fn run<D: Design>(&self, design: &D) -> crate::Result<PathFit> {
+        if i32::try_from(design.n_features()).is_err() {
+            return Err(crate::error::invalid(
+                "X",
+                "a path returned to Python holds at most 2^31 - 1 features",
+            ));
+        }
         let pb = Problem::with_options(
             design,
             self.y,
