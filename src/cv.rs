@@ -282,7 +282,20 @@ pub fn cross_validate<D: Design>(
     }
     check_splits(splits, sample_weight, n)?;
     let n_folds = splits.len();
-    let total = shared_statistics(design, y, sample_weight, prm, splits)?;
+    let pool = if prm.n_jobs > 1 {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(prm.n_jobs)
+            .build()
+            .map_err(|e| invalid("n_jobs", format!("cannot start the thread pool: {e}")))?;
+        Some(pool)
+    } else {
+        None
+    };
+    let pool = pool.as_ref();
+    // the statistics with the pairs' threads, or on this thread alone
+    let total = crate::gram::within(pool, || {
+        shared_statistics(design, y, sample_weight, prm, splits)
+    })?;
     let pairs: Vec<(usize, usize)> = (0..prm.paths.len())
         .flat_map(|l| (0..n_folds).map(move |f| (l, f)))
         .collect();
@@ -311,15 +324,10 @@ pub fn cross_validate<D: Design>(
         }
         out
     };
-    let results: Vec<Result<FoldResult>> = if prm.n_jobs <= 1 {
-        pairs.iter().map(run).collect()
-    } else {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(prm.n_jobs)
-            .build()
-            .map_err(|e| invalid("n_jobs", format!("cannot start the thread pool: {e}")))?;
+    let results: Vec<Result<FoldResult>> = match pool {
+        None => crate::gram::within(None, || pairs.iter().map(run).collect()),
         // `collect` on an indexed parallel iterator keeps the input order.
-        pool.install(|| pairs.par_iter().map(run).collect())
+        Some(pool) => pool.install(|| pairs.par_iter().map(run).collect()),
     };
     let mut mse = vec![Vec::with_capacity(n_folds); prm.paths.len()];
     let mut n_nonzero = vec![Vec::with_capacity(n_folds); prm.paths.len()];

@@ -140,6 +140,40 @@ pub(crate) mod kernels {
         reduce(&acc) + tail
     }
 
+    #[inline(always)]
+    pub(super) fn sum(a: &[f64]) -> f64 {
+        let mut acc = [0.0f64; LANES];
+        let ca = a.chunks_exact(LANES);
+        let tail: f64 = ca.remainder().iter().sum();
+        for x in ca {
+            for k in 0..LANES {
+                acc[k] += x[k];
+            }
+        }
+        reduce(&acc) + tail
+    }
+
+    /// `(Σ (a_i − s), Σ (a_i − s)²)`
+    #[inline(always)]
+    pub(super) fn centred_sums<const FMA: bool>(a: &[f64], s: f64) -> (f64, f64) {
+        let (mut d, mut q) = ([0.0f64; LANES], [0.0f64; LANES]);
+        let ca = a.chunks_exact(LANES);
+        let (mut td, mut tq) = (0.0, 0.0);
+        for x in ca.remainder() {
+            let e = x - s;
+            td += e;
+            tq = madd::<FMA>(e, e, tq);
+        }
+        for x in ca {
+            for k in 0..LANES {
+                let e = x[k] - s;
+                d[k] += e;
+                q[k] = madd::<FMA>(e, e, q[k]);
+            }
+        }
+        (reduce(&d) + td, reduce(&q) + tq)
+    }
+
     /// Four column dots with one vector (the portable body: four separate reductions).
     #[inline(always)]
     pub(super) fn dot4<const FMA: bool>(x: [&[f64]; 4], v: &[f64]) -> [f64; 4] {
@@ -227,6 +261,47 @@ pub(crate) mod kernels {
                 i += LANES;
             }
             hsum(acc) + super::dot3::<true>(&a[m..n], &b[m..n], &c[m..n])
+        }
+
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn sum(a: &[f64]) -> f64 {
+            let m = a.len() - a.len() % LANES;
+            let pa = a.as_ptr();
+            let mut acc = [_mm256_setzero_pd(); 4];
+            let mut i = 0;
+            while i < m {
+                for (k, s) in acc.iter_mut().enumerate() {
+                    // SAFETY: i + 4k + 4 <= m <= a.len().
+                    *s = _mm256_add_pd(_mm256_loadu_pd(pa.add(i + 4 * k)), *s);
+                }
+                i += LANES;
+            }
+            hsum(acc) + super::sum(&a[m..])
+        }
+
+        /// `(Σ (a_i − s), Σ (a_i − s)²)` with two 4-wide accumulators per sum.
+        #[target_feature(enable = "avx2,fma")]
+        pub(crate) unsafe fn centred_sums(a: &[f64], s: f64) -> (f64, f64) {
+            let m = a.len() - a.len() % 8;
+            let pa = a.as_ptr();
+            let shift = _mm256_set1_pd(s);
+            let zero = _mm256_setzero_pd();
+            let (mut d, mut q) = ([zero; 2], [zero; 2]);
+            let mut i = 0;
+            while i < m {
+                for k in 0..2 {
+                    // SAFETY: i + 4k + 4 <= m <= a.len().
+                    let e = _mm256_sub_pd(_mm256_loadu_pd(pa.add(i + 4 * k)), shift);
+                    d[k] = _mm256_add_pd(d[k], e);
+                    q[k] = _mm256_fmadd_pd(e, e, q[k]);
+                }
+                i += 8;
+            }
+            let (td, tq) = super::centred_sums::<true>(&a[m..], s);
+            (
+                hsum([d[0], d[1], zero, zero]) + td,
+                hsum([q[0], q[1], zero, zero]) + tq,
+            )
         }
 
         /// Four column dots with one vector, as in a matrix–vector product: each load of `v`
@@ -348,6 +423,28 @@ pub fn dot3(a: &[f64], b: &[f64], c: &[f64]) -> f64 {
     kernels::dot3::<false>(a, b, c)
 }
 
+/// `Σ a_i`
+#[inline]
+pub fn sum(a: &[f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if use_avx2() {
+        // SAFETY: as in `dot`.
+        return unsafe { kernels::avx2::sum(a) };
+    }
+    kernels::sum(a)
+}
+
+/// `(Σ (a_i − s), Σ (a_i − s)²)`
+#[inline]
+pub fn centred_sums(a: &[f64], s: f64) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if use_avx2() {
+        // SAFETY: as in `dot`.
+        return unsafe { kernels::avx2::centred_sums(a, s) };
+    }
+    kernels::centred_sums::<false>(a, s)
+}
+
 /// `[Σ x_k,i v_i]` for four columns `x_k` at least as long as `v`.
 #[inline]
 pub fn dot4(x: [&[f64]; 4], v: &[f64]) -> [f64; 4] {
@@ -424,6 +521,17 @@ mod kernel_tests {
             assert!(
                 (super::dot3(a, b, &c) - naive3).abs() <= 1e-12,
                 "dot3, n = {n}"
+            );
+            let (plain_d, plain_q) = a.iter().fold((0.0, 0.0), |(d, q), x| {
+                let e = x - 0.25;
+                (d + e, q + e * e)
+            });
+            let (d, q) = super::centred_sums(a, 0.25);
+            assert!((d - plain_d).abs() <= 1e-12, "centred_sums, n = {n}");
+            assert!((q - plain_q).abs() <= 1e-12, "centred_sums, n = {n}");
+            assert!(
+                (super::sum(a) - a.iter().sum::<f64>()).abs() <= 1e-12,
+                "sum, n = {n}"
             );
             // four columns (the last longer than v) against the same plain sums
             let cols = [a, b, &c[..n], &c[1..n + 2]];

@@ -284,14 +284,14 @@ pub fn fit_path_from<D: Design>(
     }
     let n = pb.n_samples() as f64;
     let point = &prm.point;
+    let pool = thread_pool(prm.n_jobs);
+    let pool = pool.as_ref();
     let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
     if let Some(stats) = stats {
         cd = cd.into_gram_mode_from(stats)?;
     } else if prm.precompute.wanted(pb.design) {
-        cd = cd.into_gram_mode()?;
+        cd = crate::gram::within(pool, || cd.into_gram_mode())?;
     }
-    let pool = thread_pool(prm.n_jobs);
-    let pool = pool.as_ref();
     let excluded = &pb.excluded;
     let mut all_features = Vec::with_capacity(excluded.iter().filter(|&&e| !e).count());
     all_features.extend((0..p).filter(|&j| !excluded[j]));

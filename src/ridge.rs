@@ -520,17 +520,7 @@ mod fused {
 
 /// Lower triangle of `dst (+)= B Bᵀ` for a column-major `n × q` block B.
 fn gram_lower_t(dst: MatMut<'_, f64>, b: MatRef<'_, f64>, add: bool, par: faer::Par) {
-    faer::linalg::matmul::triangular::matmul(
-        dst,
-        faer::linalg::matmul::triangular::BlockStructure::TriangularLower,
-        if add { Accum::Add } else { Accum::Replace },
-        b,
-        faer::linalg::matmul::triangular::BlockStructure::Rectangular,
-        b.transpose(),
-        faer::linalg::matmul::triangular::BlockStructure::Rectangular,
-        1.0,
-        par,
-    );
+    crate::gram::gram_lower(dst, b.transpose(), b.transpose(), add, par);
 }
 
 impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
