@@ -65,18 +65,18 @@ pub(crate) fn mirror_lower(g: &mut [f64], p: usize) {
     }
 }
 
-/// Depth of each product [`gram_lower`] hands faer on one thread for at most
-/// [`SLICED_MAX_FEATURES`] features.
+/// On one thread, [`gram_lower`] hands faer products `SLICE_DEPTH` deep when the number of
+/// features is in `SLICE_FEATURES`.
 const SLICE_DEPTH: usize = 256;
-const SLICED_MAX_FEATURES: usize = 512;
+const SLICE_FEATURES: std::ops::RangeInclusive<usize> = 257..=512;
 
 /// Lower triangle of `dst (+)= lhsᵀ · rhs` for `lhs`, `rhs` of shape `depth × p`.
 ///
 /// On one thread, faer packs all p columns of a 512-deep slice of `lhs` at once when p < 512:
-/// 2 MiB at p = 500, a whole L2. Slices 256 deep halve that (measured, 100,000 × 500:
-/// 440 → 352 ms, 29 → 35 GFMA/s; p = 250 and 400 gain 5–10%). From about 512 features faer
-/// blocks the features itself and slices only cost (p = 1000: 41 → 33 GFMA/s), and on two
-/// threads one call was fastest too.
+/// more than 1 MiB from p = 257, 2 MiB at p = 500, a whole L2 here. Slices 256 deep halve
+/// that (measured, 100,000 × 500: 440 → 352 ms, 29 → 35 GFMA/s; p = 400 gains 10%). From
+/// about 512 features faer blocks the features itself and slices only cost (p = 1000:
+/// 41 → 33 GFMA/s), and on two threads one call was fastest too.
 pub(crate) fn gram_lower(
     mut dst: MatMut<'_, f64>,
     lhs: MatRef<'_, f64>,
@@ -85,7 +85,7 @@ pub(crate) fn gram_lower(
     par: Par,
 ) {
     let depth = lhs.nrows();
-    let step = if matches!(par, Par::Seq) && lhs.ncols() <= SLICED_MAX_FEATURES {
+    let step = if matches!(par, Par::Seq) && SLICE_FEATURES.contains(&lhs.ncols()) {
         SLICE_DEPTH
     } else {
         depth.max(1)
@@ -832,9 +832,8 @@ mod tests {
 
     #[test]
     fn dense_stats_match_naive_centred_sums() {
-        // 825 rows: the Gram in slices of 256 rows and a partial one
-        for (n, offset) in [(57, 1e5), (825, 1e5), (825, 0.0)] {
-            let p = 6;
+        // 300 features, 825 rows: the Gram in slices of 256 rows and a partial one
+        for (n, p, offset) in [(57, 6, 1e5), (825, 300, 1e5), (825, 300, 0.0)] {
             let mut x = rand_vec(n * p, 1);
             // A large offset on one column exercises the explicit-centring fallback.
             for v in &mut x[2 * n..3 * n] {
