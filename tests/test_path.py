@@ -498,3 +498,14 @@ def test_excluded_features_are_as_if_dropped(sparse):
     np.testing.assert_allclose(fit.objective_, ref.objective_, rtol=1e-9)
     if sp.issparse(fit.coef_):
         assert fit.coef_.indices.dtype == np.int32
+
+
+@pytest.mark.parametrize("n_jobs, error", [(0, ValueError), (1.5, TypeError), ("2", TypeError)])
+def test_bad_n_jobs(n_jobs, error):
+    X, y = np.eye(4), np.arange(4.0)
+    with pytest.raises(error, match="n_jobs"):
+        fastreg.path(X, y, alphas=3, n_jobs=n_jobs)
+    with pytest.raises(error, match="n_jobs"):
+        fastreg.lasso_path(X, y, alphas=[0.1], n_jobs=n_jobs)
+    with pytest.raises(error, match="n_jobs"):
+        fastreg.LassoCV(cv=2, n_jobs=n_jobs).fit(np.vstack([X, X]), np.r_[y, y])

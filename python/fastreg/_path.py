@@ -19,6 +19,7 @@ from ._validation import (
     check_choice,
     check_feature_vector,
     check_int,
+    check_n_jobs,
     check_real,
     check_sample_weight,
 )
@@ -81,14 +82,8 @@ def _run_path(
 
 
 def _resolve_n_jobs(n_jobs):
-    if n_jobs is None:
-        return 1
-    n_jobs = int(n_jobs)
-    if n_jobs < 0:
-        import os
-
-        n_jobs = max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return max(1, n_jobs)
+    """Threads for the core: None is one, as in scikit-learn."""
+    return check_n_jobs(n_jobs) or 1
 
 
 def _check_precompute(precompute, n_features):

@@ -10,7 +10,6 @@ conjugate gradients. X is never copied to centre it and never densified.
 from __future__ import annotations
 
 import numbers
-import os
 import warnings
 
 import numpy as np
@@ -26,6 +25,7 @@ from ._validation import (
     as_design,
     check_bool,
     check_int,
+    check_n_jobs,
     check_real,
     check_sample_weight,
 )
@@ -52,17 +52,6 @@ def _core_x(Xd):
     if sp.issparse(Xd):
         return (Xd.data, Xd.indices, Xd.indptr, Xd.shape[0])
     return Xd
-
-
-def _threads(n_jobs):
-    if n_jobs is None:
-        return None
-    n_jobs = check_int(n_jobs, "n_jobs", low=-(10**6))
-    if n_jobs == 0:
-        raise ValueError("n_jobs must be a non-zero integer or None")
-    if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return n_jobs
 
 
 def _weights(sample_weight, n_samples):
@@ -254,7 +243,7 @@ class Ridge(_RidgeBase):
                 f"{Y.shape[1]} != {len(alphas)}"
             )
         result = _fastreg.ridge_fit(
-            _core_x(Xd), Y, sw, alphas, threads=_threads(self.n_jobs), **params
+            _core_x(Xd), Y, sw, alphas, threads=check_n_jobs(self.n_jobs), **params
         )
         return self._finish(result, y.ndim, dtype, Xd.shape[1])
 
@@ -313,7 +302,7 @@ def ridge_path(
             sw,
             alpha_list,
             fit_intercept=bool(fit_intercept),
-            threads=_threads(n_jobs),
+            threads=check_n_jobs(n_jobs),
         )
         p, t, y_ndim = Xd.shape[1], Y.shape[1], y.ndim
     na = len(alpha_list)
@@ -471,7 +460,7 @@ class RidgeCV(_RidgeBase):
             alphas,
             fit_intercept=bool(self.fit_intercept),
             mode="auto",
-            threads=_threads(self.n_jobs),
+            threads=check_n_jobs(self.n_jobs),
         )
         looe = errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
         coef = coef.reshape(na, t, p)
@@ -534,7 +523,7 @@ class RidgeCV(_RidgeBase):
             folds,
             alphas,
             fit_intercept=bool(self.fit_intercept),
-            threads=_threads(self.n_jobs),
+            threads=check_n_jobs(self.n_jobs),
         )
         nf, na = len(folds), len(alphas)
         coef = coef.reshape(nf, na, t, p)

@@ -4,6 +4,7 @@ once in ``fit`` with errors that name the problem."""
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 import scipy.sparse as sp
@@ -30,6 +31,19 @@ def check_int(value, name, *, low=1):
     if value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
     return int(value)
+
+
+def check_n_jobs(n_jobs):
+    """scikit-learn's ``n_jobs``: None stays None (the caller's default), -1 is every CPU, -2
+    all but one, and so on; 0 or a non-integer is an error."""
+    if n_jobs is None:
+        return None
+    n_jobs = check_int(n_jobs, "n_jobs", low=-(10**6))
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a non-zero integer or None")
+    if n_jobs < 0:
+        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
+    return n_jobs
 
 
 def check_bool(value, name):
