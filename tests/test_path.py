@@ -240,7 +240,7 @@ def test_screening_and_threads_do_not_change_the_path():
     c = fastreg.path(X, y, tol=1e-12, n_jobs=2)
     np.testing.assert_allclose(a.objective_, b.objective_, rtol=1e-10)
     np.testing.assert_allclose(a.objective_, c.objective_, rtol=1e-10)
-    np.testing.assert_allclose(a.coef_.toarray(), c.coef_.toarray(), atol=1e-8)
+    np.testing.assert_allclose(a.coef_, c.coef_, atol=1e-8)
 
 
 def test_path_object():
@@ -255,7 +255,7 @@ def test_path_object():
     # first point: all zero, intercept the mean
     assert abs(fit.intercept_[0] - y.mean()) < 1e-12
     # coef_at: exact at grid points, linear in α between them, clamped outside
-    C = fit.coef_.toarray()
+    C = fit.coef_
     c5, b5 = fit.coef_at(fit.alphas_[5])
     np.testing.assert_allclose(c5, C[:, 5], atol=1e-15)
     mid = 0.25 * fit.alphas_[5] + 0.75 * fit.alphas_[6]
@@ -496,8 +496,28 @@ def test_excluded_features_are_as_if_dropped(sparse):
     np.testing.assert_allclose(coef[kept], want, atol=1e-6)
     np.testing.assert_allclose(fit.intercept_, ref.intercept_, atol=1e-6)
     np.testing.assert_allclose(fit.objective_, ref.objective_, rtol=1e-9)
-    if sp.issparse(fit.coef_):
-        assert fit.coef_.indices.dtype == np.int32
+    assert isinstance(fit.coef_, np.ndarray)  # 300 × 25: small enough to stay dense
+
+
+def test_coef_is_sparse_only_when_smaller_and_large():
+    """coef_ is an ndarray up to 1 MiB, or while it is no larger than its CSC form; a large
+    sparse path is CSC with int32 indices, the same numbers either way."""
+    rng = np.random.default_rng(12)
+    n, p = 100, 4000
+    X = sp.random(n, p, density=0.02, format="csc", random_state=3)
+    y = np.asarray(X[:, :5] @ np.ones(5)).ravel() + 0.01 * rng.standard_normal(n)
+    fit = fastreg.path(X, y, alphas=50, eps=0.1)  # 4000 × 50: 1.6 MB dense, few non-zeros
+    assert sp.issparse(fit.coef_) and fit.coef_.format == "csc"
+    assert fit.coef_.indices.dtype == np.int32
+    assert 12 * fit.coef_.nnz + 4 * 50 < 8 * p * 50
+    np.testing.assert_array_equal(fit.df_, np.diff(fit.coef_.indptr))
+    small = fastreg.path(X[:, :1000], y, alphas=50, eps=0.1)  # 400 kB dense
+    assert isinstance(small.coef_, np.ndarray) and small.coef_.shape == (1000, 50)
+    np.testing.assert_array_equal(small.df_, np.count_nonzero(small.coef_, axis=0))
+    # the same path, whichever form: lasso_path's dense coefs agree with both
+    _, coefs, _ = fastreg.lasso_path(X, y - y.mean(), alphas=fit.alphas_, tol=1e-12)
+    ref = fastreg.path(X, y - y.mean(), alphas=fit.alphas_, fit_intercept=False, tol=1e-12)
+    np.testing.assert_allclose(coefs, ref.coef_.toarray(), atol=1e-8)
 
 
 @pytest.mark.parametrize("n_jobs, error", [(0, ValueError), (1.5, TypeError), ("2", TypeError)])

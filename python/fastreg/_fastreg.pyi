@@ -172,11 +172,14 @@ class _PathOptions(TypedDict):
     screening: bool
     n_jobs: int
     early_stop: bool
+    precompute: str
+    dense_coef: bool
 
-# (alphas, coefs as compressed sparse columns of (n_features, n_alphas): (indptr, indices,
-#  values), intercepts, dual_gaps, objectives, n_iters, converged, dev_ratio, kkt_resolves)
+# (alphas, coefs of (n_features, n_alphas) as an array or as compressed sparse columns
+#  (indptr, indices, values), intercepts, dual_gaps, objectives, n_iters, converged, dev_ratio,
+#  kkt_resolves)
 _PathTuple = tuple[
-    _F64, tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], _F64], _F64, _F64, _F64,
+    _F64, _F64 | tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], _F64], _F64, _F64, _F64,
     npt.NDArray[np.uintp], npt.NDArray[np.bool_], _F64, int,
 ]
 

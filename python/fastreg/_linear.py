@@ -188,7 +188,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                 **{k: v for k, v in params.items() if k not in ("l1", "l2")},
             )
             _, c, b0, g, _, it, conv, _, _ = res
-            return c.toarray()[:, 0], b0[0], g[0], int(it[0]), bool(conv[0])
+            return c[:, 0], b0[0], g[0], int(it[0]), bool(conv[0])
 
         coef = np.empty((n_targets, n_features))
         intercept = np.empty(n_targets)

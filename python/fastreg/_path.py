@@ -51,9 +51,12 @@ def _run_path(
     n_jobs=1,
     early_stop=False,
     precompute="auto",
+    dense_coef=True,
 ):
     """One target through the core; X in core form (see ``as_design``). Returns the core's
-    tuple with the coefficients as a CSC matrix of shape (n_features, n_alphas)."""
+    tuple with the coefficients of shape (n_features, n_alphas) as an ndarray, or with
+    ``dense_coef=False`` as a CSC matrix when that is smaller and the array would take over
+    1 MiB."""
     opts = dict(
         alphas=None if alphas is None else [float(a) for a in alphas],
         n_alphas=int(n_alphas),
@@ -70,14 +73,17 @@ def _run_path(
         n_jobs=int(n_jobs),
         early_stop=bool(early_stop),
         precompute=precompute,
+        dense_coef=bool(dense_coef),
     )
     extra = (sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts)
     if sp.issparse(X):
         res = _fastreg.enet_path_csc(X.data, X.indices, X.indptr, X.shape[0], y, *extra)
     else:
         res = _fastreg.enet_path_dense(X, y, *extra)
-    indptr, indices, values = res[1]
-    coefs = sp.csc_matrix((values, indices, indptr), shape=(X.shape[1], len(res[0])))
+    coefs = res[1]
+    if not isinstance(coefs, np.ndarray):
+        indptr, indices, values = coefs
+        coefs = sp.csc_matrix((values, indices, indptr), shape=(X.shape[1], len(res[0])))
     return (res[0], coefs, *res[2:])
 
 
@@ -270,8 +276,8 @@ def enet_path(
         n_jobs=n_jobs,
         precompute=gram_mode,
     )
-    _, coefs_sparse, _, gaps, _, n_iters, converged, _, _ = res
-    coefs = coefs_sparse.toarray().astype(out_dtype, copy=False)
+    _, coefs, _, gaps, _, n_iters, converged, _, _ = res
+    coefs = coefs.astype(out_dtype, copy=False)
     dual_gaps = gaps * weight_scale
     if not np.all(converged):
         bad = int(np.sum(~converged))
@@ -334,7 +340,8 @@ class Path:
     Attributes
     ----------
     alphas_ : ndarray (n_alphas,), decreasing.
-    coef_ : (n_features, n_alphas) scipy.sparse CSC matrix when that is smaller, else ndarray;
+    coef_ : (n_features, n_alphas) ndarray, or a scipy.sparse CSC matrix when that is smaller
+        and the array would take over 1 MiB;
         coefficients on the original scale of X.
     intercept_ : ndarray (n_alphas,)
     dual_gap_ : ndarray (n_alphas,), duality gap of each point (objective units, per sample).
@@ -351,16 +358,15 @@ class Path:
     def __init__(self, alphas, coefs, intercepts, gaps, objectives, n_iters, converged, r2,
                  l1_ratio, kkt_resolves, fit_intercept):
         self.alphas_ = alphas
-        # coefs: CSC (n_features, n_alphas), with int32 indices where they fit (scipy picks
-        # them); kept sparse when that is smaller (12 bytes per non-zero against 8 per entry).
-        p, k = coefs.shape
-        self.coef_ = coefs if 12 * coefs.nnz + 4 * k < 8 * p * k else coefs.toarray()
+        # coefs: the core's choice of an ndarray or a CSC matrix with int32 indices
+        self.coef_ = coefs
         self.intercept_ = intercepts
         self.dual_gap_ = gaps
         self.objective_ = objectives
         self.n_iter_ = n_iters
         self.converged_ = converged
-        self.df_ = np.diff(coefs.indptr).astype(np.int64)
+        self.df_ = (np.diff(coefs.indptr) if sp.issparse(coefs)
+                    else np.count_nonzero(coefs, axis=0)).astype(np.int64)
         self.r2_ = r2
         self.l1_ratio = l1_ratio
         self.kkt_resolves_ = kkt_resolves
@@ -587,6 +593,7 @@ def path(
         n_jobs=_resolve_n_jobs(n_jobs),
         early_stop=early_stop,
         precompute=gram_mode,
+        dense_coef=False,
     )
     a, coefs, intercepts, gaps, objectives, n_iters, converged, r2, kkt = res
     if not np.all(converged):
