@@ -529,3 +529,16 @@ def test_bad_n_jobs(n_jobs, error):
         fastreg.lasso_path(X, y, alphas=[0.1], n_jobs=n_jobs)
     with pytest.raises(error, match="n_jobs"):
         fastreg.LassoCV(cv=2, n_jobs=n_jobs).fit(np.vstack([X, X]), np.r_[y, y])
+
+
+@pytest.mark.parametrize("fn", [fastreg.path, fastreg.lasso_path])
+def test_bad_alphas_and_y_name_the_problem(fn):
+    X = np.random.default_rng(13).standard_normal((30, 5))
+    y = X[:, 0].copy()
+    for alphas in ([0.1, np.nan], [0.1, -1.0], [0.1, np.inf], []):
+        with pytest.raises(ValueError, match="alphas"):
+            fn(X, y, alphas=alphas)
+    y_bad = y.copy()
+    y_bad[3] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        fn(X, y_bad, alphas=[0.1])

@@ -58,7 +58,7 @@ def _run_path(
     ``dense_coef=False`` as a CSC matrix when that is smaller and the array would take over
     1 MiB."""
     opts = dict(
-        alphas=None if alphas is None else [float(a) for a in alphas],
+        alphas=None if alphas is None else np.asarray(alphas, dtype=np.float64).ravel().tolist(),
         n_alphas=int(n_alphas),
         eps=float(eps),
         l1_ratio=float(l1_ratio),
@@ -85,6 +85,12 @@ def _run_path(
         indptr, indices, values = coefs
         coefs = sp.csc_matrix((values, indices, indptr), shape=(X.shape[1], len(res[0])))
     return (res[0], coefs, *res[2:])
+
+
+def _alpha_array(alphas):
+    """A given grid, largest first; the core checks that it is non-empty, finite and >= 0."""
+    a = np.asarray(alphas, dtype=np.float64).ravel()
+    return a if a.size < 2 else np.sort(a)[::-1]
 
 
 def _resolve_n_jobs(n_jobs):
@@ -195,13 +201,7 @@ def enet_path(
         n_grid = check_int(alphas, "alphas")
         alpha_values = None
     else:
-        alpha_values = np.asarray(alphas, dtype=np.float64).ravel()
-        if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
-            raise ValueError("alphas must be a non-empty array of finite values")
-        if np.any(alpha_values < 0):
-            raise ValueError("alphas must be >= 0")
-        if alpha_values.size > 1:
-            alpha_values = np.sort(alpha_values)[::-1]
+        alpha_values = _alpha_array(alphas)
 
     sample_weight = params.pop("sample_weight", None)
     tol = check_real(params.pop("tol", 1e-4), "tol", low=0.0)
@@ -365,12 +365,16 @@ class Path:
         self.objective_ = objectives
         self.n_iter_ = n_iters
         self.converged_ = converged
-        self.df_ = (np.diff(coefs.indptr) if sp.issparse(coefs)
-                    else np.count_nonzero(coefs, axis=0)).astype(np.int64)
         self.r2_ = r2
         self.l1_ratio = l1_ratio
         self.kkt_resolves_ = kkt_resolves
         self.fit_intercept = fit_intercept
+
+    @property
+    def df_(self):
+        c = self.coef_
+        nnz = np.diff(c.indptr) if sp.issparse(c) else np.count_nonzero(c, axis=0)
+        return nnz.astype(np.int64)
 
     @property
     def n_features_in_(self):
@@ -536,8 +540,7 @@ def path(
     y = np.ascontiguousarray(y)
     if y.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("y contains NaN or infinity")
+    # (NaN or infinity in y: the core's error, raised before it reads y)
     sw = check_sample_weight(sample_weight, n_samples)
     pf = check_feature_vector(penalty_factor, n_features, "penalty_factor", allow_inf=True)
     if pf is not None and np.any(pf < 0):
@@ -558,12 +561,7 @@ def path(
     if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
         n_grid = check_int(alphas, "alphas")
     elif alphas is not None:
-        alpha_values = np.asarray(alphas, dtype=np.float64).ravel()
-        if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
-            raise ValueError("alphas must be a non-empty array of finite values")
-        if np.any(alpha_values < 0):
-            raise ValueError("alphas must be >= 0")
-        alpha_values = np.sort(alpha_values)[::-1]
+        alpha_values = _alpha_array(alphas)
     init = None
     if coef_init is not None:
         init = check_feature_vector(coef_init, n_features, "coef_init")
