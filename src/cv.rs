@@ -282,15 +282,7 @@ pub fn cross_validate<D: Design>(
     }
     check_splits(splits, sample_weight, n)?;
     let n_folds = splits.len();
-    let pool = if prm.n_jobs > 1 {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(prm.n_jobs)
-            .build()
-            .map_err(|e| invalid("n_jobs", format!("cannot start the thread pool: {e}")))?;
-        Some(pool)
-    } else {
-        None
-    };
+    let pool = crate::gram::thread_pool(prm.n_jobs)?;
     let pool = pool.as_ref();
     // the statistics with the pairs' threads, or on this thread alone
     let total = crate::gram::within(pool, || {

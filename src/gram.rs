@@ -18,6 +18,18 @@ thread_local! {
     static ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// A pool of `n_jobs` threads, or `None` for one thread (see [`within`]).
+pub(crate) fn thread_pool(n_jobs: usize) -> Result<Option<rayon::ThreadPool>> {
+    if n_jobs <= 1 {
+        return Ok(None);
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n_jobs)
+        .build()
+        .map(Some)
+        .map_err(|e| invalid("n_jobs", format!("cannot start the thread pool: {e}")))
+}
+
 /// Runs `f` on `pool`'s threads, or on the calling thread alone when there is no pool, so
 /// that `n_jobs = 1` is one thread also while the Gram matrix is built. (Through rayon's
 /// global pool, even of one thread, the hand-offs took wine's path from 0.27 to 0.52 ms; a

@@ -161,16 +161,6 @@ impl PathFit {
     }
 }
 
-fn thread_pool(n_jobs: usize) -> Option<rayon::ThreadPool> {
-    if n_jobs <= 1 {
-        return None;
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n_jobs)
-        .build()
-        .ok()
-}
-
 /// Log-spaced grid from `alpha_max` down to `min_ratio · alpha_max` (scikit-learn's and
 /// glmnet's spacing).
 pub fn log_grid(alpha_max: f64, min_ratio: f64, count: usize) -> Vec<f64> {
@@ -284,7 +274,8 @@ pub fn fit_path_from<D: Design>(
     }
     let n = pb.n_samples() as f64;
     let point = &prm.point;
-    let pool = thread_pool(prm.n_jobs);
+    // (a pool that cannot start leaves the path on this thread)
+    let pool = crate::gram::thread_pool(prm.n_jobs).unwrap_or(None);
     let pool = pool.as_ref();
     let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
     if let Some(stats) = stats {

@@ -170,8 +170,8 @@ def enet_path(
     ``sample_weight`` (as scikit-learn: used, unnormalised, for sparse X only; ignored for
     dense X, which its callers rescale by √w), ``random_state``, ``selection``, ``do_screening`` (strong rules and
     gap-safe screening; results are the same either way), ``n_jobs`` (threads for the
-    full-gradient sweeps and the Gram matrix; ``None`` or 1 is one thread). ``precompute`` selects covariance (Gram) mode as in scikit-learn;
-    ``Xy`` is accepted; fastreg works on X
+    full-gradient sweeps and the Gram matrix; ``None`` or 1 is one thread). ``precompute``
+    selects covariance (Gram) mode as in scikit-learn; ``Xy`` is accepted; fastreg works on X
     directly, so a Gram matrix is checked but not used, and ``Xy`` only sets the α grid.
 
     Returns ``alphas, coefs (n_features, n_alphas), dual_gaps[, n_iters]``; for a 2-D ``y``
@@ -513,9 +513,9 @@ def path(
     when its duality gap is ≤ tol × its objective, so the objective's relative excess is ≤ tol;
     ``early_stop`` stops as glmnet does once the deviance explained stalls;
     ``penalty_factor`` (0 = unpenalised, inf = excluded); ``n_jobs`` threads for full-gradient
-    sweeps and the Gram matrix (``None`` or 1: one thread). ``precompute``: covariance (Gram) mode, as glmnet's ``type.gaussian``: 'auto' uses
-    it for dense X with more samples than features (at most 3000), True forces it, False
-    never.
+    sweeps and the Gram matrix (``None`` or 1: one thread). ``precompute``: covariance (Gram)
+    mode, as glmnet's ``type.gaussian``: 'auto' uses it for dense X with more samples than
+    features (at most 3000), True forces it, False never.
     """
     l1_ratio = check_real(l1_ratio, "l1_ratio", low=0.0, high=1.0)
     check_bool(fit_intercept, "fit_intercept")

@@ -35,27 +35,34 @@ const SMALL_DENSE_BYTES: usize = 1 << 20;
 /// fit), which scipy keeps without a copy.
 fn coefs_to_python<'py>(
     py: Python<'py>,
-    p: usize,
-    indptr: Vec<usize>,
-    indices: Vec<u32>,
-    values: Vec<f64>,
+    fit: &mut PathFit,
     dense: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let k = indptr.len() - 1;
+    let (p, k) = (fit.n_features, fit.alphas.len());
     let dense_bytes = 8 * p * k;
-    if dense || dense_bytes <= SMALL_DENSE_BYTES || dense_bytes <= 12 * values.len() + 4 * k {
+    if dense
+        || dense_bytes <= SMALL_DENSE_BYTES
+        || dense_bytes <= 12 * fit.coef_values.len() + 4 * k
+    {
         let mut out = vec![0.0; p * k];
         for c in 0..k {
-            for t in indptr[c]..indptr[c + 1] {
-                out[indices[t] as usize * k + c] = values[t];
+            let (idx, val) = fit.nonzeros(c);
+            for (&j, &v) in idx.iter().zip(val) {
+                out[j as usize * k + c] = v;
             }
         }
         return Ok(out.into_pyarray(py).reshape([p, k])?.into_any());
     }
     // (same-size element types: collected in place, no second buffer)
-    let indptr: Vec<i64> = indptr.into_iter().map(|i| i as i64).collect();
-    let indices: Vec<i32> = indices.into_iter().map(|j| j as i32).collect();
-    let mut values = values;
+    let indptr: Vec<i64> = std::mem::take(&mut fit.coef_indptr)
+        .into_iter()
+        .map(|i| i as i64)
+        .collect();
+    let indices: Vec<i32> = std::mem::take(&mut fit.coef_indices)
+        .into_iter()
+        .map(|j| j as i32)
+        .collect();
+    let mut values = std::mem::take(&mut fit.coef_values);
     values.shrink_to_fit();
     Ok((
         indptr.into_pyarray(py),
@@ -66,15 +73,8 @@ fn coefs_to_python<'py>(
         .into_any())
 }
 
-fn into_tuple(py: Python<'_>, fit: PathFit, dense: bool) -> PyResult<PathTuple<'_>> {
-    let coefs = coefs_to_python(
-        py,
-        fit.n_features,
-        fit.coef_indptr,
-        fit.coef_indices,
-        fit.coef_values,
-        dense,
-    )?;
+fn into_tuple(py: Python<'_>, mut fit: PathFit, dense: bool) -> PyResult<PathTuple<'_>> {
+    let coefs = coefs_to_python(py, &mut fit, dense)?;
     Ok((
         fit.alphas.into_pyarray(py),
         coefs,
