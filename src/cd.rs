@@ -349,7 +349,14 @@ fn weighted_sum<D: Design>(pb: &Problem<'_, D>, v: &[f64]) -> f64 {
     }
 }
 
-/// History of CD iterates on a fixed feature list for Anderson extrapolation.
+/// Rolling window of the last iterates (CD coefficients on a fixed feature list, or residuals)
+/// for Anderson extrapolation.
+///
+/// The coefficient window is not cleared when signs change. It once was, and on a large
+/// support, where a few of 10,000 coordinates cross zero in most windows, extrapolation then
+/// hardly ever ran, and when it ran from a fresh window it was mostly rejected (`sparse-text`,
+/// the last third of the path). Windows that roll on, tried every [`Self::EXTRAPOLATE_EVERY`]
+/// epochs with the crossing coordinates held at zero, are mostly accepted there.
 struct Anderson {
     hist: Vec<Vec<f64>>,
 }
@@ -357,17 +364,14 @@ struct Anderson {
 impl Anderson {
     /// Iterates kept: K + 1 with K = 5 differences, as skglm and celer.
     const DEPTH: usize = 6;
+    /// Epochs between trials of a full window (a rejected trial costs two residual updates
+    /// over the support).
+    const EXTRAPOLATE_EVERY: usize = 3;
 
-    fn new(_len: usize) -> Self {
+    fn new() -> Self {
         Anderson {
             hist: Vec::with_capacity(Self::DEPTH),
         }
-    }
-
-    /// Records the iterate; true when the history is full.
-    fn push(&mut self, features: &[usize], coef: &[f64]) -> bool {
-        self.hist.push(features.iter().map(|&j| coef[j]).collect());
-        self.hist.len() == Self::DEPTH
     }
 
     /// Records a vector in a rolling window of the last `DEPTH`.
@@ -382,18 +386,10 @@ impl Anderson {
         self.hist.len() == Self::DEPTH
     }
 
-    /// Extrapolation that keeps the history (for the rolling residual window).
-    fn extrapolate_keep(&mut self) -> Option<Vec<f64>> {
-        let saved = self.hist.clone();
-        let out = self.extrapolate();
-        self.hist = saved;
-        out
-    }
-
-    /// `Σ c_k w_k` with `c = (UᵀU)⁻¹1 / 1ᵀ(UᵀU)⁻¹1`, U the iterate differences; clears the
-    /// history. None if the system is degenerate.
-    fn extrapolate(&mut self) -> Option<Vec<f64>> {
-        let hist = std::mem::take(&mut self.hist);
+    /// `Σ c_k w_k` with `c = (UᵀU)⁻¹1 / 1ᵀ(UᵀU)⁻¹1`, U the iterate differences. None if the
+    /// system is degenerate.
+    fn extrapolate(&self) -> Option<Vec<f64>> {
+        let hist = &self.hist;
         let k = hist.len() - 1;
         let diffs: Vec<Vec<f64>> = (0..k)
             .map(|i| {
@@ -1476,7 +1472,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         // CD residuals converge like a linear recurrence, so an Anderson combination of them
         // is a much better dual point than the last residual.
         let extrapolate_dual = self.projection.is_none() && !self.in_gram_mode();
-        let mut residuals = Anderson::new(0);
+        let mut residuals = Anderson::new();
         self.best_dual = None;
         let (mut info, _) = self.gap_on(&ws);
         let mut converged = target.reached(info.gap, info.primal);
@@ -1490,7 +1486,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             (info, corr) = self.gap_on(&ws);
             self.best_dual = None;
             if residuals.is_full() && !target.reached(info.gap, info.primal) {
-                if let Some(v) = residuals.extrapolate_keep() {
+                if let Some(v) = residuals.extrapolate() {
                     let mut corr_acc = Vec::new();
                     if let Some((dual, scale)) = self.dual_at_point(&ws, &v, &mut corr_acc, None) {
                         if dual > info.dual {
@@ -1528,7 +1524,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 relative: 0.5 * target.relative,
             };
             let mut inner = 0;
-            let mut anderson = Anderson::new(active.len());
+            let mut anderson = Anderson::new();
             // A Newton step on the support once its signs have held for a few epochs and as
             // many epochs as the step costs have passed since the last one (so it at most
             // doubles the work when coordinate descent was about to finish anyway). Counting
@@ -1562,17 +1558,17 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     signs.clear();
                     signs.extend(active.iter().map(|&j| sign_of(self.coef[j])));
                     stable = 0;
-                    // Extrapolation assumes the iterates of one fixed-sign linear map: a
-                    // history spanning a sign change seldom lowers the objective, and a failed
-                    // trial costs two residual updates over the support.
-                    anderson = Anderson::new(active.len());
                 } else {
                     stable += 1;
                 }
                 since_newton += 1;
                 let newton =
                     stable >= NEWTON_MIN_STABLE && since_newton as f64 * epoch_cost >= newton_cost;
-                let extrapolate = !newton && anderson.push(&active, &self.coef);
+                if !newton {
+                    anderson.push_rolling(active.iter().map(|&j| self.coef[j]).collect());
+                }
+                let extrapolate =
+                    !newton && anderson.is_full() && inner % Anderson::EXTRAPOLATE_EVERY == 0;
                 if let Some(se) = &mut support {
                     // the residual is brought up to date only where it is read
                     if newton || extrapolate || check_gap {
@@ -1587,11 +1583,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     stable = 0;
                     since_newton = 0;
                     if self.support_newton(&active) {
-                        anderson = Anderson::new(active.len());
+                        anderson = Anderson::new();
                         check_gap = true;
                     }
-                } else if extrapolate {
-                    self.try_extrapolation(&active, &mut anderson);
+                } else if extrapolate && self.try_extrapolation(&active, &mut anderson) {
+                    check_gap = true;
                 }
                 if let Some(se) = support.as_mut().filter(|_| newton || extrapolate) {
                     self.support_moved(&active, &before, se);
@@ -1607,7 +1603,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                         None => self.gap_on(&active).0,
                     };
                     if residuals.is_full() && !sub_target.reached(sub.gap, sub.primal) {
-                        if let Some(v) = residuals.extrapolate_keep() {
+                        if let Some(v) = residuals.extrapolate() {
                             let mut c = Vec::new();
                             if let Some((dual, _)) = self.dual_at_point(&active, &v, &mut c, None) {
                                 sub.gap = sub.gap.min((sub.primal - dual).max(0.0));
@@ -1677,19 +1673,32 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         0.5 * self.residual_products().0 + pen
     }
 
-    /// Anderson extrapolation of the last CD iterates on `features` (Bertrand & Massias 2021):
-    /// the extrapolated point, clipped to the box, replaces the iterate only if it lowers the
-    /// objective, so an epoch never increases it.
-    fn try_extrapolation(&mut self, features: &[usize], anderson: &mut Anderson) {
-        if let Some(cand) = anderson.extrapolate() {
-            self.try_coef(features, cand);
+    /// Anderson extrapolation of the last CD iterates on `features` (Bertrand & Massias 2021),
+    /// with the coordinates it would carry across zero set to zero: the iterates follow one
+    /// affine map only while the signs hold, and on a large support a few coordinates cross
+    /// zero in most windows (see [`Anderson`]). The point, clipped to the box, replaces the
+    /// iterate only if it lowers the objective, so an epoch never increases it; true if it did.
+    /// A success clears the history (the iterate jumped); a failure keeps it rolling.
+    fn try_extrapolation(&mut self, features: &[usize], anderson: &mut Anderson) -> bool {
+        let Some(mut cand) = anderson.extrapolate() else {
+            return false;
+        };
+        for (v, &j) in cand.iter_mut().zip(features) {
+            if *v * self.coef[j] < 0.0 {
+                *v = 0.0;
+            }
         }
+        let accepted = self.try_coef(features, cand);
+        if accepted {
+            *anderson = Anderson::new();
+        }
+        accepted
     }
 
     /// Moves the coefficients of `features` to `values` clipped to the box, and keeps them only
     /// if that lowers the objective (the other coefficients are left as they are); a rejected
-    /// move is undone exactly, as the Newton step's trials are.
-    pub fn try_coef(&mut self, features: &[usize], mut values: Vec<f64>) {
+    /// move is undone exactly, as the Newton step's trials are. True if kept.
+    pub fn try_coef(&mut self, features: &[usize], mut values: Vec<f64>) -> bool {
         for (v, &j) in values.iter_mut().zip(features) {
             *v = v.clamp(self.lower[j], self.upper[j]);
         }
@@ -1697,9 +1706,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let current: Vec<f64> = features.iter().map(|&j| self.coef[j]).collect();
         let saved = self.save_updated();
         self.assign(features, &values);
-        if self.primal_on(features) >= before {
+        let lower = self.primal_on(features) < before;
+        if !lower {
             self.restore_updated(&saved, features, &current);
         }
+        lower
     }
 
     /// `X̂_FᵀWX̂_F` for the features F (column-major |F| × |F|): read from the Gram matrix in
@@ -2681,6 +2692,102 @@ mod tests {
         assert!(cd.support_newton(&[0, 1]));
         let coef = cd.coef();
         assert!(coef[0] == 0.0 && (coef[1] - 1.8).abs() < 1e-12, "{coef:?}");
+    }
+
+    #[test]
+    fn anderson_is_exact_on_an_affine_map() {
+        // Iterates of x ← Ax + b in 4 dimensions: K = 5 differences are linearly dependent
+        // (Cayley–Hamilton), so some combination of the iterates summing to one is the fixed
+        // point (I − A)⁻¹b; the Cholesky's jitter (the differences' Gram matrix is singular)
+        // leaves it off by far less than the last iterate.
+        let a = [
+            [0.5, 0.1, 0.0, -0.2],
+            [0.1, 0.3, 0.2, 0.0],
+            [0.0, -0.1, 0.6, 0.1],
+            [0.2, 0.0, 0.1, 0.4],
+        ];
+        let b = [1.0, -2.0, 0.5, 3.0];
+        let step = |x: &[f64]| -> Vec<f64> {
+            (0..4)
+                .map(|i| (0..4).map(|k| a[i][k] * x[k]).sum::<f64>() + b[i])
+                .collect()
+        };
+        let mut x = vec![0.0; 4];
+        let mut window = Anderson::new();
+        for _ in 0..Anderson::DEPTH + 3 {
+            x = step(&x);
+            window.push_rolling(x.clone());
+        }
+        assert!(window.is_full());
+        let fixed = window.extrapolate().unwrap();
+        let residual: f64 = step(&fixed)
+            .iter()
+            .zip(&fixed)
+            .map(|(s, f)| (s - f).abs())
+            .fold(0.0, f64::max);
+        let last_residual: f64 = step(&x)
+            .iter()
+            .zip(&x)
+            .map(|(s, f)| (s - f).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            residual < 1e-3 * last_residual,
+            "fixed-point residual {residual}, the last iterate's {last_residual}"
+        );
+    }
+
+    #[test]
+    fn extrapolation_holds_a_crossing_coordinate_at_zero() {
+        // A window converging geometrically to the solution except at one feature that is zero
+        // there, where its limit is negative while its iterates are positive: the extrapolated
+        // point is the solution except there, and that coordinate is held at zero, not carried
+        // across. Without the hold the candidate (−0.01 there) would be accepted too.
+        let (n, p) = (40, 10);
+        let (x, y, _) = data(n, p, 1.0, 11);
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        let pb = Problem::new(&design, &y, None, true).unwrap();
+        let prm = params(0.05, 0.0, 1e-14, false);
+        let mut cd = CoordinateDescent::new(&pb, &prm, None).unwrap();
+        let all: Vec<usize> = (0..p).collect();
+        cd.solve_on(&all, GapTarget::of(&prm, pb.y_norm2), 100_000);
+        let solution = cd.coef.clone();
+        let j0 = (0..p)
+            .find(|&j| solution[j] == 0.0)
+            .expect("a zero coefficient");
+        let mut limit = solution.clone();
+        limit[j0] = -0.01;
+        // (the other coordinates stay on their limit's side)
+        let start: Vec<f64> = (0..p)
+            .map(|j| match limit[j] {
+                _ if j == j0 => 0.5,
+                0.0 => 0.3,
+                l => 2.0 * l,
+            })
+            .collect();
+        let mut window = Anderson::new();
+        let mut iterate = start.clone();
+        for k in 0..Anderson::DEPTH {
+            let f = 0.7f64.powi(k as i32 + 1);
+            iterate = (0..p)
+                .map(|j| limit[j] + f * (start[j] - limit[j]))
+                .collect();
+            window.push_rolling(iterate.clone());
+        }
+        assert!(iterate[j0] > 0.0);
+        cd.assign(&all, &iterate);
+        let before = cd.primal();
+        assert!(cd.try_extrapolation(&all, &mut window));
+        assert_eq!(cd.coef[j0], 0.0);
+        for j in (0..p).filter(|&j| j != j0) {
+            assert!(
+                (cd.coef[j] - solution[j]).abs() < 1e-9,
+                "feature {j}: {} vs {}",
+                cd.coef[j],
+                solution[j]
+            );
+        }
+        assert!(cd.primal() < before);
+        assert!(!window.is_full(), "an accepted point clears the window");
     }
 
     #[test]
