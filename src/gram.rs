@@ -289,6 +289,13 @@ impl GramStats {
     pub fn count(&self) -> usize {
         self.count
     }
+    /// Column j's weighted mean and centred sum of squares `Σ w (x − μ)²`, the latter for
+    /// weights rescaled to sum to `w_sum`.
+    pub(crate) fn moments(&self, j: usize, w_sum: f64) -> (f64, f64) {
+        let p = self.n_features;
+        (self.x_mean[j], self.xx[j * p + j] * (w_sum / self.w_sum))
+    }
+
     pub fn w_sum(&self) -> f64 {
         self.w_sum
     }

@@ -22,6 +22,6 @@ pub use design::{CscDesign, DenseDesign, Design};
 pub use error::{FastregError, Result};
 pub use gram::GramStats;
 pub use params::{EnetParams, EnetParamsBuilder, Selection};
-pub use path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
+pub use path::{fit_design_path, fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
 pub use problem::{FeatureOptions, Problem};
 pub use ridge::{RidgeFit, RidgeParams, RidgeParamsBuilder, RidgeSolver};

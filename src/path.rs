@@ -10,7 +10,7 @@ use crate::design::Design;
 use crate::error::{invalid, Result};
 use crate::gram::GramStats;
 use crate::params::{EnetParams, EnetParamsBuilder};
-use crate::problem::Problem;
+use crate::problem::{FeatureOptions, Problem};
 use crate::screening::{kkt_violations, strong_set, FeatureRules};
 
 /// Where the α values come from.
@@ -258,6 +258,29 @@ pub fn fit_path<D: Design>(
     coef_init: Option<&[f64]>,
 ) -> Result<PathFit> {
     fit_path_from(pb, prm, coef_init, None)
+}
+
+/// Builds the problem of `design` (as [`Problem::with_options`]) and fits its path. When
+/// covariance mode is wanted, its statistics are made first and the problem's column moments
+/// read from them, so the columns are summed once, not twice.
+#[allow(clippy::too_many_arguments)]
+pub fn fit_design_path<D: Design>(
+    design: &D,
+    y: &[f64],
+    sample_weight: Option<&[f64]>,
+    fit_intercept: bool,
+    opts: &FeatureOptions<'_>,
+    prm: &PathParams,
+    coef_init: Option<&[f64]>,
+) -> Result<PathFit> {
+    if !prm.precompute.wanted(design) {
+        let pb = Problem::with_options(design, y, sample_weight, fit_intercept, opts)?;
+        return fit_path_from(&pb, prm, coef_init, None);
+    }
+    let pool = crate::gram::thread_pool(prm.n_jobs).unwrap_or(None);
+    let stats = crate::gram::within(pool.as_ref(), || design.gram_stats(y, 1, sample_weight))?;
+    let pb = Problem::with_stats(design, y, sample_weight, fit_intercept, opts, &stats)?;
+    fit_path_from(&pb, prm, coef_init, Some(&stats))
 }
 
 /// As [`fit_path`]; given `stats` (sufficient statistics of exactly this problem's rows,

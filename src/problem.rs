@@ -9,6 +9,7 @@ use std::ops::Index;
 
 use crate::design::Design;
 use crate::error::{invalid, FastregError, Result};
+use crate::gram::GramStats;
 
 /// A value per feature, stored once when every feature has the same one (the default penalty
 /// factor, bound or scale): then it costs no p-length array, and no load per feature in the
@@ -125,6 +126,31 @@ impl<'a, D: Design> Problem<'a, D> {
         fit_intercept: bool,
         opts: &FeatureOptions<'_>,
     ) -> Result<Self> {
+        Self::build(design, y, sample_weight, fit_intercept, opts, None)
+    }
+
+    /// As [`Self::with_options`], with the column moments read from `stats`, statistics of
+    /// exactly these rows, response and weights (covariance mode's, which sum each column
+    /// while it is in cache for the Gram matrix anyway) instead of another pass over X.
+    pub fn with_stats(
+        design: &'a D,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+        fit_intercept: bool,
+        opts: &FeatureOptions<'_>,
+        stats: &GramStats,
+    ) -> Result<Self> {
+        Self::build(design, y, sample_weight, fit_intercept, opts, Some(stats))
+    }
+
+    fn build(
+        design: &'a D,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+        fit_intercept: bool,
+        opts: &FeatureOptions<'_>,
+        stats: Option<&GramStats>,
+    ) -> Result<Self> {
         let n = design.n_samples();
         let p = design.n_features();
         if n == 0 {
@@ -173,8 +199,20 @@ impl<'a, D: Design> Problem<'a, D> {
         let mut x_mean = vec![0.0; if fit_intercept { p } else { 0 }];
         let mut col_norm2 = vec![0.0; p];
         let mut scale = vec![1.0; if opts.standardize { p } else { 0 }];
+        if let Some(s) = stats {
+            if s.n_features() != p || s.w_sum().is_nan() || s.w_sum() <= 0.0 {
+                return Err(FastregError::Shape(format!(
+                    "statistics of {} features (total weight {}) for X with {p} features",
+                    s.n_features(),
+                    s.w_sum()
+                )));
+            }
+        }
         for j in 0..p {
-            let (mean, mut ss) = design.col_moments(j, w, w_sum);
+            let (mean, mut ss) = match stats {
+                Some(s) => s.moments(j, w_sum),
+                None => design.col_moments(j, w, w_sum),
+            };
             if !(mean.is_finite() && ss.is_finite()) {
                 return Err(FastregError::NonFinite("X"));
             }
@@ -411,6 +449,53 @@ pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(PerFeatur
 mod tests {
     use super::*;
     use crate::design::DenseDesign;
+
+    /// The moments read from Gram statistics (weights on another scale, a large offset, a
+    /// constant column) give the problem the direct pass over X gives, to rounding.
+    #[test]
+    fn moments_from_gram_statistics_match_the_direct_pass() {
+        let (n, p) = (9, 4);
+        let x: Vec<f64> = (0..n * p)
+            .map(|k| match k / n {
+                1 => 3.5,
+                3 => 1e6 + ((k * 5) % 7) as f64,
+                _ => ((k * 7) % 11) as f64 - 4.0,
+            })
+            .collect();
+        let y: Vec<f64> = (0..n).map(|i| (i * i % 5) as f64).collect();
+        let w: Vec<f64> = (0..n).map(|i| 0.25 + (i % 3) as f64).collect();
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        for (weights, intercept, standardize) in [
+            (None, true, false),
+            (Some(&w[..]), true, true),
+            (Some(&w[..]), false, true),
+            (None, false, false),
+        ] {
+            let opts = FeatureOptions {
+                standardize,
+                ..Default::default()
+            };
+            let stats = design.gram_stats(&y, 1, weights).unwrap();
+            let a = Problem::with_options(&design, &y, weights, intercept, &opts).unwrap();
+            let b = Problem::with_stats(&design, &y, weights, intercept, &opts, &stats).unwrap();
+            assert_eq!(a.excluded, b.excluded);
+            for j in 0..p {
+                let close = |u: f64, v: f64| (u - v).abs() <= 1e-12 * u.abs().max(v.abs());
+                assert!(close(a.x_mean[j], b.x_mean[j]), "mean {j}");
+                assert!(close(a.inv_scale[j], b.inv_scale[j]), "scale {j}");
+                assert!(
+                    close(a.col_norm2[j], b.col_norm2[j]),
+                    "curvature {j}: {} vs {}",
+                    a.col_norm2[j],
+                    b.col_norm2[j]
+                );
+            }
+        }
+        let other = DenseDesign::new(&x[..n * 3], n, 3).unwrap();
+        let stats = other.gram_stats(&y, 1, None).unwrap();
+        let opts = FeatureOptions::default();
+        assert!(Problem::with_stats(&design, &y, None, true, &opts, &stats).is_err());
+    }
 
     #[test]
     fn per_feature_values_are_stored_once_when_shared() {

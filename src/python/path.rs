@@ -7,8 +7,8 @@ use super::{opt_slice, run_on_csc, run_on_dense, slice, DesignTask, IndexArray};
 use crate::cd::Precompute;
 use crate::design::Design;
 use crate::params::{EnetParamsBuilder, Selection};
-use crate::path::{fit_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
-use crate::problem::{FeatureOptions, Problem};
+use crate::path::{fit_design_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
+use crate::problem::FeatureOptions;
 
 /// (alphas, coefs, intercepts, dual_gaps, primals, n_iters, converged, dev_ratio,
 /// kkt_resolves); coefs is a dense `p × n_alphas` array or its compressed sparse columns
@@ -107,14 +107,15 @@ impl DesignTask for PathArgs<'_> {
                 "a path returned to Python holds at most 2^31 - 1 features",
             ));
         }
-        let pb = Problem::with_options(
+        fit_design_path(
             design,
             self.y,
             self.sample_weight,
             self.fit_intercept,
             &self.options,
-        )?;
-        fit_path(&pb, &self.params, self.coef_init)
+            &self.params,
+            self.coef_init,
+        )
     }
 }
 
