@@ -11,7 +11,7 @@ use crate::error::{invalid, Result};
 use crate::gram::GramStats;
 use crate::params::{EnetParams, EnetParamsBuilder};
 use crate::problem::{FeatureOptions, Problem};
-use crate::screening::{kkt_violations, strong_set, FeatureRules};
+use crate::screening::{kkt_violations, FeatureRules};
 
 /// Where the α values come from.
 #[derive(Clone, Debug)]
@@ -353,15 +353,19 @@ pub fn fit_path_from<D: Design>(
     let mut l1_prev = l1_of(alpha_max_value.unwrap_or(alphas[0]).max(alphas[0]));
     // The solution before the current one: its l1 and its non-zero (feature, coefficient)s.
     let mut previous: Option<(f64, Vec<(usize, f64)>)> = None;
+    // The working set, as a mask and as an ascending list. It holds every feature ever active,
+    // so every non-zero coefficient: the per-α scans below run over it, not over all p (with a
+    // million features they would cost more than the α's epochs).
+    let mut in_ws = vec![false; p];
+    let mut ws: Vec<usize> = Vec::new();
     for (k, &alpha) in alphas.iter().enumerate() {
         cd.set_penalty(alpha * prm.l1_ratio, alpha * (1.0 - prm.l1_ratio));
         let l1 = cd.l1_scaled();
-        let current: Vec<(usize, f64)> = cd
-            .coef_internal()
+        let coef = cd.coef_internal();
+        let current: Vec<(usize, f64)> = ws
             .iter()
-            .enumerate()
-            .filter(|(_, &b)| b != 0.0)
-            .map(|(j, &b)| (j, b))
+            .filter(|&&j| coef[j] != 0.0)
+            .map(|&j| (j, coef[j]))
             .collect();
         if let Some((l1_old, old)) = &previous {
             let t = (l1 - l1_prev) / (l1_prev - l1_old);
@@ -375,20 +379,21 @@ pub fn fit_path_from<D: Design>(
         if k > 0 {
             previous = Some((l1_prev, current));
         }
-        let mut in_ws: Vec<bool> = if prm.screening {
-            let strong = strong_set(&grad, l1, l1_prev, &cd.rules());
-            (0..p)
-                .map(|j| !excluded[j] && (strong[j] || ever_active[j]))
-                .collect()
-        } else {
-            excluded.iter().map(|e| !e).collect()
-        };
+        ws.clear();
+        let rules = cd.rules();
+        for j in 0..p {
+            let keep = !excluded[j]
+                && (!prm.screening || ever_active[j] || rules.strong(j, grad[j], l1, l1_prev));
+            in_ws[j] = keep;
+            if keep {
+                ws.push(j);
+            }
+        }
         let mut n_iter = 0;
         // The working set's gap can be below target while the full problem's is not: the dual
         // point's scaling and projection see every feature. Then re-solve to a tighter target.
         let mut ws_target = target;
         let info = loop {
-            let ws: Vec<usize> = (0..p).filter(|&j| in_ws[j]).collect();
             let res = cd.solve_on(
                 &ws,
                 ws_target,
@@ -405,9 +410,10 @@ pub fn fit_path_from<D: Design>(
             let violations = kkt_violations(&grad, l1, &cd.rules(), &in_ws);
             if !violations.is_empty() && n_iter < point.max_iter() {
                 fit.kkt_resolves += 1;
-                for j in violations {
+                for &j in &violations {
                     in_ws[j] = true;
                 }
+                ws = merge_ascending(&ws, &violations);
                 continue;
             }
             // The certificate: the gap of the full problem, from the full gradient.
@@ -437,8 +443,9 @@ pub fn fit_path_from<D: Design>(
                 relative: 0.1 * ws_target.relative,
             };
         };
-        for (j, &b) in cd.coef_internal().iter().enumerate() {
-            ever_active[j] |= b != 0.0;
+        let coef = cd.coef_internal();
+        for &j in &ws {
+            ever_active[j] |= coef[j] != 0.0;
         }
         let dev = if pb.y_norm2 > 0.0 {
             1.0 - cd.residual_norm2() / pb.y_norm2
@@ -447,11 +454,9 @@ pub fn fit_path_from<D: Design>(
         };
         fit.alphas.push(alpha);
         let first = fit.coef_indices.len();
-        for (j, &b) in cd.coef_internal().iter().enumerate() {
-            if b != 0.0 {
-                fit.coef_indices.push(j as u32);
-                fit.coef_values.push(b * pb.inv_scale[j]);
-            }
+        for &j in ws.iter().filter(|&&j| coef[j] != 0.0) {
+            fit.coef_indices.push(j as u32);
+            fit.coef_values.push(coef[j] * pb.inv_scale[j]);
         }
         let nonzeros = fit.coef_indices[first..].iter().map(|&j| j as usize);
         fit.intercepts
@@ -471,6 +476,24 @@ pub fn fit_path_from<D: Design>(
         }
     }
     Ok(fit)
+}
+
+/// The ascending union of two ascending lists without common entries.
+fn merge_ascending(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut k) = (0, 0);
+    while i < a.len() && k < b.len() {
+        if a[i] < b[k] {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[k]);
+            k += 1;
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[k..]);
+    out
 }
 
 #[cfg(test)]

@@ -20,6 +20,13 @@ pub struct FeatureRules<'a> {
 }
 
 impl FeatureRules<'_> {
+    /// The sequential strong rule for feature j (see [`strong_set`]), excluded features never.
+    #[inline]
+    pub fn strong(&self, j: usize, grad: f64, l1_next: f64, l1_prev: f64) -> bool {
+        let pf = self.penalty_factor[j];
+        !self.excluded[j] && (pf == 0.0 || self.score(j, grad) >= pf * (2.0 * l1_next - l1_prev))
+    }
+
     /// [`zero_score`] of feature j; −∞ for an excluded one.
     #[inline]
     pub fn score(&self, j: usize, grad: f64) -> f64 {
@@ -48,12 +55,8 @@ pub fn zero_score(grad: f64, lower: f64, upper: f64) -> f64 {
 /// feature j as a candidate iff `score_j ≥ pf_j · (2·l1_next − l1_prev)`, where the gradient is
 /// taken at the solution for `l1_prev`. Unpenalised features are always kept.
 pub fn strong_set(grad: &[f64], l1_next: f64, l1_prev: f64, rules: &FeatureRules) -> Vec<bool> {
-    let threshold = 2.0 * l1_next - l1_prev;
-    let pf = rules.penalty_factor;
     (0..grad.len())
-        .map(|j| {
-            !rules.excluded[j] && (pf[j] == 0.0 || rules.score(j, grad[j]) >= pf[j] * threshold)
-        })
+        .map(|j| rules.strong(j, grad[j], l1_next, l1_prev))
         .collect()
 }
 
