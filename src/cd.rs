@@ -364,8 +364,8 @@ struct Anderson {
 impl Anderson {
     /// Iterates kept: K + 1 with K = 5 differences, as skglm and celer.
     const DEPTH: usize = 6;
-    /// Epochs between trials of a full window (a rejected trial costs two residual updates
-    /// over the support).
+    /// Epochs between trials of a full window (a trial saves the residual and updates it over
+    /// the support; a rejected one copies it back).
     const EXTRAPOLATE_EVERY: usize = 3;
 
     fn new() -> Self {

@@ -277,10 +277,12 @@ pub fn fit_design_path<D: Design>(
         let pb = Problem::with_options(design, y, sample_weight, fit_intercept, opts)?;
         return fit_path_from(&pb, prm, coef_init, None);
     }
+    // (a pool that cannot start leaves the path on this thread)
     let pool = crate::gram::thread_pool(prm.n_jobs).unwrap_or(None);
-    let stats = crate::gram::within(pool.as_ref(), || design.gram_stats(y, 1, sample_weight))?;
+    let pool = pool.as_ref();
+    let stats = crate::gram::within(pool, || design.gram_stats(y, 1, sample_weight))?;
     let pb = Problem::with_stats(design, y, sample_weight, fit_intercept, opts, &stats)?;
-    fit_path_from(&pb, prm, coef_init, Some(&stats))
+    fit_path_in(&pb, prm, coef_init, Some(&stats), pool)
 }
 
 /// As [`fit_path`]; given `stats` (sufficient statistics of exactly this problem's rows,
@@ -291,15 +293,25 @@ pub fn fit_path_from<D: Design>(
     coef_init: Option<&[f64]>,
     stats: Option<&GramStats>,
 ) -> Result<PathFit> {
+    // (a pool that cannot start leaves the path on this thread)
+    let pool = crate::gram::thread_pool(prm.n_jobs).unwrap_or(None);
+    fit_path_in(pb, prm, coef_init, stats, pool.as_ref())
+}
+
+/// [`fit_path_from`] on `pool`'s threads (`None`: this thread alone).
+fn fit_path_in<D: Design>(
+    pb: &Problem<'_, D>,
+    prm: &PathParams,
+    coef_init: Option<&[f64]>,
+    stats: Option<&GramStats>,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<PathFit> {
     let p = pb.n_features();
     if u32::try_from(p).is_err() {
         return Err(invalid("X", "a path holds at most 2^32 - 1 features"));
     }
     let n = pb.n_samples() as f64;
     let point = &prm.point;
-    // (a pool that cannot start leaves the path on this thread)
-    let pool = crate::gram::thread_pool(prm.n_jobs).unwrap_or(None);
-    let pool = pool.as_ref();
     let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
     if let Some(stats) = stats {
         cd = cd.into_gram_mode_from(stats)?;
