@@ -1507,15 +1507,18 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 break;
             }
             let (kept, moved) = self.gap_safe_filter(&ws, &corr, &info);
-            // the support, with its gradients from the gap's (still exact unless a dropped
-            // feature moved the residual)
+            // The inner epochs' features: the support, and the zero features about to violate
+            // the KKT condition (on a growing support they are the ones that would enter in
+            // the next outer epoch, and wait a whole round for it). With their gradients from
+            // the gap's (still exact unless a dropped feature moved the residual).
             active.clear();
             active_grad.clear();
+            let rules = self.rules();
             for &k in &kept {
-                let j = ws[k];
-                if self.coef[j] != 0.0 || self.pb.penalty_factor[j] == 0.0 {
+                let (j, g) = (ws[k], self.scratch[k]);
+                if self.coef[j] != 0.0 || rules.near(j, g, self.l1) {
                     active.push(j);
-                    active_grad.push(self.scratch[k]);
+                    active_grad.push(g);
                 }
             }
             ws = kept.iter().map(|&k| ws[k]).collect();

@@ -27,6 +27,14 @@ impl FeatureRules<'_> {
         !self.excluded[j] && (pf == 0.0 || self.score(j, grad) >= pf * (2.0 * l1_next - l1_prev))
     }
 
+    /// Whether feature j, at zero with gradient `grad`, is within [`NEAR_KKT`] of violating
+    /// the KKT condition at penalty `l1` (unpenalised features always are).
+    #[inline]
+    pub fn near(&self, j: usize, grad: f64, l1: f64) -> bool {
+        let pf = self.penalty_factor[j];
+        !self.excluded[j] && (pf == 0.0 || self.score(j, grad) >= NEAR_KKT * pf * l1)
+    }
+
     /// [`zero_score`] of feature j; −∞ for an excluded one.
     #[inline]
     pub fn score(&self, j: usize, grad: f64) -> f64 {
@@ -37,6 +45,13 @@ impl FeatureRules<'_> {
         }
     }
 }
+
+/// The fraction of its KKT threshold above which [`FeatureRules::near`] counts a zero
+/// feature's score as about to violate it. Measured on the benchmark suite: 0.98 and 0.99 give
+/// the same epochs; 0.95 already lets in the equicorrelated dense problems' many features that
+/// hover just below the threshold without entering (genomic 34% more epochs), and 1 (violators
+/// only) keeps half of the sparse problems' extra rounds.
+pub const NEAR_KKT: f64 = 0.98;
 
 /// How strongly the data pull feature j away from zero, in the directions its box allows:
 /// the largest of `grad` (if `upper > 0`) and `−grad` (if `lower < 0`); −∞ if neither.
@@ -127,6 +142,25 @@ mod tests {
         // 2·1 − 0.5 = 1.5
         let s = strong_set(&g, 1.0, 0.5, &rules);
         assert_eq!(s, vec![true, true, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn near_kkt_thresholds() {
+        // threshold 0.98 · pf · l1 with l1 = 2: 1.96 for pf 1, 3.92 for pf 2
+        let g = [1.97, -1.97, 1.95, 3.9, -2.5, 0.0, 9.0];
+        let pf = each(&[1.0, 1.0, 1.0, 2.0, 1.0, 0.0, 1.0]);
+        // the fifth may only go up, so its negative gradient never brings it near
+        let lo = each(&[-INF, -INF, -INF, -INF, 0.0, -INF, -INF]);
+        let hi = PerFeature::Same(INF);
+        let excluded = [false, false, false, false, false, false, true];
+        let rules = FeatureRules {
+            penalty_factor: &pf,
+            lower: &lo,
+            upper: &hi,
+            excluded: &excluded,
+        };
+        let near: Vec<bool> = (0..g.len()).map(|j| rules.near(j, g[j], 2.0)).collect();
+        assert_eq!(near, vec![true, true, false, false, false, true, false]);
     }
 
     #[test]
