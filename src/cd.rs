@@ -463,11 +463,15 @@ fn in_chunks<T: Send>(
 }
 
 /// Outcome of [`CoordinateDescent::solve_on`].
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct PointSolve {
     pub info: GapInfo,
     pub n_iter: usize,
     pub converged: bool,
+    /// When converged: features (a subset of the given ones, in their order) and their
+    /// gradients at the final iterate, from the gap that certified it, for a gradient sweep
+    /// not to redo them.
+    pub gradients: Option<(Vec<usize>, Vec<f64>)>,
 }
 
 /// Features per block of [`CoordinateDescent::gradient_sweep`]: its lists of features and
@@ -920,12 +924,15 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// below its value at its last evaluation plus ‖x̂_j‖_W times the distance the residual
     /// has travelled since (the sum of its moves between sweeps). Falls back to the full
     /// sweep in covariance mode (its gradient is kept anyway) and with unpenalised features
-    /// (their projection changes every correlation).
+    /// (their projection changes every correlation). `known` gives features (ascending) and
+    /// their gradients at the current iterate, a converged [`PointSolve`]'s: they are taken
+    /// as given.
     pub fn gradient_sweep(
         &self,
         out: &mut [f64],
         limit: f64,
         bounds: &mut SweepBounds,
+        known: Option<(&[usize], &[f64])>,
         pool: Option<&rayon::ThreadPool>,
     ) {
         let pb = self.pb;
@@ -955,11 +962,24 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         // rounding slack: relative on the bound, absolute on the scale of ‖x̂_j‖·‖ỹ‖
         let slack = 1e-12 * pb.y_norm2.sqrt();
         out.iter_mut().for_each(|g| *g = 0.0);
+        let (known, known_grad) = known.unwrap_or_default();
+        debug_assert!(
+            known.windows(2).all(|w| w[0] < w[1]),
+            "known features not ascending"
+        );
+        for (&j, &g) in known.iter().zip(known_grad) {
+            out[j] = g;
+            bounds.record(j, g.abs());
+        }
+        let mut next_known = known.iter().peekable();
         // in blocks of features, so that the lists below stay small whatever p is
         let p = out.len();
         for start in (0..p).step_by(SWEEP_BLOCK) {
             let needed: Vec<usize> = (start..(start + SWEEP_BLOCK).min(p))
                 .filter(|&j| {
+                    if next_known.next_if_eq(&&j).is_some() {
+                        return false;
+                    }
                     let pf = pb.penalty_factor[j];
                     let bound = bounds.bound(j, pb.col_norm2[j].sqrt(), slack);
                     // (written so that a NaN bound keeps the feature)
@@ -1622,10 +1642,16 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 self.flush(&active, se);
             }
         }
+        // (converged is only ever set by a gap of all of ws, at the iterate it stops on)
+        let gradients = converged.then(|| {
+            let g = self.scratch[..ws.len()].to_vec();
+            (ws, g)
+        });
         PointSolve {
             info,
             n_iter,
             converged,
+            gradients,
         }
     }
 
@@ -2266,7 +2292,7 @@ mod tests {
             let amax = exact.iter().map(|g| g.abs()).fold(0.0, f64::max) / n;
             let mut bounds = SweepBounds::new(p);
             let mut out = vec![0.0; p];
-            cd.gradient_sweep(&mut out, 0.0, &mut bounds, None);
+            cd.gradient_sweep(&mut out, 0.0, &mut bounds, None, None);
             assert_eq!(out, exact, "{tag}: the first sweep is full");
             let mut skipped = 0;
             for k in 1..30 {
@@ -2277,7 +2303,12 @@ mod tests {
                 }
                 let limit = (0.7 * l1 * n).min(2.0 * 0.7 * next * n - 0.7 * l1 * n);
                 cd.gradient_all(&mut exact, None);
-                cd.gradient_sweep(&mut out, limit, &mut bounds, None);
+                // every other sweep is given a third of the gradients (as a converged solve
+                // gives its working set's)
+                let given: Vec<usize> = (0..p).filter(|j| k % 2 == 0 && j % 3 == 0).collect();
+                let given_grad: Vec<f64> = given.iter().map(|&j| exact[j]).collect();
+                let known = Some((&given[..], &given_grad[..]));
+                cd.gradient_sweep(&mut out, limit, &mut bounds, known, None);
                 for j in 0..p {
                     if out[j] == 0.0 && exact[j] != 0.0 && pb.excluded[j] {
                         // never a candidate: its gradient is not needed
@@ -2312,6 +2343,24 @@ mod tests {
                     b.gap
                 );
             }
+            // given gradients are taken as they are, not recomputed
+            let given_grad = [exact[0] + 1.0, exact[2] - 1.0];
+            cd.gradient_sweep(
+                &mut out,
+                0.0,
+                &mut bounds,
+                Some((&[0, 2], &given_grad)),
+                None,
+            );
+            assert_eq!(
+                (out[0], out[2]),
+                (given_grad[0], given_grad[1]),
+                "{tag}: given"
+            );
+            assert!(
+                (out[1] - exact[1]).abs() <= 1e-12 * exact[1].abs().max(1.0),
+                "{tag}"
+            );
             skipped
         }
         let (n, p) = (60, 150);

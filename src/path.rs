@@ -335,14 +335,14 @@ fn fit_path_in<D: Design>(
             if coef_init.is_none() {
                 fit_unpenalised(&mut cd, pb, point);
             }
-            cd.gradient_sweep(&mut grad, 0.0, &mut bounds, pool);
+            cd.gradient_sweep(&mut grad, 0.0, &mut bounds, None, pool);
             let amax = alpha_max_from(&grad, n, prm.l1_ratio, &cd.rules());
             alpha_max_value = Some(amax);
             log_grid(amax, *min_ratio, *count)
         }
     };
     if alpha_max_value.is_none() {
-        cd.gradient_sweep(&mut grad, 0.0, &mut bounds, pool);
+        cd.gradient_sweep(&mut grad, 0.0, &mut bounds, None, pool);
     }
 
     let k_max = alphas.len();
@@ -418,7 +418,8 @@ fn fit_path_in<D: Design>(
                 Some(&next) => l1.min(2.0 * l1_of(next) - l1),
                 None => l1,
             };
-            cd.gradient_sweep(&mut grad, limit, &mut bounds, pool);
+            let known = res.gradients.as_ref().map(|(f, g)| (&f[..], &g[..]));
+            cd.gradient_sweep(&mut grad, limit, &mut bounds, known, pool);
             let violations = kkt_violations(&grad, l1, &cd.rules(), &in_ws);
             if !violations.is_empty() && n_iter < point.max_iter() {
                 fit.kkt_resolves += 1;
