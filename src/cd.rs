@@ -1572,14 +1572,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 n_iter += 1;
                 inner += 1;
                 let mut check_gap = w_max == 0.0 || d_max == 0.0 || inner % SUB_GAP_EVERY == 0;
-                let support_changed = signs.len() != active.len()
-                    || active
-                        .iter()
-                        .zip(&signs)
-                        .any(|(&j, &s)| sign_of(self.coef[j]) != s);
+                // (gathered once: on a million features each read of coef[j] is a cache miss)
+                let coefs: Vec<f64> = active.iter().map(|&j| self.coef[j]).collect();
+                let support_changed = signs.len() != coefs.len()
+                    || coefs.iter().zip(&signs).any(|(&b, &s)| sign_of(b) != s);
                 if support_changed {
                     signs.clear();
-                    signs.extend(active.iter().map(|&j| sign_of(self.coef[j])));
+                    signs.extend(coefs.iter().map(|&b| sign_of(b)));
                     stable = 0;
                 } else {
                     stable += 1;
@@ -1588,7 +1587,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 let newton =
                     stable >= NEWTON_MIN_STABLE && since_newton as f64 * epoch_cost >= newton_cost;
                 if !newton {
-                    anderson.push_rolling(active.iter().map(|&j| self.coef[j]).collect());
+                    anderson.push_rolling(coefs);
                 }
                 let extrapolate =
                     !newton && anderson.is_full() && inner % Anderson::EXTRAPOLATE_EVERY == 0;
