@@ -125,6 +125,20 @@ mod tests {
         PerFeature::Each(v.to_vec())
     }
 
+    fn rules_of<'a>(
+        penalty_factor: &'a PerFeature,
+        lower: &'a PerFeature,
+        upper: &'a PerFeature,
+        excluded: &'a [bool],
+    ) -> FeatureRules<'a> {
+        FeatureRules {
+            penalty_factor,
+            lower,
+            upper,
+            excluded,
+        }
+    }
+
     #[test]
     fn strong_set_thresholds() {
         let g = [5.0, 1.5, -1.9, 0.5, 3.0, 1.0, 9.0];
@@ -133,12 +147,7 @@ mod tests {
         let hi = each(&[INF, INF, INF, INF, 0.0, INF, INF]);
         // the last feature is excluded: never kept, however large its gradient
         let excluded = [false, false, false, false, false, false, true];
-        let rules = FeatureRules {
-            penalty_factor: &pf,
-            lower: &lo,
-            upper: &hi,
-            excluded: &excluded,
-        };
+        let rules = rules_of(&pf, &lo, &hi, &excluded);
         // 2·1 − 0.5 = 1.5
         let s = strong_set(&g, 1.0, 0.5, &rules);
         assert_eq!(s, vec![true, true, true, true, false, false, false]);
@@ -153,12 +162,7 @@ mod tests {
         let lo = each(&[-INF, -INF, -INF, -INF, 0.0, -INF, -INF]);
         let hi = PerFeature::Same(INF);
         let excluded = [false, false, false, false, false, false, true];
-        let rules = FeatureRules {
-            penalty_factor: &pf,
-            lower: &lo,
-            upper: &hi,
-            excluded: &excluded,
-        };
+        let rules = rules_of(&pf, &lo, &hi, &excluded);
         let near: Vec<bool> = (0..g.len()).map(|j| rules.near(j, g[j], 2.0)).collect();
         assert_eq!(near, vec![true, true, false, false, false, true, false]);
     }
@@ -169,12 +173,7 @@ mod tests {
         let lo = each(&[-INF, -INF, -INF, -INF, 0.0, -INF]);
         let (pf, hi) = (PerFeature::Same(1.0), PerFeature::Same(INF));
         let excluded = [false, false, false, false, false, true];
-        let rules = FeatureRules {
-            penalty_factor: &pf,
-            lower: &lo,
-            upper: &hi,
-            excluded: &excluded,
-        };
+        let rules = rules_of(&pf, &lo, &hi, &excluded);
         let ws = [true, false, false, false, false, false];
         assert_eq!(kkt_violations(&g, 1.0, &rules, &ws), vec![2, 3]);
     }
