@@ -1473,7 +1473,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// contain every unpenalised feature) until its duality gap reaches `target`. Each outer
     /// round is a pass over the working set followed by its gap and gap-safe screening (which
     /// removes features for the rest of this solve); between outer rounds, passes over the
-    /// non-zero coefficients only, until that sub-problem's gap falls below a fraction of the
+    /// non-zero coefficients and the zero ones about to violate their KKT condition only
+    /// ([`FeatureRules::near`]), until that sub-problem's gap falls below a fraction of the
     /// working set's gap, so a feature waiting to enter is not kept out by over-solving.
     pub fn solve_on(
         &mut self,
