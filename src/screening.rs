@@ -23,16 +23,22 @@ impl FeatureRules<'_> {
     /// The sequential strong rule for feature j (see [`strong_set`]), excluded features never.
     #[inline]
     pub fn strong(&self, j: usize, grad: f64, l1_next: f64, l1_prev: f64) -> bool {
-        let pf = self.penalty_factor[j];
-        !self.excluded[j] && (pf == 0.0 || self.score(j, grad) >= pf * (2.0 * l1_next - l1_prev))
+        self.reaches(j, grad, 2.0 * l1_next - l1_prev)
     }
 
     /// Whether feature j, at zero with gradient `grad`, is within [`NEAR_KKT`] of violating
     /// the KKT condition at penalty `l1` (unpenalised features always are).
     #[inline]
     pub fn near(&self, j: usize, grad: f64, l1: f64) -> bool {
+        self.reaches(j, grad, NEAR_KKT * l1)
+    }
+
+    /// Whether feature j's score reaches `pf_j · threshold`: always for an unpenalised
+    /// feature, never for an excluded one.
+    #[inline]
+    fn reaches(&self, j: usize, grad: f64, threshold: f64) -> bool {
         let pf = self.penalty_factor[j];
-        !self.excluded[j] && (pf == 0.0 || self.score(j, grad) >= NEAR_KKT * pf * l1)
+        !self.excluded[j] && (pf == 0.0 || self.score(j, grad) >= pf * threshold)
     }
 
     /// [`zero_score`] of feature j; −∞ for an excluded one.
