@@ -2008,6 +2008,23 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         false
     }
 
+    /// After a point is certified: one Newton step on its support (`support`: every non-zero
+    /// coefficient) when that costs at most half a full-gradient pass, the check the point has
+    /// just paid for (residual mode only: in covariance mode a step costs more than the
+    /// check). The step never increases the objective, so the certificate's dual value still
+    /// bounds the new point. Returns the new primal objective (scaled) when the point moved.
+    pub fn polish(&mut self, support: &[usize]) -> Option<f64> {
+        if self.in_gram_mode() || support.is_empty() {
+            return None;
+        }
+        let (_, newton_cost, _) = self.newton_costs(support);
+        if newton_cost > self.x_nnz {
+            return None;
+        }
+        self.support_newton(support)
+            .then(|| self.primal_on(support))
+    }
+
     /// Runs to convergence on all features (the single-penalty estimators' entry point).
     pub fn run(mut self, prm: &EnetParams) -> EnetFit {
         let pb = self.pb;

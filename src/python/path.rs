@@ -181,6 +181,7 @@ impl PathKwargs {
             n_jobs: self.n_jobs,
             early_stop: self.early_stop,
             precompute: precompute_mode(&self.precompute)?,
+            polish: true,
         }
         .check()?)
     }
