@@ -462,6 +462,37 @@ fn in_chunks<T: Send>(
     }
 }
 
+/// The features a gap is taken over: all p of them (no index list, which at a million
+/// features would cost as much memory as the gradient), or a list.
+#[derive(Clone, Copy, Debug)]
+pub enum Features<'a> {
+    All(usize),
+    Of(&'a [usize]),
+}
+
+impl Features<'_> {
+    pub fn len(&self) -> usize {
+        match self {
+            Features::All(p) => *p,
+            Features::Of(f) => f.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The k-th feature.
+    #[inline]
+    pub fn get(&self, k: usize) -> usize {
+        match self {
+            Features::All(_) => k,
+            Features::Of(f) => f[k],
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(|k| self.get(k))
+    }
+}
+
 /// Outcome of [`CoordinateDescent::solve_on`].
 #[derive(Clone, Debug)]
 pub struct PointSolve {
@@ -797,8 +828,15 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// All p gradients into `out` (the full sweep of the KKT check, never a CD epoch).
     pub fn gradient_all(&self, out: &mut [f64], pool: Option<&rayon::ThreadPool>) {
-        let all: Vec<usize> = (0..self.pb.n_features()).collect();
-        self.gradients_of(&all, out, pool);
+        // in blocks, so that the index list stays small whatever p is
+        let p = self.pb.n_features();
+        let mut block = Vec::with_capacity(SWEEP_BLOCK.min(p));
+        for start in (0..p).step_by(SWEEP_BLOCK) {
+            let end = (start + SWEEP_BLOCK).min(p);
+            block.clear();
+            block.extend(start..end);
+            self.gradients_of(&block, &mut out[start..end], pool);
+        }
     }
 
     /// `out[k]` = the gradient of `features[k]`, split over `pool`'s threads when given. The
@@ -1211,11 +1249,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// Duality gap in the solver's units (objective × n) of the full problem.
     pub fn dual_gap_scaled(&mut self) -> f64 {
-        let all: Vec<usize> = (0..self.pb.n_features()).collect();
+        let p = self.pb.n_features();
         let mut g = std::mem::take(&mut self.scratch);
         g.clear();
-        g.extend(all.iter().map(|&j| self.gradient(j)));
-        let info = self.gap_from_gradient(&all, &g);
+        g.extend((0..p).map(|j| self.gradient(j)));
+        let info = self.gap_from_gradient(Features::All(p), &g);
         self.scratch = g;
         info.gap
     }
@@ -1223,7 +1261,12 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// The dual direction θ' (see the module doc) for `features` with gradients `grad`:
     /// returns `(⟨θ',θ'⟩, ⟨θ',ỹ⟩)` and writes `x̂_jᵀWθ'` into `corr` (exact zeros for the
     /// projected features).
-    fn dual_direction(&self, features: &[usize], grad: &[f64], corr: &mut Vec<f64>) -> (f64, f64) {
+    fn dual_direction(
+        &self,
+        features: Features<'_>,
+        grad: &[f64],
+        corr: &mut Vec<f64>,
+    ) -> (f64, f64) {
         let (rr, ry) = self.residual_products();
         corr.clear();
         corr.extend_from_slice(grad);
@@ -1269,7 +1312,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         for i in 0..m_all {
             aga += a_full[i] * dot(&pr.gram[i * m_all..(i + 1) * m_all], &a_full);
         }
-        for (c, &j) in corr.iter_mut().zip(features) {
+        for (c, j) in corr.iter_mut().zip(features.iter()) {
             *c -= dot(&pr.cross[j * m_all..(j + 1) * m_all], &a_full);
             if self.pb.penalty_factor[j] == 0.0 {
                 if let Some(k) = pr.features.iter().position(|&u| u == j) {
@@ -1286,14 +1329,19 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// be zero), given the gradients `grad[k] = x̂_{features[k]}ᵀ W r`. Unpenalised features
     /// must all be in `features`. Also returns the dual point's scaling c; its correlations
     /// `c · corr` (written to `corr`) are what gap-safe screening needs.
-    pub fn gap_with_corr(&self, features: &[usize], grad: &[f64], corr: &mut Vec<f64>) -> GapInfo {
+    pub fn gap_with_corr(
+        &self,
+        features: Features<'_>,
+        grad: &[f64],
+        corr: &mut Vec<f64>,
+    ) -> GapInfo {
         let (tt, ty) = self.dual_direction(features, grad, corr);
         self.gap_along(features, corr, tt, ty)
     }
 
     /// Primal, dual and gap given the dual direction's correlations and products.
-    fn gap_along(&self, features: &[usize], corr: &[f64], tt: f64, ty: f64) -> GapInfo {
-        let pen: f64 = features.iter().map(|&j| self.penalty_value(j)).sum();
+    fn gap_along(&self, features: Features<'_>, corr: &[f64], tt: f64, ty: f64) -> GapInfo {
+        let pen: f64 = features.iter().map(|j| self.penalty_value(j)).sum();
         let primal = 0.5 * self.residual_products().0 + pen;
         let (dual, scale) = self.dual_best_scale(features, corr, tt, ty);
         GapInfo {
@@ -1306,15 +1354,22 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
 
     /// The dual objective at c·θ for the best c ∈ (0, c_max] tried, given a W-centred direction
     /// θ through its correlations `corr[k] = x̂_{features[k]}ᵀWθ` (zero for features projected
-    /// out), `⟨θ,θ⟩_W` and `⟨θ,ỹ⟩_W`. Returns `(dual, c)`.
-    fn dual_best_scale(&self, features: &[usize], corr: &[f64], tt: f64, ty: f64) -> (f64, f64) {
+    /// out), `⟨θ,θ⟩_W` and `⟨θ,ỹ⟩_W`. Returns `(dual, c)`. Excluded features, held at zero,
+    /// take no part (their correlations may be anything).
+    fn dual_best_scale(
+        &self,
+        features: Features<'_>,
+        corr: &[f64],
+        tt: f64,
+        ty: f64,
+    ) -> (f64, f64) {
         let pb = self.pb;
         let (l1, l2) = (self.l1, self.l2);
         // Largest c keeping every penalised conjugate finite.
         let mut c_max = 1.0f64;
-        for (k, &j) in features.iter().enumerate() {
+        for (k, j) in features.iter().enumerate() {
             let pf = pb.penalty_factor[j];
-            if pf == 0.0 || l2 * pf > 0.0 {
+            if pf == 0.0 || l2 * pf > 0.0 || pb.excluded[j] {
                 continue;
             }
             let u = corr[k];
@@ -1327,9 +1382,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         }
         let dual_at = |c: f64| -> f64 {
             let mut conj = 0.0;
-            for (k, &j) in features.iter().enumerate() {
+            for (k, j) in features.iter().enumerate() {
                 let pf = pb.penalty_factor[j];
-                if corr[k] != 0.0 {
+                if corr[k] != 0.0 && !pb.excluded[j] {
                     conj += conjugate(c * corr[k], l1 * pf, l2 * pf, self.lower[j], self.upper[j]);
                 }
             }
@@ -1378,7 +1433,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// unpenalised features need the projection (not supported for extrapolated points).
     pub fn dual_at_point(
         &self,
-        features: &[usize],
+        features: Features<'_>,
         v: &[f64],
         corr: &mut Vec<f64>,
         pool: Option<&rayon::ThreadPool>,
@@ -1392,13 +1447,19 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let pb = self.pb;
         match pool {
             Some(pool) if pool.current_num_threads() > 1 => pool.install(|| {
-                corr.par_iter_mut()
-                    .zip(features.par_iter())
-                    .for_each(|(c, &j)| *c = pb.centred_wdot(j, v, v_sum))
+                corr.par_iter_mut().enumerate().for_each(|(k, c)| {
+                    let j = features.get(k);
+                    if !pb.excluded[j] {
+                        *c = pb.centred_wdot(j, v, v_sum);
+                    }
+                })
             }),
             _ => {
-                for (c, &j) in corr.iter_mut().zip(features) {
-                    *c = pb.centred_wdot(j, v, v_sum);
+                for (k, c) in corr.iter_mut().enumerate() {
+                    let j = features.get(k);
+                    if !pb.excluded[j] {
+                        *c = pb.centred_wdot(j, v, v_sum);
+                    }
                 }
             }
         }
@@ -1412,7 +1473,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     }
 
     /// As [`Self::gap_with_corr`], discarding the correlations.
-    pub fn gap_from_gradient(&self, features: &[usize], grad: &[f64]) -> GapInfo {
+    pub fn gap_from_gradient(&self, features: Features<'_>, grad: &[f64]) -> GapInfo {
         if self.projection.is_none() {
             // the direction is the residual itself: its correlations are the gradients
             let (rr, ry) = self.residual_products();
@@ -1464,7 +1525,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         g.clear();
         g.extend(features.iter().map(|&j| self.gradient(j)));
         let mut corr = Vec::with_capacity(features.len());
-        let info = self.gap_with_corr(features, &g, &mut corr);
+        let info = self.gap_with_corr(Features::Of(features), &g, &mut corr);
         self.scratch = g;
         (info, corr)
     }
@@ -1509,7 +1570,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             if residuals.is_full() && !target.reached(info.gap, info.primal) {
                 if let Some(v) = residuals.extrapolate() {
                     let mut corr_acc = Vec::new();
-                    if let Some((dual, scale)) = self.dual_at_point(&ws, &v, &mut corr_acc, None) {
+                    if let Some((dual, scale)) =
+                        self.dual_at_point(Features::Of(&ws), &v, &mut corr_acc, None)
+                    {
                         if dual > info.dual {
                             info = GapInfo {
                                 dual,
@@ -1622,13 +1685,17 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                     // the sub-problem's gap only decides when to stop these epochs (the
                     // certificate is the caller's): the updated gradients serve
                     let mut sub = match &support {
-                        Some(se) => self.gap_with_corr(&active, &se.grad, &mut sub_corr),
+                        Some(se) => {
+                            self.gap_with_corr(Features::Of(&active), &se.grad, &mut sub_corr)
+                        }
                         None => self.gap_on(&active).0,
                     };
                     if residuals.is_full() && !sub_target.reached(sub.gap, sub.primal) {
                         if let Some(v) = residuals.extrapolate() {
                             let mut c = Vec::new();
-                            if let Some((dual, _)) = self.dual_at_point(&active, &v, &mut c, None) {
+                            if let Some((dual, _)) =
+                                self.dual_at_point(Features::Of(&active), &v, &mut c, None)
+                            {
                                 sub.gap = sub.gap.min((sub.primal - dual).max(0.0));
                             }
                         }
@@ -2350,8 +2417,8 @@ mod tests {
                     }
                 }
                 let (a, b) = (
-                    cd.gap_from_gradient(&all, &out),
-                    cd.gap_from_gradient(&all, &exact),
+                    cd.gap_from_gradient(Features::Of(&all), &out),
+                    cd.gap_from_gradient(Features::Of(&all), &exact),
                 );
                 assert!(
                     (a.gap - b.gap).abs() <= 1e-10 * b.primal.abs().max(1e-300),

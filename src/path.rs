@@ -3,9 +3,7 @@
 //! after convergence (re-solving when a screened-out feature violates it); the point solver
 //! owns one λ on its working set, including gap-safe screening inside it.
 
-use std::borrow::Cow;
-
-use crate::cd::{CoordinateDescent, GapTarget, Precompute, SweepBounds};
+use crate::cd::{CoordinateDescent, Features, GapTarget, Precompute, SweepBounds};
 use crate::design::Design;
 use crate::error::{invalid, Result};
 use crate::gram::GramStats;
@@ -325,8 +323,6 @@ fn fit_path_in<D: Design>(
         cd = crate::gram::within(pool, || cd.into_gram_mode())?;
     }
     let excluded = &pb.excluded;
-    let mut all_features = Vec::with_capacity(excluded.iter().filter(|&&e| !e).count());
-    all_features.extend((0..p).filter(|&j| !excluded[j]));
     let target = GapTarget {
         scaled: point.tol() * pb.y_norm2,
         relative: point.rel_tol(),
@@ -435,18 +431,15 @@ fn fit_path_in<D: Design>(
                 ws = merge_ascending(&ws, &violations);
                 continue;
             }
-            // The certificate: the gap of the full problem, from the full gradient.
-            let full: Cow<[f64]> = if all_features.len() == p {
-                Cow::Borrowed(&grad)
-            } else {
-                Cow::Owned(all_features.iter().map(|&j| grad[j]).collect())
-            };
-            let mut info = cd.gap_from_gradient(&all_features, &full);
+            // The certificate: the gap of the full problem, from the full gradient (excluded
+            // features take no part).
+            let mut info = cd.gap_from_gradient(Features::All(p), &grad);
             if !target.reached(info.gap, info.primal) {
                 // the working set's extrapolated dual point, checked on every feature
                 if let Some(v) = cd.best_dual_point().map(|v| v.to_vec()) {
                     let mut corr = Vec::new();
-                    if let Some((dual, _)) = cd.dual_at_point(&all_features, &v, &mut corr, pool) {
+                    if let Some((dual, _)) = cd.dual_at_point(Features::All(p), &v, &mut corr, pool)
+                    {
                         if dual > info.dual {
                             info.dual = dual;
                             info.gap = (info.primal - dual).max(0.0);

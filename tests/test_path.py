@@ -471,9 +471,12 @@ def test_unpenalised_constant_column_beside_the_intercept(sparse):
 
 
 @pytest.mark.parametrize("sparse", [False, True])
-def test_excluded_features_are_as_if_dropped(sparse):
+@pytest.mark.parametrize("case", ["residual", "covariance", "unpenalised"])
+def test_excluded_features_are_as_if_dropped(sparse, case):
     """Features held at zero (infinite penalty factor, the box [0, 0], an all-zero column) give
-    the path of the problem without them, and stay exactly zero."""
+    the path of the problem without them, and stay exactly zero: in residual mode, where the
+    sweeps skip them, and in covariance mode or next to an unpenalised feature, where every
+    gradient is computed and theirs must take no part in the gap."""
     rng = np.random.default_rng(11)
     n, p = 80, 300
     X = rng.standard_normal((n, p)) * (rng.random((n, p)) < 0.1)
@@ -487,9 +490,17 @@ def test_excluded_features_are_as_if_dropped(sparse):
     kept = np.setdiff1d(np.arange(p), gone)
     alphas = np.geomspace(0.5, 0.005, 25)
     conv = sp.csc_matrix if sparse else np.asarray
+    kw = dict(precompute=case == "covariance", tol=1e-10, max_iter=5000)
+    ref_pf, ref_alphas = None, alphas
+    if case == "unpenalised":
+        pf[0] = 0.0
+        ref_pf = pf[kept]
+        # (factors are rescaled to sum to p, the excluded counted as 1: the same penalty
+        # on each kept feature needs the other problem's α scaled)
+        ref_alphas = alphas * (p / (p - 1)) / ((p - 5) / (p - 6))
     fit = fastreg.path(conv(X), y, alphas=alphas, penalty_factor=pf, lower_bounds=lo,
-                       upper_bounds=hi, tol=1e-10)
-    ref = fastreg.path(conv(X[:, kept]), y, alphas=alphas, tol=1e-10)
+                       upper_bounds=hi, **kw)
+    ref = fastreg.path(conv(X[:, kept]), y, alphas=ref_alphas, penalty_factor=ref_pf, **kw)
     coef = fit.coef_.toarray() if sp.issparse(fit.coef_) else np.asarray(fit.coef_)
     want = ref.coef_.toarray() if sp.issparse(ref.coef_) else np.asarray(ref.coef_)
     assert np.all(coef[gone] == 0.0)
