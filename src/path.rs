@@ -408,10 +408,13 @@ fn fit_path_in<D: Design>(
         // point's scaling and projection see every feature. Then re-solve to a tighter target.
         let mut ws_target = target;
         let mut info = loop {
+            // Each working-set solve gets half the epochs left: one that cannot reach its
+            // target (tol 0, or a target below rounding) still leaves epochs for the KKT
+            // check's violators, instead of spending them all on a set that misses some.
             let res = cd.solve_on(
                 &ws,
                 ws_target,
-                point.max_iter().saturating_sub(n_iter).max(1),
+                (point.max_iter().saturating_sub(n_iter) / 2).max(1),
             );
             n_iter += res.n_iter;
             // Gradients provably below both this α's KKT threshold and the next α's strong
@@ -447,7 +450,9 @@ fn fit_path_in<D: Design>(
                     }
                 }
             }
-            if target.reached(info.gap, info.primal) || n_iter >= point.max_iter() {
+            // (a round at a zero target that ran no epoch would repeat forever)
+            let stalled = res.n_iter == 0 && ws_target.scaled == 0.0 && ws_target.relative == 0.0;
+            if target.reached(info.gap, info.primal) || n_iter >= point.max_iter() || stalled {
                 break info;
             }
             ws_target = GapTarget {
@@ -627,6 +632,43 @@ mod tests {
                 let rel = (a.primals[k] - b.primals[k]).abs() / b.primals[k];
                 assert!(rel < 1e-8, "α[{k}]: {} vs {}", a.primals[k], b.primals[k]);
                 assert!(a.dual_gaps[k] >= 0.0 && a.converged[k]);
+            }
+        }
+    }
+
+    #[test]
+    fn an_unreachable_target_still_finds_the_whole_solution() {
+        // With no target a working-set solve can reach (tol 0), every α still ends at the
+        // solution: the epochs it may run are shared with the KKT check's violators, not all
+        // spent on the first strong set. A single small α (the estimators' one-α path, cold)
+        // and a whole path, in covariance and residual modes, p > n and n > p.
+        for &(n, p, seed) in &[(60, 200, 23), (200, 40, 29)] {
+            let d = data(n, p, seed);
+            let design = DenseDesign::new(&d.x, n, p).unwrap();
+            let pb = Problem::new(&design, &d.y, None, true).unwrap();
+            let tight = fit_path(&pb, &params(1.0, true), None).unwrap();
+            let small = tight.alphas[tight.alphas.len() - 5];
+            for precompute in [Precompute::Always, Precompute::Never] {
+                for grid in [
+                    AlphaGrid::Given(vec![small]),
+                    AlphaGrid::Given(tight.alphas.clone()),
+                ] {
+                    let mut b = builder(1.0, true);
+                    b.point.rel_tol = 0.0;
+                    b.point.max_iter = 3000;
+                    b.precompute = precompute;
+                    b.alphas = grid;
+                    let fit = fit_path(&pb, &b.check().unwrap(), None).unwrap();
+                    for (k, &alpha) in fit.alphas.iter().enumerate() {
+                        let t = tight.alphas.iter().position(|&a| a == alpha).unwrap();
+                        let excess = (fit.primals[k] - tight.primals[t]) / tight.primals[t];
+                        assert!(
+                            excess <= 1e-9 && fit.dual_gaps[k] <= 1e-9 * tight.primals[t],
+                            "{n}×{p} {precompute:?}, α {alpha}: excess {excess:e}, gap {:e}",
+                            fit.dual_gaps[k]
+                        );
+                    }
+                }
             }
         }
     }

@@ -436,6 +436,25 @@ def test_covariance_mode_matches_sklearn_precompute():
         np.testing.assert_allclose(ours.intercept_, sk.intercept_, atol=1e-7)
 
 
+@pytest.mark.parametrize("precompute", [True, False])
+def test_tol_zero_still_reaches_the_solution(precompute):
+    # tol=0 (scikit-learn: run every epoch) can never be met, so every working-set solve runs
+    # out of epochs; the strong set's missing features must still get in. Wide data, where the
+    # strong set at a small cold-started alpha misses much of the support.
+    rng = np.random.default_rng(0)
+    X = np.asfortranarray(rng.standard_normal((80, 300)))
+    y = X[:, :5] @ np.arange(1.0, 6.0) + rng.standard_normal(80)
+    for alpha in (0.1, 0.01):
+        sk = sklm.Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tol=0: "not converged" is the documented outcome
+            ours = fastreg.Lasso(alpha=alpha, precompute=precompute, tol=0.0, max_iter=3000).fit(X, y)
+        p_sk = _primal(X - X.mean(0), y - y.mean(), sk.coef_, alpha, 1.0)
+        p_ours = _primal(X - X.mean(0), y - y.mean(), ours.coef_, alpha, 1.0)
+        assert p_ours <= p_sk * (1 + 1e-10), (alpha, p_ours, p_sk)
+        assert ours.dual_gap_ <= 1e-10 * p_sk
+
+
 def test_bad_precompute():
     X, y, _ = _tall(50, 6, 1)
     with pytest.raises(ValueError, match="shape"):
