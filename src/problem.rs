@@ -430,6 +430,14 @@ pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(PerFeatur
         ));
     }
     let excluded: Vec<bool> = pf.iter().map(|v| v.is_infinite()).collect();
+    if !excluded.is_empty() && excluded.iter().all(|&e| e) {
+        // as glmnet, which stops with "all used predictors have zero variance": there is no
+        // model to fit, and no α_max to start a grid from
+        return Err(invalid(
+            "penalty_factor",
+            "excludes every feature (all infinite)",
+        ));
+    }
     let counted: Vec<f64> = pf
         .iter()
         .map(|&v| if v.is_infinite() { 1.0 } else { v })

@@ -323,6 +323,12 @@ def test_bad_input():
         fastreg.path(X, y, alphas=[-1.0])
     with pytest.raises(ValueError, match="all zero"):
         fastreg.path(X, y, penalty_factor=np.zeros(5))
+    # every feature excluded: glmnet stops too (before, the grid came back as NaN)
+    for fit in (lambda: fastreg.path(X, y, penalty_factor=np.full(5, np.inf)),
+                lambda: fastreg.Lasso(alpha=0.1, penalty_factor=np.full(5, np.inf)).fit(X, y),
+                lambda: fastreg.LassoCV(penalty_factor=np.full(5, np.inf), cv=3).fit(X, y)):
+        with pytest.raises(ValueError, match="penalty_factor.*excludes every feature"):
+            fit()
     with pytest.raises(ValueError, match="Gram"):
         fastreg.lasso_path(X, y, precompute=np.eye(3))
     with pytest.raises(ValueError, match="l1_ratio=0"):
