@@ -2075,21 +2075,32 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         false
     }
 
-    /// After a point is certified: one Newton step on its support (`support`: every non-zero
-    /// coefficient) when that costs at most half a full-gradient pass, the check the point has
-    /// just paid for (residual mode only: in covariance mode a step costs more than the
-    /// check). The step never increases the objective, so the certificate's dual value still
-    /// bounds the new point. Returns the new primal objective (scaled) when the point moved.
-    pub fn polish(&mut self, support: &[usize]) -> Option<f64> {
-        if self.in_gram_mode() || support.is_empty() {
+    /// After a point is certified: one coordinate step for each zero feature of `entering`
+    /// (those violating their KKT condition there), then one Newton step on the support
+    /// (`support`, every non-zero coefficient, with those that entered) when that costs at
+    /// most half a full-gradient pass, the check the point has just paid for (residual mode
+    /// only: in covariance mode a step costs more than the check). A feature left out of the
+    /// support would steer the step to the wrong orthant's optimum: early in a loose path,
+    /// where a warm start is certified before the features about to enter have moved, that
+    /// was the worst point's error. Neither step increases the objective, so the certificate's
+    /// dual value still bounds the new point. Returns the new primal objective (scaled) when
+    /// the point moved.
+    pub fn polish(&mut self, support: &[usize], entering: &[usize]) -> Option<f64> {
+        if self.in_gram_mode() {
             return None;
         }
-        let (_, newton_cost, _) = self.newton_costs(support);
-        if newton_cost > self.x_nnz {
+        let entered = !entering.is_empty() && self.epoch(entering).1 > 0.0;
+        let mut features = support.to_vec();
+        if entered {
+            features.extend(entering.iter().filter(|&&j| self.coef[j] != 0.0));
+            features.sort_unstable();
+        }
+        if features.is_empty() {
             return None;
         }
-        self.support_newton(support)
-            .then(|| self.primal_on(support))
+        let (_, newton_cost, _) = self.newton_costs(&features);
+        let stepped = newton_cost <= self.x_nnz && self.support_newton(&features);
+        (entered || stepped).then(|| self.primal_on(&features))
     }
 
     /// Runs to convergence on all features (the single-penalty estimators' entry point).
@@ -2993,6 +3004,52 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn polish_lets_a_violating_feature_enter_before_the_newton_step() {
+        // From the solution with one support feature set to zero (it then violates its KKT
+        // condition), the polish given that feature as entering lands back on the solution;
+        // a Newton step on the rest of the support alone cannot bring it back.
+        use crate::design::DenseDesign;
+        let (n, p) = (50, 60);
+        let (x, y, _) = data(n, p, 1.0, 31);
+        let design = DenseDesign::new(&x, n, p).unwrap();
+        let pb = Problem::new(&design, &y, None, true).unwrap();
+        let prm = params(0.3, 0.0, 1e-15, false);
+        let best = fit_enet(&pb, &prm, None).unwrap();
+        let p_star = CoordinateDescent::new(&pb, &prm, Some(&best.coef))
+            .unwrap()
+            .primal();
+        let support: Vec<usize> = (0..p).filter(|&j| best.coef[j] != 0.0).collect();
+        assert!((3..=8).contains(&support.len()), "support {support:?}");
+        let j = *support
+            .iter()
+            .max_by(|&&a, &&b| best.coef[a].abs().total_cmp(&best.coef[b].abs()))
+            .unwrap();
+        let mut start = best.coef.clone();
+        start[j] = 0.0;
+        let rest: Vec<usize> = support.iter().copied().filter(|&k| k != j).collect();
+        let polished = |entering: &[usize]| {
+            let mut cd = CoordinateDescent::new(&pb, &prm, Some(&start)).unwrap();
+            let rules = cd.rules();
+            assert!(rules.score(j, cd.gradient(j)) > rules.penalty_factor[j] * cd.l1_scaled());
+            let before = cd.primal();
+            // (polish reports the solver's units, the objective times n)
+            let after = cd.polish(&rest, entering).map_or(before, |v| v / n as f64);
+            assert!(
+                (after - cd.primal()).abs() <= 1e-12 * after,
+                "reported objective"
+            );
+            after
+        };
+        let with = polished(&[j]);
+        let without = polished(&[]);
+        assert!(with - p_star <= 1e-12 * p_star, "{with} against {p_star}");
+        assert!(
+            without - p_star > 1e-6 * p_star,
+            "{without} against {p_star}"
+        );
     }
 
     /// Random small problems with penalty factors (incl. 0) and boxes: every epoch lowers the
