@@ -1072,11 +1072,16 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let mut values = Vec::with_capacity(SWEEP_BLOCK.min(p));
         for start in (0..p).step_by(SWEEP_BLOCK) {
             block.clear();
-            for j in start..(start + SWEEP_BLOCK).min(p) {
+            let end = (start + SWEEP_BLOCK).min(p);
+            for (j, o) in out[start..end]
+                .iter_mut()
+                .enumerate()
+                .map(|(k, o)| (start + k, o))
+            {
                 if let Some((_, &g)) = next_known.next_if(|(&k, _)| k == j) {
-                    out[j] = g;
+                    *o = g;
                 } else if self.pb.excluded[j] {
-                    out[j] = 0.0;
+                    *o = 0.0;
                 } else {
                     block.push(j);
                 }
