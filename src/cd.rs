@@ -2428,11 +2428,6 @@ mod tests {
         }
     }
 
-    /// The bounded sweep along a descending sequence of penalties, on dense and sparse X,
-    /// weighted or not, with and without intercept, standardised or not, with box
-    /// constraints: every entry it computes is the full sweep's, every entry it skips has a
-    /// zero coefficient and |gradient| below `pf_j · limit`, the gap from its output is the
-    /// full sweep's, and it does skip.
     #[test]
     fn sweep_bounds_turn_off_once_they_skip_little() {
         // A sweep at a zero limit can skip nothing: the bounds are dropped, and a later sweep
@@ -2458,6 +2453,11 @@ mod tests {
         assert_eq!(out, exact);
     }
 
+    /// The bounded sweep along a descending sequence of penalties, on dense and sparse X,
+    /// weighted or not, with and without intercept, standardised or not, with box
+    /// constraints: every entry it computes is the full sweep's, every entry it skips has a
+    /// zero coefficient and |gradient| below `pf_j · limit`, the gap from its output is the
+    /// full sweep's, and it does skip.
     #[test]
     fn bounded_sweep_skips_only_what_it_may() {
         use crate::problem::FeatureOptions;
