@@ -836,17 +836,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         }
     }
 
-    /// All p gradients into `out` (the full sweep of the KKT check, never a CD epoch).
+    /// All p gradients into `out` (the full sweep of the KKT check, never a CD epoch); 0 for
+    /// an excluded feature, which takes part in no decision.
     pub fn gradient_all(&self, out: &mut [f64], pool: Option<&rayon::ThreadPool>) {
-        // in blocks, so that the index list stays small whatever p is
-        let p = self.pb.n_features();
-        let mut block = Vec::with_capacity(SWEEP_BLOCK.min(p));
-        for start in (0..p).step_by(SWEEP_BLOCK) {
-            let end = (start + SWEEP_BLOCK).min(p);
-            block.clear();
-            block.extend(start..end);
-            self.gradients_of(&block, &mut out[start..end], pool);
-        }
+        self.gradients_except(out, &[], &[], pool);
     }
 
     /// `out[k]` = the gradient of `features[k]`, split over `pool`'s threads when given. The
@@ -1058,7 +1051,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     }
 
     /// `out[j]` = the gradient of every feature: `known`'s (ascending) as given, 0 for the
-    /// excluded ones, the others computed.
+    /// excluded ones, the others computed, in blocks so the index list stays small whatever
+    /// p is.
     fn gradients_except(
         &self,
         out: &mut [f64],
@@ -1069,7 +1063,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let p = out.len();
         let mut next_known = known.iter().zip(known_grad).peekable();
         let mut block = Vec::with_capacity(SWEEP_BLOCK.min(p));
-        let mut values = Vec::with_capacity(SWEEP_BLOCK.min(p));
+        let mut values = Vec::new();
         for start in (0..p).step_by(SWEEP_BLOCK) {
             block.clear();
             let end = (start + SWEEP_BLOCK).min(p);
@@ -1085,6 +1079,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 } else {
                     block.push(j);
                 }
+            }
+            if block.len() == end - start {
+                // nothing known or excluded in this block: straight into out
+                self.gradients_of(&block, &mut out[start..end], pool);
+                continue;
             }
             values.clear();
             values.resize(block.len(), 0.0);
