@@ -40,6 +40,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import fastreg
+import pytest
+import sklearn
+import sklearn.linear_model
+
 DEFAULT_FILES = (
     "test_coordinate_descent.py",
     "test_sparse_coordinate_descent.py",
@@ -155,10 +160,6 @@ class RunResult:
 
 def substituted_names() -> list[str]:
     """fastreg's public names that scikit-learn's linear_model also exports."""
-    import sklearn.linear_model
-
-    import fastreg
-
     return sorted(set(fastreg.__all__) & set(sklearn.linear_model.__all__))
 
 
@@ -268,13 +269,11 @@ def run_pytest(
             )
             with open(record, "a", encoding="utf-8") as f:
                 f.write("\n")  # a crash may have left a line half written
-                for nodeid in running:
-                    f.write(
-                        json.dumps(
-                            {"nodeid": nodeid, "event": "end", "outcome": "failed", "reason": what}
-                        )
-                        + "\n"
-                    )
+                f.writelines(
+                    json.dumps({"nodeid": n, "event": "end", "outcome": "failed", "reason": what})
+                    + "\n"
+                    for n in running
+                )
             log(f"  {running[-1]}: {what}; resuming")
             result.restarts += 1
             if result.restarts > args.max_restarts:
@@ -323,7 +322,9 @@ def describe_status(returncode: int) -> str:
 
 
 def one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(text.split())
+    """A failure message on one line; of a traceback, its last "E   ..." line (the exception)."""
+    errors = [line[1:] for line in text.splitlines() if line.startswith("E ")]
+    text = " ".join((errors[-1] if errors and "Traceback" in text else text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -408,6 +409,10 @@ def prepare(workdir: Path, source: str, test_file: str, names: list[str]) -> Non
     )
 
 
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Run scikit-learn's linear-model tests with fastreg's names substituted.",
@@ -442,15 +447,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    import pytest
-    import sklearn
-
-    import fastreg
-
     fastreg_path = Path(fastreg.__file__).resolve()
     tests_dir = Path(sklearn.__file__).parent / "linear_model" / "tests"
     names = substituted_names()
-    log = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     log(f"fastreg {fastreg.__version__} from {fastreg_path.parent}")
     log(f"scikit-learn {sklearn.__version__} tests from {tests_dir}")
     log(f"substituting {', '.join(names)}")
