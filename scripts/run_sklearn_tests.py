@@ -56,9 +56,20 @@ RECORDER_MODULE = "_suite_recorder"
 # Written next to the copied tests: sklearn.linear_model's namespace with fastreg's estimators and
 # path functions in place of scikit-learn's.
 SHIM_SOURCE = '''"""sklearn.linear_model with fastreg's public names in place of scikit-learn's."""
+import importlib
+
+import sklearn.linear_model
 from sklearn.linear_model import *  # noqa: F403
 from sklearn.linear_model import __all__  # noqa: F401
 from fastreg import {names}  # noqa: F401
+
+
+def __getattr__(name):
+    # Private names and submodules (``from sklearn.linear_model import _cd_fast``) stay sklearn's.
+    try:
+        return getattr(sklearn.linear_model, name)
+    except AttributeError:
+        return importlib.import_module(f"sklearn.linear_model.{{name}}")
 '''
 
 # A pytest plugin recording one JSON line per test as it starts and as it ends, so a run that
