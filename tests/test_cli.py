@@ -1,6 +1,7 @@
 """``fastreg fit`` on bad input: one line on stderr naming the problem, no traceback, and the
 exit status documented in ``--help`` (2 usage, 3 data, 4 fit failed)."""
 
+import io
 import re
 import subprocess
 import sys
@@ -164,6 +165,23 @@ def test_interrupt_exits_quietly(capsys, monkeypatch):
     except KeyboardInterrupt:
         pytest.fail("KeyboardInterrupt escaped main")
     assert status == 130 and err == "fastreg: interrupted\n"
+
+
+def test_closed_stdout_exits_quietly(tmp_path, capsys, monkeypatch):
+    # As `fastreg fit | head -1` once the summary outgrows the pipe's buffer; main then points
+    # stdout's descriptor (here a file's) at devnull.
+    with open(tmp_path / "sink", "w") as sink:
+
+        class ClosedPipe(io.StringIO):
+            def write(self, text):
+                raise BrokenPipeError(32, "Broken pipe")
+
+            def fileno(self):
+                return sink.fileno()
+
+        monkeypatch.setattr(sys, "stdout", ClosedPipe())
+        status, _, err = run(["fit"], capsys)
+    assert status == 141 and err == ""
 
 
 def test_exit_statuses_as_a_process(tmp_path):

@@ -34,7 +34,7 @@ exit status:
 
 DEFAULT_ALPHA = 1.0
 DEFAULT_L1_RATIO = 0.5
-DATASETS = ("diabetes",)
+DATASETS = {"diabetes": "disease progression"}  # built-in data: the name of its target
 
 
 class DataError(SystemExit):
@@ -59,18 +59,39 @@ class FitError(Exception):
 # ----------------------------------------------------------------------------- reading data
 
 
-def _is_blank(fields):
-    # What csv.reader yields for an empty or whitespace-only line; pandas skips such lines.
-    return len(fields) <= 1 and not "".join(fields).strip()
-
-
 def _read_csv(path, target, sep):
     """Read a table of numbers with a header row as ``pandas.read_csv`` does: UTF-8 with or
     without a byte-order mark (Excel), blank lines skipped, separator sniffed from the header.
-    Errors name the file, the line (as an editor numbers it) and the column."""
+    Returns X, y, the feature names and the target's name; errors name the file, the line (as
+    an editor numbers it) and the column."""
+    text = _read_text(path)
+    first_line = next((line for line in text.splitlines() if line.strip()), None)
+    if first_line is None:
+        raise DataError(f"{path}: empty file (no header row, no data)")
+    if sep is None:
+        try:
+            sep = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
+        except csv.Error:
+            sep = ","
+    header, rows, line_numbers = _split_rows(path, text, sep)
+    target, names = _check_header(path, header, target, sep)
+    if len(rows) < 2:
+        raise DataError(f"{path}: needs at least 2 data rows below the header, has {len(rows)}")
+    for fields, line in zip(rows, line_numbers):
+        if len(fields) != len(header):
+            raise DataError(
+                f"{path}, line {line}: {len(fields)} fields, but the header has {len(header)}"
+                f" (separator {_show_sep(sep)})"
+            )
+    data = _to_numbers(path, header, rows, line_numbers)
+    t = header.index(target)
+    return np.delete(data, t, axis=1), data[:, t], names, target
+
+
+def _read_text(path):
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            text = fh.read()
+            return fh.read()
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except IsADirectoryError:
@@ -82,14 +103,16 @@ def _read_csv(path, target, sep):
         ) from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    first_line = next((line for line in text.splitlines() if line.strip()), None)
-    if first_line is None:
-        raise DataError(f"{path}: empty file (no header row, no data)")
-    if sep is None:
-        try:
-            sep = csv.Sniffer().sniff(first_line, delimiters=",;\t").delimiter
-        except csv.Error:
-            sep = ","
+
+
+def _is_blank(fields):
+    # What csv.reader yields for an empty or whitespace-only line; pandas skips such lines.
+    return len(fields) <= 1 and not "".join(fields).strip()
+
+
+def _split_rows(path, text, sep):
+    """The header (None if there is no line), the data rows as lists of strings, and the line
+    on which each row ends (a quoted field may span lines)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header, rows, line_numbers = None, [], []
     try:
@@ -103,29 +126,25 @@ def _read_csv(path, target, sep):
                 line_numbers.append(reader.line_num)
     except csv.Error as exc:
         raise DataError(f"{path}, line {reader.line_num}: {exc}") from None
-    target, names = _check_header(path, header, target, sep)
-    if len(rows) < 2:
-        raise DataError(f"{path}: needs at least 2 data rows below the header, has {len(rows)}")
-    for fields, line in zip(rows, line_numbers):
-        if len(fields) != len(header):
-            raise DataError(
-                f"{path}, line {line}: {len(fields)} fields, but the header has {len(header)}"
-                f" (separator {_show_sep(sep)})"
-            )
+    return header, rows, line_numbers
+
+
+def _to_numbers(path, header, rows, line_numbers):
+    """The rows as a float64 array; a DataError naming the first field that is not a finite
+    number. numpy parses the lot; only on failure is the culprit looked for field by field."""
     try:
         data = np.array(rows, dtype=np.float64)
     except ValueError:
         data = None
-    if data is None or not np.isfinite(data).all():
-        # Rare, so the field to name is looked for one by one.
-        for fields, line in zip(rows, line_numbers):
-            for name, field in zip(header, fields):
-                problem = _field_problem(field)
-                if problem:
-                    raise DataError(f"{path}, line {line}, column {name!r}: {problem}")
-        data = np.array([[float(field) for field in fields] for fields in rows])
-    t = header.index(target)
-    return np.delete(data, t, axis=1), data[:, t], names, target
+    if data is not None and np.isfinite(data).all():
+        return data
+    for fields, line in zip(rows, line_numbers):
+        for name, field in zip(header, fields):
+            problem = _field_problem(field)
+            if problem:
+                raise DataError(f"{path}, line {line}, column {name!r}: {problem}")
+    # numpy refused a spelling that float() accepts
+    return np.array([[float(field) for field in fields] for fields in rows])
 
 
 def _check_header(path, header, target, sep):
@@ -171,7 +190,7 @@ def _builtin(name):
     from sklearn import datasets
 
     d = getattr(datasets, f"load_{name}")()
-    return d.data, d.target, list(d.feature_names), "disease progression"
+    return d.data, d.target, list(d.feature_names), DATASETS[name]
 
 
 # ----------------------------------------------------------------------------- fitting
@@ -186,7 +205,8 @@ def warnings_as_lines():
         yield
     seen = {}
     for w in caught:
-        seen.setdefault(w.category, []).append(str(w.message).strip().splitlines()[0])
+        lines = str(w.message).strip().splitlines() or [w.category.__name__]
+        seen.setdefault(w.category, []).append(lines[0])
     for messages in seen.values():
         more = f" (and {len(messages) - 1} more like it)" if len(messages) > 1 else ""
         print(f"fastreg: warning: {messages[0]}{more}", file=sys.stderr)
@@ -196,7 +216,7 @@ def fit_model(model, X, y):
     """``model.fit(X, y)``; what the estimator raises about the data becomes a FitError."""
     try:
         return model.fit(X, y)
-    except (ValueError, TypeError, ArithmeticError, MemoryError) as exc:
+    except (ValueError, ArithmeticError, MemoryError) as exc:  # LinAlgError is a ValueError
         lines = str(exc).strip().splitlines()
         reason = lines[0] if lines else type(exc).__name__
         raise FitError(f"{type(model).__name__} fit failed: {reason}") from exc
@@ -327,8 +347,8 @@ def _build_parser():
     )
     fit.add_argument(
         "--dataset",
-        choices=DATASETS,
-        help=f"built-in dataset, used when no CSV is given (default: {DATASETS[0]})",
+        choices=list(DATASETS),
+        help="built-in dataset, used when no CSV is given (default: diabetes)",
     )
     fit.add_argument(
         "--model",
@@ -414,8 +434,9 @@ def _check_combination(fit, args):
 def main(argv=None):
     """Run ``fastreg`` with ``argv`` (default: ``sys.argv[1:]``).
 
-    Returns the exit status: 0, or 2 (usage), 4 (fit failed) or 130 (interrupted) after one line
-    on stderr, or 141 (stdout closed). A data error prints its line and raises ``DataError``, a SystemExit with status 3.
+    Returns the exit status: 0, or after one line on stderr 2 (usage), 4 (the fit failed) or
+    130 (interrupted); 141 if stdout was closed. A data error prints its line and raises
+    ``DataError``, a SystemExit with status 3.
     """
     parser, fit = _build_parser()
     try:
@@ -423,7 +444,7 @@ def main(argv=None):
         _check_combination(fit, args)
     except SystemExit as exc:  # argparse has printed the usage and the error, or the help
         return exc.code
-    args.dataset = args.dataset or (None if args.csv else DATASETS[0])
+    args.dataset = args.dataset or (None if args.csv else "diabetes")
     args.alpha = DEFAULT_ALPHA if args.alpha is None else args.alpha
     args.l1_ratio = args.l1_ratio or [DEFAULT_L1_RATIO]
     try:
