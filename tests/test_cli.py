@@ -237,6 +237,22 @@ def test_plot_into_missing_folder_is_a_usage_error(tmp_path, capsys):
     assert_usage_error(run(["fit", "--cv", "3", "--plot", target], capsys), "--plot", "folder")
 
 
+def test_unwritable_plot_is_a_data_error(tmp_path, capsys):
+    # A folder where the image should go: found only when saving, after the fit.
+    folder = tmp_path / "cv.png"
+    folder.mkdir()
+    status, out, err = run(["fit", "--cv", "3", "--plot", str(folder)], capsys)
+    assert status == 3 and "alpha (min CV error)" in out
+    assert err == f"fastreg: error: {folder}: cannot write the plot: Is a directory\n"
+
+
+def test_plot_without_suffix_is_a_png(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    status, out, _ = run(["fit", "--cv", "3", "--plot", "cv"], capsys)
+    assert status == 0 and "CV plot saved to cv.png" in out
+    assert (tmp_path / "cv.png").stat().st_size > 0
+
+
 def test_more_folds_than_rows_is_a_data_error(tmp_path, capsys):
     path = write(tmp_path, CLEAN)
     assert_data_error(run(["fit", path, "--cv", "5"], capsys), "4 data rows", "--cv 5")

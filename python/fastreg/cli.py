@@ -308,7 +308,8 @@ def _plot_file(text):
     folder = os.path.dirname(text) or "."
     if not os.path.isdir(folder):
         raise argparse.ArgumentTypeError(f"folder {folder!r} does not exist")
-    return text
+    # Without a suffix matplotlib would add ".png" itself, and the summary name another file.
+    return text if os.path.splitext(text)[1] else f"{text}.png"
 
 
 def _build_parser():
