@@ -9,21 +9,24 @@ import time
 import numpy as np
 from sklearn.model_selection import KFold
 
+from .cli import DataError, fit_model, warnings_as_lines
+
 
 def fit_cv(args, X, y, names, target, source):
     from ._cv import ElasticNetCV, LassoCV
 
-    if args.cv < 2:
-        raise ValueError(f"--cv needs at least 2 folds, got {args.cv}")
+    if X.shape[0] < args.cv:
+        raise DataError(f"{source}: {X.shape[0]} data rows, too few for --cv {args.cv}")
     folds = KFold(args.cv, shuffle=True, random_state=0)
     common = {"cv": folds, "max_iter": args.max_iter, "tol": args.tol, "n_jobs": -1}
     if args.model == "lasso":
         model = LassoCV(**common)
     else:
         model = ElasticNetCV(l1_ratio=args.l1_ratio, **common)
-    start = time.perf_counter()
-    model.fit(X, y)
-    elapsed = time.perf_counter() - start
+    with warnings_as_lines():
+        start = time.perf_counter()
+        fit_model(model, X, y)
+        elapsed = time.perf_counter() - start
     mean = np.atleast_2d(model.mse_mean_path_)
     se = np.atleast_2d(model.mse_se_path_)
     ratios = list(model.l1_ratios_)
@@ -34,12 +37,8 @@ def fit_cv(args, X, y, names, target, source):
     i_1se = int(np.flatnonzero(grid == model.alpha_1se_)[0])
     nz = np.flatnonzero(model.coef_)
     out = sys.stdout
-    print(
-        f"fastreg {model.__class__.__name__} ({args.cv}-fold CV) on {source}", file=out
-    )
-    print(
-        f"  samples: {X.shape[0]}, features: {X.shape[1]}, target: {target}", file=out
-    )
+    print(f"fastreg {model.__class__.__name__} ({args.cv}-fold CV) on {source}", file=out)
+    print(f"  samples: {X.shape[0]}, features: {X.shape[1]}, target: {target}", file=out)
     if args.model == "elasticnet":
         tried = ", ".join(f"{r:g}" for r in ratios)
         print(f"  l1_ratio: {model.l1_ratio_:g} (tried {tried})", file=out)
@@ -54,8 +53,7 @@ def fit_cv(args, X, y, names, target, source):
         file=out,
     )
     print(
-        f"  refit at alpha={model.alpha_:.6g}: non-zero coefficients {len(nz)} of "
-        f"{X.shape[1]}",
+        f"  refit at alpha={model.alpha_:.6g}: non-zero coefficients {len(nz)} of {X.shape[1]}",
         file=out,
     )
     width = max([len(names[j]) for j in nz] + [9])
@@ -69,6 +67,9 @@ def fit_cv(args, X, y, names, target, source):
         matplotlib.use("Agg")
         axes = model.plot()
         axes[0].figure.tight_layout()
-        axes[0].figure.savefig(args.plot, dpi=120)
+        try:
+            axes[0].figure.savefig(args.plot, dpi=120)
+        except OSError as exc:
+            raise DataError(f"{args.plot}: cannot write the plot: {exc.strerror or exc}") from None
         print(f"  CV plot saved to {args.plot}", file=out)
     return 0
