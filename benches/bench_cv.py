@@ -106,9 +106,7 @@ def setup(name: str, smoke: bool, seed: int):
         foldid[test] = k
     # The standard deviation of y in each training fold: glmnet's internal s (see above).
     train_sd = [float(np.std(y[foldid != k])) for k in range(cfg["folds"])]
-    meta.update(
-        train_fold_y_sd=[min(train_sd), max(train_sd)], grid=[grid[0], grid[-1]]
-    )
+    meta.update(train_fold_y_sd=[min(train_sd), max(train_sd)], grid=[grid[0], grid[-1]])
     return X, y, np.asarray(grid, dtype=np.float64), foldid, meta
 
 
@@ -169,8 +167,7 @@ def child(args):
     cfg = CV_PROBLEMS[args.problem]
     X, y, grid, foldid = load_data(data)
     splits = [
-        (np.flatnonzero(foldid != k), np.flatnonzero(foldid == k))
-        for k in range(cfg["folds"])
+        (np.flatnonzero(foldid != k), np.flatnonzero(foldid == k)) for k in range(cfg["folds"])
     ]
     if args.child == "fastreg":
         import fastreg as lib
@@ -220,9 +217,7 @@ def child(args):
 # ---------------------------------------------------------------------------- the parent side
 
 
-def run_python(
-    kind, problem, data, args, log, *, jobs, tol, max_iter, timeout, repeats=None
-):
+def run_python(kind, problem, data, args, log, *, jobs, tol, max_iter, timeout, repeats=None):
     """Runs one Python solver configuration (``tol`` / ``max_iter`` None: the library's
     default) in a child process killed after ``timeout`` seconds."""
     result = data / f"result-{kind}-{jobs}-{tol or 'default'}.jsonl"
@@ -260,9 +255,7 @@ def run_python(
         limit=timeout,
     )
     if runs:
-        entry.update(
-            {k: runs[0][k] for k in ("mse_path", "alpha", "l1_ratio", "alpha_1se")}
-        )
+        entry.update({k: runs[0][k] for k in ("mse_path", "alpha", "l1_ratio", "alpha_1se")})
         entry["warnings"] = runs[0]["warnings"]
     if rc not in (0, None):
         entry["error"] = tail
@@ -289,15 +282,9 @@ def run_r(problem, data, thresh, args, log):
     cmd = ["Rscript", str(HERE / "cvglmnet_bench.R"), str(rdir)]
     rc, seconds, tail = run_limited(cmd, child_env(1), args.timeout)
     cpu_file = rdir / "t1_cpu.txt"
-    cpu_times = (
-        [float(v) for v in cpu_file.read_text().split()] if cpu_file.exists() else []
-    )
+    cpu_times = [float(v) for v in cpu_file.read_text().split()] if cpu_file.exists() else []
     times_file = rdir / "t1_times.txt"
-    times = (
-        [float(v) for v in times_file.read_text().split()]
-        if times_file.exists()
-        else []
-    )
+    times = [float(v) for v in times_file.read_text().split()] if times_file.exists() else []
     entry = dict(
         solver="R-glmnet",
         thresh=thresh,
@@ -322,9 +309,7 @@ def run_r(problem, data, thresh, args, log):
             break
         cvm.append([float(v) for v in Path(f"{base}_cvm.txt").read_text().split()])
         cvsd.append([float(v) for v in Path(f"{base}_cvsd.txt").read_text().split()])
-        choice.append(
-            [float(v) for v in Path(f"{base}_choice.txt").read_text().split()]
-        )
+        choice.append([float(v) for v in Path(f"{base}_choice.txt").read_text().split()])
     if len(cvm) == len(cfg["l1_ratio"]):
         entry.update(cvm=cvm, cvsd=cvsd, lambda_min_1se=choice)
         # The choice across mixing values as scikit-learn makes it: the smallest mean error.
@@ -386,9 +371,7 @@ def score(entries, reference):
             continue
         e["cv_error_accuracy"] = rel_diff(err, ref_err)
         if len(err) > 1:
-            e["cv_error_accuracy_per_l1_ratio"] = [
-                rel_diff(a, b) for a, b in zip(err, ref_err)
-            ]
+            e["cv_error_accuracy_per_l1_ratio"] = [rel_diff(a, b) for a, b in zip(err, ref_err)]
         same_1se = np.isclose(e["alpha_1se"], reference["alpha_1se"], rtol=1e-9)
         e["same_choice"] = {
             "alpha": bool(np.isclose(e["alpha"], reference["alpha"], rtol=1e-9)),
@@ -427,9 +410,7 @@ def compare(problem, entries, grid):
     fr_all = [e for e in entries if e["solver"] == "fastreg" and "mse_path" in e]
     # fastreg at its tightest tolerance checks the conventions against the others.
     fr = min(fr_all, key=lambda e: e["tol"], default=None)
-    sk = next(
-        (e for e in entries if e["solver"] == "scikit-learn" and "mse_path" in e), None
-    )
+    sk = next((e for e in entries if e["solver"] == "scikit-learn" and "mse_path" in e), None)
     by_tol = {}
     for e in fr_all:
         by_tol.setdefault(e["tol"], []).append(e)
@@ -478,11 +459,8 @@ def compare(problem, entries, grid):
             e["alpha_1se"],
         ]
         if fr:
-            out[
-                f"{k}: same choice as fastreg (lambda.min = alpha_, alpha = l1_ratio_)"
-            ] = bool(
-                np.isclose(e["alpha"], fr["alpha"], rtol=1e-9)
-                and e["l1_ratio"] == fr["l1_ratio"]
+            out[f"{k}: same choice as fastreg (lambda.min = alpha_, alpha = l1_ratio_)"] = bool(
+                np.isclose(e["alpha"], fr["alpha"], rtol=1e-9) and e["l1_ratio"] == fr["l1_ratio"]
             )
             out[f"{k}: lambda.1se vs fastreg alpha_1se_"] = [
                 e["alpha_1se"],
@@ -490,20 +468,14 @@ def compare(problem, entries, grid):
             ]
             i_r = int(np.argmin(np.abs(grid - e["alpha_1se"])))
             i_f = int(np.argmin(np.abs(grid - fr["alpha_1se"])))
-            out[f"{k}: lambda.1se grid index minus fastreg alpha_1se_ index"] = (
-                i_r - i_f
-            )
+            out[f"{k}: lambda.1se grid index minus fastreg alpha_1se_ index"] = i_r - i_f
     return out
 
 
 def table(problem, entries, limit):
     """Markdown rows: median time, runs, and ratios to fastreg at n_jobs=1 (same run)."""
     base = next(
-        (
-            e
-            for e in entries
-            if e["solver"] == "fastreg" and e["n_jobs"] == 1 and e["times"]
-        ),
+        (e for e in entries if e["solver"] == "fastreg" and e["n_jobs"] == 1 and e["times"]),
         None,
     )
     t_base = float(np.median(base["times"])) if base else None
@@ -517,9 +489,7 @@ def table(problem, entries, limit):
             ratio = "—"
         runs = ", ".join(f"{v:.2f}" for v in e["times"]) or "none finished"
         cpu = [c for c in e.get("cpu_times", []) if c is not None]
-        share = (
-            f"{np.median([c / w for c, w in zip(cpu, e['times'])]):.2f}" if cpu else "—"
-        )
+        share = f"{np.median([c / w for c, w in zip(cpu, e['times'])]):.2f}" if cpu else "—"
         rows.append(
             f"| {problem} | {config_label(e)} | {median_time(e, limit)} | {ratio} "
             f"| {share} | {runs} |"
@@ -548,9 +518,7 @@ def choice_cell(e):
         return "—"
     differ = [f"{k}_" for k, v in same.items() if v is False]
     if differ:
-        return (
-            "no: " + ", ".join(differ) + " differ" + ("s" if len(differ) == 1 else "")
-        )
+        return "no: " + ", ".join(differ) + " differ" + ("s" if len(differ) == 1 else "")
     return "yes" if same["alpha_1se"] is not None else "yes (no alpha_1se_)"
 
 
@@ -607,9 +575,7 @@ def versions() -> dict:
             capture_output=True,
             text=True,
         )
-        v["R, glmnet"] = (
-            proc.stdout.strip() if proc.returncode == 0 else "not installed"
-        )
+        v["R, glmnet"] = proc.stdout.strip() if proc.returncode == 0 else "not installed"
     return v
 
 
@@ -646,7 +612,8 @@ def write_report(out: Path, res: dict):
         "Times are medians of the runs that finished, each the whole `fit` (CV and the final "
         "refit; R: `cv.glmnet`, which also fits the full-data path, once per mixing value, "
         "summed). Ratio = time / fastreg's at n_jobs=1 and the first tol listed, in the same "
-        "run (above 1: fastreg is faster). CPU time ÷ wall (median over runs): the cores the run actually got, at most n_jobs; "
+        "run (above 1: fastreg is faster). CPU time ÷ wall (median over runs): the cores the run "
+        "actually got, at most n_jobs; "
         "below that, other jobs on the machine took the rest.",
         "",
         "| problem | solver | median time | ÷ fastreg n_jobs=1 | CPU time ÷ wall | runs (s) |",
@@ -665,10 +632,7 @@ def write_report(out: Path, res: dict):
         "|---|" + "---|" * len(ACCURACY_TARGETS),
     ]
     for name, p in res["problems"].items():
-        cells = [
-            fastreg_over_peer(fastest_reaching(p["entries"], t))
-            for t in ACCURACY_TARGETS
-        ]
+        cells = [fastreg_over_peer(fastest_reaching(p["entries"], t)) for t in ACCURACY_TARGETS]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     for name, p in res["problems"].items():
         m = p["meta"]
@@ -707,9 +671,7 @@ def write_report(out: Path, res: dict):
             lines.append(f"- {k}: {v}")
         for e in [*p["entries"], p["reference"]]:
             if e.get("warnings"):
-                lines.append(
-                    f"- {config_label(e)} warnings: " + "; ".join(e["warnings"])
-                )
+                lines.append(f"- {config_label(e)} warnings: " + "; ".join(e["warnings"]))
             if e.get("error"):
                 lines.append(f"- {config_label(e)} failed: `{e['error'][-300:]}`")
         for note in p.get("notes", []):
@@ -722,13 +684,9 @@ def main():
     parser.add_argument("--problems", default="cv-sparse,cv-wide")
     parser.add_argument("--solvers", default="fastreg,scikit-learn,R-glmnet")
     parser.add_argument("--fastreg-jobs", default="1,2")
-    parser.add_argument(
-        "--fastreg-tol", default="1e-4", help="fastreg tol values (1e-4: default)"
-    )
+    parser.add_argument("--fastreg-tol", default="1e-4", help="fastreg tol values (1e-4: default)")
     parser.add_argument("--sklearn-jobs", default="1")
-    parser.add_argument(
-        "--r-thresh", default="1e-7", help="glmnet thresh values (1e-7: default)"
-    )
+    parser.add_argument("--r-thresh", default="1e-7", help="glmnet thresh values (1e-7: default)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
         "--budget",
@@ -777,13 +735,9 @@ def main():
     )
     parser.add_argument("--smoke", action="store_true", help="the suite's smoke sizes")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--out", default=None, help="default benches/results (smoke: …/smoke)"
-    )
+    parser.add_argument("--out", default=None, help="default benches/results (smoke: …/smoke)")
     # Child mode (internal).
-    parser.add_argument(
-        "--child", choices=["fastreg", "scikit-learn"], help=argparse.SUPPRESS
-    )
+    parser.add_argument("--child", choices=["fastreg", "scikit-learn"], help=argparse.SUPPRESS)
     parser.add_argument("--problem", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
@@ -793,11 +747,7 @@ def main():
     if args.child:
         return child(args)
 
-    out = (
-        Path(args.out)
-        if args.out
-        else HERE / "results" / ("smoke" if args.smoke else "")
-    )
+    out = Path(args.out) if args.out else HERE / "results" / ("smoke" if args.smoke else "")
     out.mkdir(parents=True, exist_ok=True)
     solvers = args.solvers.split(",")
     notes_global = []
@@ -913,9 +863,7 @@ def main():
             agreement=agreement,
             notes=notes_global,
         )
-        res["finished"] = dt.datetime.now(dt.timezone.utc).strftime(
-            "%Y-%m-%dT%H:%M:%SZ"
-        )
+        res["finished"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         res["uptime_after"] = uptime()
         (out / "cv.json").write_text(json.dumps(res, indent=1))
         write_report(out, res)  # after each problem, so a later failure loses nothing

@@ -35,11 +35,10 @@ def child(name: str) -> dict:
     import ctypes
     import gc
 
-    import numpy as np
-    import scipy.sparse as sp
-
     import fastreg
+    import numpy as np
     import problems
+    import scipy.sparse as sp
 
     ds = problems.build(name)
     X = ds.X
@@ -75,7 +74,10 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.child)))
         return
-    print("| problem | X | X (MiB) | peak added by the fit (MiB) | ÷ size of X | of which the returned coef_ (MiB) |")
+    print(
+        "| problem | X | X (MiB) | peak added by the fit (MiB) | ÷ size of X "
+        "| of which the returned coef_ (MiB) |"
+    )
     print("|---|---|---|---|---|---|")
     for name in args.problems.split(","):
         out = subprocess.run(

@@ -4,8 +4,9 @@ Reports medians of ``--repeat`` runs, each solver's accuracy as the relative obj
 against an exact solution, and ratios (row time / fastreg 'auto' time, > 1 means fastreg is
 faster). Iterative solvers run over a tolerance ladder (scikit-learn's default 1e-4 first), and
 for each ``--target`` excess the fastest scikit-learn row that reached it is set against the
-fastest fastreg row that did: the comparison at equal achieved accuracy. Single-threaded by default (BLAS, OpenMP and rayon pinned to one thread before numpy
-is imported); ``--threads all`` leaves every library its default thread count.
+fastest fastreg row that did: the comparison at equal achieved accuracy. Single-threaded by
+default (BLAS, OpenMP and rayon pinned to one thread before numpy is imported);
+``--threads all`` leaves every library its default thread count.
 
     python benches/bench_ridge.py                 # full sizes, 1 thread
     python benches/bench_ridge.py --threads all   # full sizes, all cores
@@ -110,7 +111,9 @@ def report(case, ours, peers, note="", targets=()):
     for target in targets:
 
         def fastest(group, target=target):
-            ok = [(t, name) for name, (t, err) in group.items() if err is not None and err <= target]
+            ok = [
+                (t, name) for name, (t, err) in group.items() if err is not None and err <= target
+            ]
             return min(ok) if ok else None
 
         a, b = fastest(ours), fastest({k: v for k, v in peers.items() if "sklearn" in k})
@@ -208,8 +211,10 @@ def bench_ridgecv_tall(size, repeat, targets):
         same = (
             "same alpha_" if ref.alpha_ == ours.alpha_ else f"alpha_ {ref.alpha_} vs {ours.alpha_}"
         )
-        peers[f"sklearn RidgeCV(gcv_mode={mode!r}) [{same}, max rel coef diff "
-              f"{rel_diff(ours.coef_, ref.coef_):.1e}]"] = (t, None)
+        peers[
+            f"sklearn RidgeCV(gcv_mode={mode!r}) [{same}, max rel coef diff "
+            f"{rel_diff(ours.coef_, ref.coef_):.1e}]"
+        ] = (t, None)
     label = f"fastreg RidgeCV [alpha_={ours.alpha_:.3g}]"
     report("ridgecv-tall", {label: (t_ours, None)}, peers, f"n={n} p={p} dense, 50 alphas, LOO")
 

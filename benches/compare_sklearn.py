@@ -14,11 +14,10 @@ import time
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "RAYON_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
+import fastreg  # noqa: E402
 import numpy as np  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 import sklearn.linear_model as sk  # noqa: E402
-
-import fastreg  # noqa: E402
 
 TOLS = [1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10]
 
@@ -33,7 +32,9 @@ def problems(seed=0):
     y += 0.5 * y.std() * rng.standard_normal(n) + 1.0
     yield "dense 500x2000 rho=0.5", np.asfortranarray(X), y
     n, p = 5000, 20000
-    Xs = sp.random(n, p, density=0.002, format="csc", random_state=seed, data_rvs=rng.standard_normal)
+    Xs = sp.random(
+        n, p, density=0.002, format="csc", random_state=seed, data_rvs=rng.standard_normal
+    )
     beta = np.zeros(p)
     beta[rng.choice(p, p // 50, replace=False)] = rng.standard_normal(p // 50)
     y = Xs @ beta
@@ -71,7 +72,10 @@ def main():
         "fastreg": lambda a, t: fastreg.Lasso(alpha=a, tol=t, max_iter=100_000),
         "scikit-learn": lambda a, t: sk.Lasso(alpha=a, tol=t, max_iter=100_000),
     }
-    print(f"| problem | alpha/alpha_max | fastreg (s) | scikit-learn (s) | speed-up | accuracy ≤ {args.target:g} |")
+    print(
+        "| problem | alpha/alpha_max | fastreg (s) | scikit-learn (s) | speed-up "
+        f"| accuracy ≤ {args.target:g} |"
+    )
     print("|---|---|---|---|---|---|")
     for name, X, y in problems():
         Xc = X if sp.issparse(X) else X - X.mean(0)

@@ -181,7 +181,8 @@ def build(name: str, *, seed: int = 0, smoke: bool = False) -> Dataset:
     rng = np.random.default_rng([seed, sum(name.encode())])
     if spec.csv:
         X, y = _load_csv(DATA_DIR / spec.csv, spec.n_samples if smoke else None)
-        meta = dict(source=str(DATA_DIR / spec.csv))
+        # Recorded relative to the project root, so committed results name no local path.
+        meta = dict(source=f"../shared/data/{spec.csv}")
     else:
         n, p = spec.n_samples, spec.n_features
         if spec.density is None:

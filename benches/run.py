@@ -710,7 +710,8 @@ def markdown(results: list[dict]) -> str:
                 )
         lines += [
             "",
-            "| problem | solver | t(≤1e-4) | ×best | t(≤1e-6) | ×best | default: time | default: accuracy |",
+            "| problem | solver | t(≤1e-4) | ×best | t(≤1e-6) | ×best "
+            "| default: time | default: accuracy |",
             "|---|---|---|---|---|---|---|---|",
         ]
         summary = []

@@ -102,7 +102,11 @@ class Fastreg(Solver):
     def run(self, ds, tol):
         with _quiet():
             fit = self.fastreg.path(
-                ds.X, ds.y, alphas=ds.lambdas, tol=tol, max_iter=self.max_iter(tol),
+                ds.X,
+                ds.y,
+                alphas=ds.lambdas,
+                tol=tol,
+                max_iter=self.max_iter(tol),
                 n_jobs=self.threads,
             )
         coefs = fit.coef_.toarray() if sp.issparse(fit.coef_) else np.asarray(fit.coef_)

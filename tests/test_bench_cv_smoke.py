@@ -23,12 +23,7 @@ pytest.importorskip("sklearn")
 def _r_glmnet():
     if shutil.which("Rscript") is None:
         return False
-    return (
-        subprocess.run(
-            ["Rscript", "-e", "library(glmnet)"], capture_output=True
-        ).returncode
-        == 0
-    )
+    return subprocess.run(["Rscript", "-e", "library(glmnet)"], capture_output=True).returncode == 0
 
 
 @pytest.fixture(scope="module")

@@ -23,9 +23,7 @@ TIGHT = {"tol": 1e-12, "max_iter": 100_000}
 
 def make_data(n=80, p=30, seed=0, density=None, rho=0.3):
     rng = np.random.default_rng(seed)
-    X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(
-        rho
-    ) * rng.standard_normal((n, 1))
+    X = np.sqrt(1 - rho) * rng.standard_normal((n, p)) + np.sqrt(rho) * rng.standard_normal((n, 1))
     if density is not None:
         X = X * (rng.random((n, p)) < density)
     beta = np.zeros(p)
@@ -77,9 +75,7 @@ def test_elasticnetcv_matches_sklearn(sparse, weighted):
 
 def test_given_alphas_no_intercept_and_positive_match_sklearn():
     X, y = make_data(seed=5)
-    grid = np.geomspace(1.0, 1e-3, 25)[
-        ::-1
-    ]  # unsorted order is sorted descending, as sklearn
+    grid = np.geomspace(1.0, 1e-3, 25)[::-1]  # unsorted order is sorted descending, as sklearn
     for kw in ({"fit_intercept": False}, {"positive": True}, {"l1_ratio": [0.3, 0.8]}):
         ours = ElasticNetCV(alphas=grid, cv=3, **kw, **TIGHT).fit(X, y)
         theirs = sk.ElasticNetCV(alphas=grid, cv=3, **kw, **TIGHT).fit(X, y)
@@ -147,9 +143,7 @@ def test_matches_cv_glmnet(case):
         X = np.loadtxt(DATA / f"{name}_X.csv", delimiter=",", ndmin=2)
     else:
         t = np.loadtxt(DATA / f"{name}_X_triplets.csv", delimiter=",", ndmin=2)
-        X = sp.csc_matrix(
-            (t[:, 2], (t[:, 0].astype(int) - 1, t[:, 1].astype(int) - 1)), (n, p)
-        )
+        X = sp.csc_matrix((t[:, 2], (t[:, 0].astype(int) - 1, t[:, 1].astype(int) - 1)), (n, p))
     y, w = read_vec(f"{name}_y.csv"), read_vec(f"{name}_w.csv")
     foldid = read_vec(f"{name}_foldid.csv").astype(int)
     lam = read_vec(f"{name}_lambda.csv")

@@ -1,21 +1,19 @@
 """fastreg.Lasso / ElasticNet against scikit-learn and first principles."""
 
 import threading
-import warnings
 
+import fastreg
 import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.linear_model as sk
+from conftest import make_problem
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import check_estimator
-
-import fastreg
-from conftest import make_problem
 
 
 def objective(model, X, y, alpha, l1_ratio, sample_weight=None):
@@ -51,19 +49,26 @@ def test_agrees_with_sklearn(case, sparse):
     X, y = make_problem(n, p, density=density, n_targets=n_targets, seed=n + p)
     sw = np.random.default_rng(1).uniform(0.1, 3.0, n) if weighted else None
     alpha = 0.05 * np.abs((X - X.mean(0)).T @ (y.reshape(n, -1)[:, 0] - y.mean())).max() / n
-    params = dict(alpha=alpha, fit_intercept=fit_intercept, positive=positive, tol=1e-12, max_iter=100_000)
+    params = dict(
+        alpha=alpha, fit_intercept=fit_intercept, positive=positive, tol=1e-12, max_iter=100_000
+    )
     Xin = sp.csc_matrix(X) if sparse else X
     if l1_ratio == 1.0:
         ours, ref = fastreg.Lasso(**params), sk.Lasso(**params)
     else:
-        ours, ref = fastreg.ElasticNet(l1_ratio=l1_ratio, **params), sk.ElasticNet(l1_ratio=l1_ratio, **params)
+        ours, ref = (
+            fastreg.ElasticNet(l1_ratio=l1_ratio, **params),
+            sk.ElasticNet(l1_ratio=l1_ratio, **params),
+        )
     ours.fit(Xin, y, sample_weight=sw)
     ref.fit(Xin, y, sample_weight=sw)
     f_ours = objective(ours, X, y, alpha, l1_ratio, sw)
     f_ref = objective(ref, X, y, alpha, l1_ratio, sw)
     assert abs(f_ours - f_ref) <= 1e-9 * abs(f_ref)
     np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-5 * np.abs(ref.coef_).max())
-    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-5 * (1 + np.abs(ref.intercept_).max()))
+    np.testing.assert_allclose(
+        ours.intercept_, ref.intercept_, atol=1e-5 * (1 + np.abs(ref.intercept_).max())
+    )
     assert np.shape(ours.coef_) == np.shape(ref.coef_)
     assert np.shape(ours.intercept_) == np.shape(ref.intercept_)
     assert np.shape(ours.dual_gap_) == np.shape(ref.dual_gap_)
@@ -112,7 +117,9 @@ def test_input_layouts_and_dtypes_give_same_answer():
     big.indptr = big.indptr.astype(np.int64)
     variants.append(big)
     for Xv in variants:
-        np.testing.assert_allclose(fastreg.Lasso(alpha=0.02, tol=1e-12).fit(Xv, y).coef_, ref, atol=1e-8)
+        np.testing.assert_allclose(
+            fastreg.Lasso(alpha=0.02, tol=1e-12).fit(Xv, y).coef_, ref, atol=1e-8
+        )
     c32 = fastreg.Lasso(alpha=0.02, tol=1e-12).fit(X.astype(np.float32), y).coef_
     np.testing.assert_allclose(c32, ref, atol=1e-4)
 
@@ -162,7 +169,9 @@ def test_warm_start_selection_and_random_state():
 
 def test_sklearn_tooling():
     X, y = make_problem(80, 12)
-    grid = GridSearchCV(fastreg.ElasticNet(), {"alpha": [0.01, 0.1], "l1_ratio": [0.2, 0.9]}, cv=3).fit(X, y)
+    grid = GridSearchCV(
+        fastreg.ElasticNet(), {"alpha": [0.01, 0.1], "l1_ratio": [0.2, 0.9]}, cv=3
+    ).fit(X, y)
     assert grid.best_params_["alpha"] in (0.01, 0.1)
     pipe = make_pipeline(StandardScaler(), fastreg.Lasso(alpha=0.1)).fit(X, y)
     assert pipe.score(X, y) > 0.5
@@ -242,7 +251,12 @@ def test_bad_inputs():
         ((X[:0], y[:0]), {}, ValueError, "0 sample"),
         ((X[:, :0], y), {}, ValueError, "0 feature"),
         ((X, y), dict(sample_weight=-np.ones(20)), ValueError, "non-negative"),
-        ((X, y), dict(sample_weight=np.r_[np.nan, np.ones(19)]), ValueError, "sample_weight contains NaN"),
+        (
+            (X, y),
+            dict(sample_weight=np.r_[np.nan, np.ones(19)]),
+            ValueError,
+            "sample_weight contains NaN",
+        ),
         ((X, y), dict(sample_weight=np.ones(7)), ValueError, "sample_weight must have shape"),
         ((X, y), dict(sample_weight=np.zeros(20)), ValueError, "positive sum"),
         ((np.array([["a", "b"]] * 20), y), {}, ValueError, "could not convert|dtype"),
@@ -261,7 +275,10 @@ def test_cli_builtin_and_csv(tmp_path, capsys):
     X, y = make_problem(50, 3, seed=8)
     path = tmp_path / "d.csv"
     np.savetxt(path, np.c_[X, y], delimiter=";", header="u;v;w;resp", comments="")
-    assert main(["fit", str(path), "--target", "resp", "--model", "elasticnet", "--alpha", "0.01"]) == 0
+    assert (
+        main(["fit", str(path), "--target", "resp", "--model", "elasticnet", "--alpha", "0.01"])
+        == 0
+    )
     out = capsys.readouterr().out
     ref = sk.ElasticNet(alpha=0.01).fit(X, y)
     assert f"{ref.score(X, y):.4f}" in out

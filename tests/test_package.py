@@ -25,7 +25,8 @@ def test_typing_files_shipped():
 def test_import_is_light():
     code = (
         "import sys, fastreg; "
-        "heavy = [m for m in ('matplotlib', 'pandas', 'celer', 'skglm', 'adelie') if m in sys.modules]; "
+        "heavy = [m for m in ('matplotlib', 'pandas', 'celer', 'skglm', 'adelie') "
+        "if m in sys.modules]; "
         "print(heavy); sys.exit(1 if heavy else 0)"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -8,12 +8,11 @@ import csv
 import warnings
 from pathlib import Path as FsPath
 
+import fastreg
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn import linear_model as sklm
-
-import fastreg
 
 DATA = FsPath(__file__).parent / "data" / "glmnet"
 
@@ -122,8 +121,9 @@ def test_glmnet_parity(row):
 
 def test_glmnet_parity_dev_ratio():
     c = _case(next(r for r in _manifest() if r["name"] == "lasso_sparse_weights"))
-    fit = fastreg.path(c["X"], c["y"], alphas=c["lam"], standardize=True, sample_weight=c["w"],
-                       tol=1e-11)
+    fit = fastreg.path(
+        c["X"], c["y"], alphas=c["lam"], standardize=True, sample_weight=c["w"], tol=1e-11
+    )
     np.testing.assert_allclose(fit.r2_, _read("lasso_sparse_weights", "dev_ratio"), atol=1e-8)
 
 
@@ -145,8 +145,11 @@ def _centred(n, p, seed, sparse=False):
 
 def _primal(X, y, coef, alpha, l1_ratio):
     r = y - np.asarray(X @ coef).ravel()
-    return (0.5 * r @ r / X.shape[0] + alpha * l1_ratio * np.abs(coef).sum()
-            + 0.5 * alpha * (1 - l1_ratio) * coef @ coef)
+    return (
+        0.5 * r @ r / X.shape[0]
+        + alpha * l1_ratio * np.abs(coef).sum()
+        + 0.5 * alpha * (1 - l1_ratio) * coef @ coef
+    )
 
 
 @pytest.mark.parametrize("sparse", [False, True])
@@ -155,8 +158,9 @@ def _primal(X, y, coef, alpha, l1_ratio):
 @pytest.mark.parametrize("positive", [False, True])
 def test_matches_sklearn_path(sparse, l1_ratio, shape, positive):
     X, y = _centred(*shape, seed=1, sparse=sparse)
-    kw = dict(l1_ratio=l1_ratio, alphas=25, eps=1e-2, tol=1e-12, max_iter=100_000,
-              positive=positive)
+    kw = dict(
+        l1_ratio=l1_ratio, alphas=25, eps=1e-2, tol=1e-12, max_iter=100_000, positive=positive
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a_sk, c_sk, _ = sklm.enet_path(X, y, **kw)
@@ -173,8 +177,9 @@ def test_matches_sklearn_path(sparse, l1_ratio, shape, positive):
 
 def test_lasso_path_signature_and_returns():
     X, y = _centred(30, 50, seed=2)
-    alphas, coefs, gaps, n_iters = fastreg.lasso_path(X, y, alphas=[0.1, 0.5, 0.01],
-                                                      return_n_iter=True)
+    alphas, coefs, gaps, n_iters = fastreg.lasso_path(
+        X, y, alphas=[0.1, 0.5, 0.01], return_n_iter=True
+    )
     np.testing.assert_array_equal(alphas, [0.5, 0.1, 0.01])
     assert coefs.shape == (50, 3) and gaps.shape == (3,) and len(n_iters) == 3
     # y of shape (n, 1): scikit-learn's multi-output layout
@@ -324,9 +329,11 @@ def test_bad_input():
     with pytest.raises(ValueError, match="all zero"):
         fastreg.path(X, y, penalty_factor=np.zeros(5))
     # every feature excluded: glmnet stops too (before, the grid came back as NaN)
-    for fit in (lambda: fastreg.path(X, y, penalty_factor=np.full(5, np.inf)),
-                lambda: fastreg.Lasso(alpha=0.1, penalty_factor=np.full(5, np.inf)).fit(X, y),
-                lambda: fastreg.LassoCV(penalty_factor=np.full(5, np.inf), cv=3).fit(X, y)):
+    for fit in (
+        lambda: fastreg.path(X, y, penalty_factor=np.full(5, np.inf)),
+        lambda: fastreg.Lasso(alpha=0.1, penalty_factor=np.full(5, np.inf)).fit(X, y),
+        lambda: fastreg.LassoCV(penalty_factor=np.full(5, np.inf), cv=3).fit(X, y),
+    ):
         with pytest.raises(ValueError, match="penalty_factor.*excludes every feature"):
             fit()
     with pytest.raises(ValueError, match="Gram"):
@@ -342,8 +349,15 @@ def test_estimator_options_match_path():
     c = _case(next(r for r in _manifest() if r["name"] == "lasso_pf_bounds_weights"))
     k = 20
     lam = c["lam"][k]
-    est = fastreg.Lasso(alpha=lam, penalty_factor=c["pf"], lower_bounds=c["lower"],
-                        upper_bounds=c["upper"], standardize=True, tol=1e-14, max_iter=100_000)
+    est = fastreg.Lasso(
+        alpha=lam,
+        penalty_factor=c["pf"],
+        lower_bounds=c["lower"],
+        upper_bounds=c["upper"],
+        standardize=True,
+        tol=1e-14,
+        max_iter=100_000,
+    )
     est.fit(c["X"], c["y"], sample_weight=c["w"])
     np.testing.assert_allclose(est.coef_, c["beta"][:, k], atol=1e-6)
     assert abs(est.intercept_ - c["a0"][k]) < 1e-6
@@ -353,10 +367,12 @@ def test_estimator_options_match_path():
 def test_estimator_positive_and_standardize():
     X, y = _centred(60, 10, seed=12)
     X = X * np.arange(1, 11)
-    est = fastreg.ElasticNet(alpha=0.05, l1_ratio=0.5, standardize=True, positive=True,
-                             tol=1e-12).fit(X, y)
-    fit = fastreg.path(X, y, l1_ratio=0.5, alphas=[0.05], standardize=True, positive=True,
-                       tol=1e-12)
+    est = fastreg.ElasticNet(
+        alpha=0.05, l1_ratio=0.5, standardize=True, positive=True, tol=1e-12
+    ).fit(X, y)
+    fit = fastreg.path(
+        X, y, l1_ratio=0.5, alphas=[0.05], standardize=True, positive=True, tol=1e-12
+    )
     C = fit.coef_.toarray() if sp.issparse(fit.coef_) else fit.coef_
     np.testing.assert_allclose(est.coef_, C[:, 0], atol=1e-6)
     assert np.all(est.coef_ >= 0)
@@ -384,8 +400,16 @@ def test_covariance_mode_equals_residual_mode(standardize, fit_intercept):
     pf[3] = 0.0
     lo = np.full(p, -np.inf)
     lo[1] = -1.0
-    kw = dict(l1_ratio=0.8, alphas=30, sample_weight=w, penalty_factor=pf, lower_bounds=lo,
-              standardize=standardize, fit_intercept=fit_intercept, tol=1e-10)
+    kw = dict(
+        l1_ratio=0.8,
+        alphas=30,
+        sample_weight=w,
+        penalty_factor=pf,
+        lower_bounds=lo,
+        standardize=standardize,
+        fit_intercept=fit_intercept,
+        tol=1e-10,
+    )
     gram = fastreg.path(X, y, precompute=True, **kw)
     resid = fastreg.path(X, y, precompute=False, **kw)
     auto = fastreg.path(X, y, **kw)
@@ -433,7 +457,8 @@ def test_covariance_mode_matches_sklearn_precompute():
     np.testing.assert_allclose(a, a_sk, rtol=1e-12)
     for k in range(len(a)):
         assert _primal(X, y, c[:, k], a[k], 1.0) <= _primal(X, y, c_sk[:, k], a[k], 1.0) * (
-            1 + 1e-9)
+            1 + 1e-9
+        )
     np.testing.assert_allclose(c, c_sk, atol=1e-6)
     for pre in (True, False):
         sk = sklm.Lasso(alpha=0.05, precompute=pre, tol=1e-12).fit(X + 1.0, y)
@@ -454,7 +479,9 @@ def test_tol_zero_still_reaches_the_solution(precompute):
         sk = sklm.Lasso(alpha=alpha, tol=1e-14, max_iter=100_000).fit(X, y)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tol=0: "not converged" is the documented outcome
-            ours = fastreg.Lasso(alpha=alpha, precompute=precompute, tol=0.0, max_iter=3000).fit(X, y)
+            ours = fastreg.Lasso(alpha=alpha, precompute=precompute, tol=0.0, max_iter=3000).fit(
+                X, y
+            )
         p_sk = _primal(X - X.mean(0), y - y.mean(), sk.coef_, alpha, 1.0)
         p_ours = _primal(X - X.mean(0), y - y.mean(), ours.coef_, alpha, 1.0)
         assert p_ours <= p_sk * (1 + 1e-10), (alpha, p_ours, p_sk)
@@ -523,8 +550,9 @@ def test_excluded_features_are_as_if_dropped(sparse, case):
         # (factors are rescaled to sum to p, the excluded counted as 1: the same penalty
         # on each kept feature needs the other problem's α scaled)
         ref_alphas = alphas * (p / (p - 1)) / ((p - 5) / (p - 6))
-    fit = fastreg.path(conv(X), y, alphas=alphas, penalty_factor=pf, lower_bounds=lo,
-                       upper_bounds=hi, **kw)
+    fit = fastreg.path(
+        conv(X), y, alphas=alphas, penalty_factor=pf, lower_bounds=lo, upper_bounds=hi, **kw
+    )
     ref = fastreg.path(conv(X[:, kept]), y, alphas=ref_alphas, penalty_factor=ref_pf, **kw)
     coef = fit.coef_.toarray() if sp.issparse(fit.coef_) else np.asarray(fit.coef_)
     want = ref.coef_.toarray() if sp.issparse(ref.coef_) else np.asarray(ref.coef_)

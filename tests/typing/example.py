@@ -1,9 +1,8 @@
 """Uses the public API; CI checks it with `mypy --strict` against the installed package."""
 
+import fastreg
 import numpy as np
 import numpy.typing as npt
-
-import fastreg
 
 
 def fit_and_predict(X: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> float:
