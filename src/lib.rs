@@ -8,6 +8,7 @@ pub mod cv;
 pub mod design;
 pub mod error;
 pub mod gram;
+pub mod linalg;
 pub mod params;
 pub mod path;
 pub mod problem;
