@@ -31,9 +31,8 @@ pub(crate) fn thread_pool(n_jobs: usize) -> Result<Option<rayon::ThreadPool>> {
 }
 
 /// Runs `f` on `pool`'s threads, or on the calling thread alone when there is no pool, so
-/// that `n_jobs = 1` is one thread also while the Gram matrix is built. (Through rayon's
-/// global pool, even of one thread, the hand-offs took wine's path from 0.27 to 0.52 ms; a
-/// pool of one thread of our own would cost 60 µs to start.)
+/// that `n_jobs = 1` is one thread also while the Gram matrix is built: rayon's hand-offs, even
+/// to a pool of one, cost more than a small path (benches/DECISIONS.md).
 pub fn within<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
     match pool {
         Some(pool) => pool.install(f),
@@ -85,11 +84,8 @@ const SLICE_FEATURES: std::ops::RangeInclusive<usize> = 257..=512;
 
 /// Lower triangle of `dst (+)= lhsᵀ · rhs` for `lhs`, `rhs` of shape `depth × p`.
 ///
-/// On one thread, faer packs all p columns of a 512-deep slice of `lhs` at once when p < 512:
-/// more than 1 MiB from p = 257, 2 MiB at p = 500, a whole L2 here. Slices 256 deep halve
-/// that (measured, 100,000 × 500: 440 → 352 ms, 29 → 35 GFMA/s; p = 400 gains 10%). From
-/// about 512 features faer blocks the features itself and slices only cost (p = 1000:
-/// 41 → 33 GFMA/s), and on two threads one call was fastest too.
+/// On one thread with 257–512 features, faer would pack a 512-deep slice of all p columns at
+/// once, a whole L2; slices 256 deep halve that (benches/DECISIONS.md).
 pub(crate) fn gram_lower(
     mut dst: MatMut<'_, f64>,
     lhs: MatRef<'_, f64>,
@@ -201,8 +197,7 @@ fn weighted_mean(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> f64 {
 pub(crate) fn column_moments(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> (f64, f64) {
     match w {
         None => {
-            // the vectorised kernels: a 100,000 × 500 X in 50 ms instead of 91 (one pass from
-            // memory, the second from cache)
+            // the vectorised kernels: one pass from memory, the second from cache
             let raw = crate::design::sum(c) / w_sum;
             let (d, ss) = crate::design::centred_sums(c, raw);
             (raw + d / w_sum, (ss - d * d / w_sum).max(0.0))
@@ -212,8 +207,7 @@ pub(crate) fn column_moments(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> (f64, 
 }
 
 /// [`column_moments`] with weights. Eight independent accumulators per sum, so the additions
-/// overlap instead of forming one chain of dependent additions per column (measured: the
-/// serial loops were 12% of a 100,000 × 500 path in covariance mode).
+/// overlap instead of forming one chain of dependent additions per column.
 fn weighted_moments(c: &[f64], w: &[f64], w_sum: f64) -> (f64, f64) {
     const K: usize = 8;
     let body = c.len() - c.len() % K;

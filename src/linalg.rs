@@ -6,6 +6,7 @@
 //!   (`shrink`, `project`, `expand`, `solve_projected`) that serve many α from one factorisation.
 //! - [`conjugate_gradients`] solves `(A + αI) x = b` with A given as an operator closure, optionally
 //!   Jacobi-preconditioned, with a true-residual check before it reports convergence.
+//! - [`matmul_to`] writes the product of two faer views into a column-major slice.
 
 // `!(a > b)` is deliberate: it is also true for NaN. Index loops mirror the formulas.
 #![allow(clippy::neg_cmp_op_on_partial_ord, clippy::needless_range_loop)]
@@ -125,13 +126,10 @@ impl Eigh {
     /// `Vᵀ B` for a column-major `dim × m` B.
     pub fn project(&self, b: &[f64], m: usize) -> Vec<f64> {
         let mut out = vec![0.0; self.dim * m];
-        faer::linalg::matmul::matmul(
-            MatMut::from_column_major_slice_mut(&mut out, self.dim, m),
-            Accum::Replace,
+        matmul_to(
+            &mut out,
             MatRef::from_column_major_slice(&self.vectors, self.dim, self.dim).transpose(),
             MatRef::from_column_major_slice(b, self.dim, m),
-            1.0,
-            current_par(),
         );
         out
     }
@@ -139,13 +137,10 @@ impl Eigh {
     /// `V Z` for a column-major `dim × m` Z.
     pub fn expand(&self, z: &[f64], m: usize) -> Vec<f64> {
         let mut out = vec![0.0; self.dim * m];
-        faer::linalg::matmul::matmul(
-            MatMut::from_column_major_slice_mut(&mut out, self.dim, m),
-            Accum::Replace,
+        matmul_to(
+            &mut out,
             MatRef::from_column_major_slice(&self.vectors, self.dim, self.dim),
             MatRef::from_column_major_slice(z, self.dim, m),
-            1.0,
-            current_par(),
         );
         out
     }
@@ -232,4 +227,17 @@ pub(crate) fn conjugate_gradients(
     }
     let ok = dot(&r, &r).sqrt() <= tol * b_norm;
     (x, it, ok)
+}
+
+/// `out = A B` for faer views A (`r × k`) and B (`k × c`), into a column-major `r × c` slice.
+pub(crate) fn matmul_to(out: &mut [f64], a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
+    let (r, c) = (a.nrows(), b.ncols());
+    faer::linalg::matmul::matmul(
+        MatMut::from_column_major_slice_mut(out, r, c),
+        Accum::Replace,
+        a,
+        b,
+        1.0,
+        current_par(),
+    );
 }

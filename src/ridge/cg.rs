@@ -53,96 +53,22 @@ pub(super) fn fit_cg<D: RidgeDesign>(
     pr: &Prepared,
     budget: Option<CgBudget>,
 ) -> Result<RidgeFit> {
-    let fi = prm.fit_intercept();
     let (n, p) = (pr.n, pr.p);
-    let tol = budget.map_or(prm.tol(), |b| b.tol);
-    let max_iter = budget.map_or_else(
-        || prm.max_iter().unwrap_or(10 * p.max(n).max(100)),
-        |b| b.max_iter,
-    );
-    let weights: Vec<f64> = w.map_or_else(|| vec![1.0; n], |w| w.to_vec());
-    let mu = &pr.x_mean;
+    let limits = CgBudget {
+        tol: budget.map_or(prm.tol(), |b| b.tol),
+        max_iter: budget.map_or_else(
+            || prm.max_iter().unwrap_or(10 * p.max(n).max(100)),
+            |b| b.max_iter,
+        ),
+    };
+    let stop_on_miss = budget.is_some();
     let ys = scaled_centred_y(y, pr);
-    let mut coef = vec![0.0; p * t];
-    let (mut n_iter, mut converged) = (0, true);
-    if p > n {
-        let apply = |v: &[f64], out: &mut [f64]| {
-            let s: Vec<f64> = v.iter().zip(&pr.sqrt_w).map(|(a, b)| a * b).collect();
-            x.kernel_apply(mu, &s, out);
-            out.iter_mut().zip(&pr.sqrt_w).for_each(|(o, s)| *o *= s);
-        };
-        let mut dual = vec![0.0; n * t];
-        for k in 0..t {
-            let (a, it, ok) = conjugate_gradients(
-                apply,
-                &ys[k * n..(k + 1) * n],
-                None,
-                prm.alphas()[k],
-                tol,
-                max_iter,
-            );
-            dual[k * n..(k + 1) * n].copy_from_slice(&a);
-            n_iter = n_iter.max(it);
-            converged &= ok;
-            if !ok && budget.is_some() {
-                break;
-            }
-        }
-        coef = dual_to_primal(x, &dual, t, pr);
+    let (coef, n_iter, converged) = if p > n {
+        cg_on_kernel(x, t, prm, pr, &ys, limits, stop_on_miss)
     } else {
-        // diag(X̃ᵀWX̃) for the Jacobi preconditioner and b = X̃ᵀW(y − ȳ): from `prepare` when it
-        // computed them (intercept fitted), else in one pass over X.
-        let (diag, rhs) = if !pr.x_ss.is_empty() && !pr.xt_wy.is_empty() {
-            (pr.x_ss.clone(), pr.xt_wy.clone())
-        } else {
-            let wy: Vec<f64> = (0..n * t).map(|ik| pr.sqrt_w[ik % n] * ys[ik]).collect();
-            let wy_sum: Vec<f64> = wy.chunks(n).map(|r| r.iter().sum()).collect();
-            let cols: Vec<(f64, Vec<f64>)> = (0..p)
-                .into_par_iter()
-                .map(|j| {
-                    let (m, ss) = x.col_moments(j, Some(&weights), pr.w_sum);
-                    let d = if fi { ss } else { ss + pr.w_sum * m * m };
-                    let b = wy
-                        .chunks(n)
-                        .zip(&wy_sum)
-                        .map(|(r, s)| x.col_dot(j, r) - mu[j] * s)
-                        .collect();
-                    (d, b)
-                })
-                .collect();
-            let mut rhs = vec![0.0; p * t];
-            for (j, c) in cols.iter().enumerate() {
-                for (k, v) in c.1.iter().enumerate() {
-                    rhs[k * p + j] = *v;
-                }
-            }
-            (cols.into_iter().map(|c| c.0).collect::<Vec<f64>>(), rhs)
-        };
-        let apply = |v: &[f64], out: &mut [f64]| x.gram_apply(mu, &weights, v, out);
-        for k in 0..t {
-            let alpha = prm.alphas()[k];
-            let b = &rhs[k * p..(k + 1) * p];
-            let precond: Vec<f64> = diag
-                .iter()
-                .map(|d| {
-                    if d + alpha > 0.0 {
-                        1.0 / (d + alpha)
-                    } else {
-                        1.0
-                    }
-                })
-                .collect();
-            let (beta, it, ok) =
-                conjugate_gradients(apply, b, Some(&precond), alpha, tol, max_iter);
-            coef[k * p..(k + 1) * p].copy_from_slice(&beta);
-            n_iter = n_iter.max(it);
-            converged &= ok;
-            if !ok && budget.is_some() {
-                break;
-            }
-        }
-    }
-    let intercept = intercepts(&coef, p, &pr.x_mean, &pr.y_mean, fi);
+        cg_on_gram(x, t, w, prm, pr, &ys, limits, stop_on_miss)
+    };
+    let intercept = intercepts(&coef, p, &pr.x_mean, &pr.y_mean, prm.fit_intercept());
     Ok(RidgeFit {
         coef,
         intercept,
@@ -150,4 +76,141 @@ pub(super) fn fit_cg<D: RidgeDesign>(
         n_iter,
         converged,
     })
+}
+
+/// p > n: CG on the kernel system `(D X̃X̃ᵀ D + αI)a = D(y − ȳ)` per target, then `β = X̃ᵀDa`.
+fn cg_on_kernel<D: RidgeDesign>(
+    x: &D,
+    t: usize,
+    prm: &RidgeParams,
+    pr: &Prepared,
+    ys: &[f64],
+    limits: CgBudget,
+    stop_on_miss: bool,
+) -> (Vec<f64>, usize, bool) {
+    let n = pr.n;
+    let mu = &pr.x_mean;
+    let apply = |v: &[f64], out: &mut [f64]| {
+        let s: Vec<f64> = v.iter().zip(&pr.sqrt_w).map(|(a, b)| a * b).collect();
+        x.kernel_apply(mu, &s, out);
+        out.iter_mut().zip(&pr.sqrt_w).for_each(|(o, s)| *o *= s);
+    };
+    let mut dual = vec![0.0; n * t];
+    let (n_iter, converged) = solve_targets(t, n, &mut dual, stop_on_miss, |k| {
+        conjugate_gradients(
+            apply,
+            &ys[k * n..(k + 1) * n],
+            None,
+            prm.alphas()[k],
+            limits.tol,
+            limits.max_iter,
+        )
+    });
+    (dual_to_primal(x, &dual, t, pr), n_iter, converged)
+}
+
+/// n ≥ p: Jacobi-preconditioned CG on `(X̃ᵀWX̃ + αI)β = X̃ᵀW(y − ȳ)` per target.
+#[allow(clippy::too_many_arguments)]
+fn cg_on_gram<D: RidgeDesign>(
+    x: &D,
+    t: usize,
+    w: Option<&[f64]>,
+    prm: &RidgeParams,
+    pr: &Prepared,
+    ys: &[f64],
+    limits: CgBudget,
+    stop_on_miss: bool,
+) -> (Vec<f64>, usize, bool) {
+    let p = pr.p;
+    let weights: Vec<f64> = w.map_or_else(|| vec![1.0; pr.n], |w| w.to_vec());
+    let mu = &pr.x_mean;
+    let (diag, rhs) = gram_diagonal_and_rhs(x, t, &weights, prm.fit_intercept(), pr, ys);
+    let apply = |v: &[f64], out: &mut [f64]| x.gram_apply(mu, &weights, v, out);
+    let mut coef = vec![0.0; p * t];
+    let (n_iter, converged) = solve_targets(t, p, &mut coef, stop_on_miss, |k| {
+        let alpha = prm.alphas()[k];
+        let b = &rhs[k * p..(k + 1) * p];
+        let precond = jacobi(&diag, alpha);
+        conjugate_gradients(apply, b, Some(&precond), alpha, limits.tol, limits.max_iter)
+    });
+    (coef, n_iter, converged)
+}
+
+/// Runs `solve(k)` for the targets in order, copying each solution (length `dim`) into `out`;
+/// returns the largest iteration count and whether every target converged. With `stop_on_miss`
+/// it stops at the first target that does not, leaving the rest zero.
+fn solve_targets(
+    t: usize,
+    dim: usize,
+    out: &mut [f64],
+    stop_on_miss: bool,
+    mut solve: impl FnMut(usize) -> (Vec<f64>, usize, bool),
+) -> (usize, bool) {
+    let (mut n_iter, mut converged) = (0, true);
+    for k in 0..t {
+        let (sol, it, ok) = solve(k);
+        out[k * dim..(k + 1) * dim].copy_from_slice(&sol);
+        n_iter = n_iter.max(it);
+        converged &= ok;
+        if !ok && stop_on_miss {
+            break;
+        }
+    }
+    (n_iter, converged)
+}
+
+/// diag(X̃ᵀWX̃) for the Jacobi preconditioner and b = X̃ᵀW(y − ȳ) (`p × t`): from `prepare` when
+/// it computed them (intercept fitted), else in one pass over X.
+fn gram_diagonal_and_rhs<D: RidgeDesign>(
+    x: &D,
+    t: usize,
+    weights: &[f64],
+    fit_intercept: bool,
+    pr: &Prepared,
+    ys: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
+    if !pr.x_ss.is_empty() && !pr.xt_wy.is_empty() {
+        return (pr.x_ss.clone(), pr.xt_wy.clone());
+    }
+    let (n, p) = (pr.n, pr.p);
+    let mu = &pr.x_mean;
+    let wy: Vec<f64> = (0..n * t).map(|ik| pr.sqrt_w[ik % n] * ys[ik]).collect();
+    let wy_sum: Vec<f64> = wy.chunks(n).map(|r| r.iter().sum()).collect();
+    let cols: Vec<(f64, Vec<f64>)> = (0..p)
+        .into_par_iter()
+        .map(|j| {
+            let (m, ss) = x.col_moments(j, Some(weights), pr.w_sum);
+            let d = if fit_intercept {
+                ss
+            } else {
+                ss + pr.w_sum * m * m
+            };
+            let b = wy
+                .chunks(n)
+                .zip(&wy_sum)
+                .map(|(r, s)| x.col_dot(j, r) - mu[j] * s)
+                .collect();
+            (d, b)
+        })
+        .collect();
+    let mut rhs = vec![0.0; p * t];
+    for (j, c) in cols.iter().enumerate() {
+        for (k, v) in c.1.iter().enumerate() {
+            rhs[k * p + j] = *v;
+        }
+    }
+    (cols.into_iter().map(|c| c.0).collect::<Vec<f64>>(), rhs)
+}
+
+/// `1/(d_j + α)`, or 1 where that is not positive.
+fn jacobi(diag: &[f64], alpha: f64) -> Vec<f64> {
+    diag.iter()
+        .map(|d| {
+            if d + alpha > 0.0 {
+                1.0 / (d + alpha)
+            } else {
+                1.0
+            }
+        })
+        .collect()
 }

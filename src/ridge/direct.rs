@@ -2,10 +2,11 @@
 //! singular) on the Gram for n ≥ p, on the kernel for p > n; `positive` goes to coordinate
 //! descent on the Gram.
 
-use super::positive::positive_cd;
-use super::prepared::{dual_to_primal, intercepts, scaled_centred_y, Prepared};
+use super::params::check_one_alpha_per_target;
+use super::positive::fit_positive;
+use super::prepared::{check_has_rows, dual_to_primal, intercepts, scaled_centred_y, Prepared};
 use super::{prepare, RidgeDesign, RidgeFit, RidgeParams, RidgeSolver, SolverUsed};
-use crate::error::{invalid, FastregError, Result};
+use crate::error::{invalid, Result};
 use crate::gram::GramStats;
 use crate::linalg::{cholesky, cholesky_solve, Eigh};
 
@@ -52,15 +53,8 @@ fn solve_shifted(
 /// Fit from sufficient statistics (Cholesky, eigh or positive CD on the Gram).
 pub fn fit_stats(stats: &GramStats, prm: &RidgeParams) -> Result<RidgeFit> {
     let (p, t) = (stats.n_features(), stats.n_targets());
-    if prm.alphas().len() != t {
-        return Err(FastregError::Shape("one alpha per target expected".into()));
-    }
-    if !(stats.w_sum() > 0.0) {
-        return Err(invalid(
-            "stats",
-            "no rows with positive weight have been added",
-        ));
-    }
+    check_one_alpha_per_target(prm, t)?;
+    check_has_rows(stats)?;
     if prm.solver() == RidgeSolver::Cg {
         return Err(invalid(
             "solver",
@@ -70,22 +64,7 @@ pub fn fit_stats(stats: &GramStats, prm: &RidgeParams) -> Result<RidgeFit> {
     let fi = prm.fit_intercept();
     let (g, c) = stats.system(fi);
     let (coef, solver, n_iter, converged) = if prm.positive() {
-        let max_iter = prm.max_iter().unwrap_or(100_000);
-        let mut coef = vec![0.0; p * t];
-        let (mut it, mut conv) = (0, true);
-        for k in 0..t {
-            let (b, i, ok) = positive_cd(
-                &g,
-                p,
-                &c[k * p..(k + 1) * p],
-                prm.alphas()[k],
-                prm.tol(),
-                max_iter,
-            );
-            coef[k * p..(k + 1) * p].copy_from_slice(&b);
-            it = it.max(i);
-            conv &= ok;
-        }
+        let (coef, it, conv) = fit_positive(&g, &c, p, t, prm);
         (coef, SolverUsed::PositiveCd, it, conv)
     } else {
         let use_eigh = prm.solver() == RidgeSolver::Eigh;

@@ -6,8 +6,7 @@ use crate::design::kernels::madd;
 /// Rows per block of the fused `X̃ᵀWX̃v`: the block (rows × p doubles) stays in a core's L2
 /// between its two sweeps, and each column segment is at least a few cache lines long.
 pub(super) fn fused_block_rows(p: usize) -> usize {
-    // 512 KB: measured on 200,000 × 1,000 (one thread) about as fast as 256 KB and faster than
-    // 1-4 MB blocks, which spill from L2 before the second sweep.
+    // 512 KB: larger blocks spill from L2 before the second sweep (benches/DECISIONS.md).
     ((1usize << 19) / (8 * p.max(1))).clamp(64, 1 << 14) & !7
 }
 

@@ -23,6 +23,20 @@ pub fn kfold_paths<D: RidgeDesign>(
     check_alphas(alphas, false)?;
     let n = x.n_samples();
     prepare(x, y, t, w, fit_intercept, false, false)?;
+    check_partition(folds, n)?;
+    let parts: Vec<GramStats> = folds
+        .iter()
+        .map(|f| x.row_stats(f, y, t, w))
+        .collect::<Result<_>>()?;
+    let total = pooled(&parts, x.n_features(), t)?;
+    parts
+        .par_iter()
+        .map(|part| path_stats(&training_stats(&total, part)?, alphas, fit_intercept))
+        .collect()
+}
+
+/// Every row in exactly one test fold.
+fn check_partition(folds: &[Vec<usize>], n: usize) -> Result<()> {
     let mut seen = vec![false; n];
     for f in folds {
         for &i in f {
@@ -35,22 +49,23 @@ pub fn kfold_paths<D: RidgeDesign>(
     if seen.iter().any(|s| !s) {
         return Err(invalid("cv", "test folds must partition the samples"));
     }
-    let parts: Vec<GramStats> = folds
-        .iter()
-        .map(|f| x.row_stats(f, y, t, w))
-        .collect::<Result<_>>()?;
-    let mut total = GramStats::new(x.n_features(), t);
-    for s in &parts {
+    Ok(())
+}
+
+/// The statistics of all folds together, merged in fold order.
+fn pooled(parts: &[GramStats], p: usize, t: usize) -> Result<GramStats> {
+    let mut total = GramStats::new(p, t);
+    for s in parts {
         total.merge(s)?;
     }
-    parts
-        .par_iter()
-        .map(|part| {
-            let mut train = total.clone();
-            train.remove(part)?;
-            path_stats(&train, alphas, fit_intercept)
-        })
-        .collect()
+    Ok(total)
+}
+
+/// The training statistics of a fold: the pooled total down-dated by the fold.
+fn training_stats(total: &GramStats, part: &GramStats) -> Result<GramStats> {
+    let mut train = total.clone();
+    train.remove(part)?;
+    Ok(train)
 }
 
 /// Weighted mean squared error `Σ w (y − xᵀβ − b)² / W` of a fit on the rows summarised by
@@ -90,17 +105,12 @@ pub fn kfold_from_parts(
     if parts.len() < 2 {
         return Err(invalid("folds", "at least two folds are needed"));
     }
-    let mut total = GramStats::new(first.n_features(), first.n_targets());
-    for s in parts {
-        total.merge(s)?;
-    }
     let (p, t) = (first.n_features(), first.n_targets());
+    let total = pooled(parts, p, t)?;
     let results: Vec<(RidgePath, Vec<f64>)> = parts
         .par_iter()
         .map(|part| {
-            let mut train = total.clone();
-            train.remove(part)?;
-            let path = path_stats(&train, alphas, fit_intercept)?;
+            let path = path_stats(&training_stats(&total, part)?, alphas, fit_intercept)?;
             let mut mse = Vec::with_capacity(alphas.len() * t);
             for a in 0..alphas.len() {
                 mse.extend(stats_mse(

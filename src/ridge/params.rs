@@ -135,3 +135,11 @@ pub fn check_alphas(alphas: &[f64], strictly_positive: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// The checked parameters hold one α per target; a call with `t` targets must match them.
+pub(super) fn check_one_alpha_per_target(prm: &RidgeParams, t: usize) -> Result<()> {
+    if prm.alphas().len() != t {
+        return Err(FastregError::Shape("one alpha per target expected".into()));
+    }
+    Ok(())
+}

@@ -1,21 +1,18 @@
 //! Ridge paths: coefficients for a grid of α from one eigendecomposition, of the Gram (n ≥ p,
 //! or from statistics alone) or of the kernel (p > n).
 
-use super::prepared::{dual_to_primal, intercepts, scaled_centred_y};
+use super::prepared::{
+    check_has_rows, dual_to_primal, intercepts, path_intercepts, scaled_centred_y,
+};
 use super::{check_alphas, prepare, RidgeDesign, RidgePath};
-use crate::error::{invalid, Result};
+use crate::error::Result;
 use crate::gram::GramStats;
 use crate::linalg::Eigh;
 
 /// Coefficients for every α of a grid from one eigendecomposition of the Gram.
 pub fn path_stats(stats: &GramStats, alphas: &[f64], fit_intercept: bool) -> Result<RidgePath> {
     check_alphas(alphas, false)?;
-    if !(stats.w_sum() > 0.0) {
-        return Err(invalid(
-            "stats",
-            "no rows with positive weight have been added",
-        ));
-    }
+    check_has_rows(stats)?;
     let (p, t) = (stats.n_features(), stats.n_targets());
     let (g, c) = stats.system(fit_intercept);
     let e = Eigh::new(&g, p)?;
@@ -60,9 +57,6 @@ pub fn path<D: RidgeDesign>(
         dual.extend(e.solve_projected(&z, &vec![a; t]));
     }
     let coef = dual_to_primal(x, &dual, alphas.len() * t, &pr);
-    let intercept = coef
-        .chunks(p * t)
-        .flat_map(|c| intercepts(c, p, &pr.x_mean, &pr.y_mean, fit_intercept))
-        .collect();
+    let intercept = path_intercepts(&coef, p, t, &pr.x_mean, &pr.y_mean, fit_intercept);
     Ok(RidgePath { coef, intercept })
 }

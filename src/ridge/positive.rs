@@ -1,8 +1,10 @@
-//! `positive=True`: projected coordinate descent on the Gram.
+//! `positive=True`: projected coordinate descent on the Gram, one target at a time.
+
+use super::RidgeParams;
 
 /// Coordinate descent for `min ½βᵀ(G + αI)β − cᵀβ` subject to `β ≥ 0`. Stops when the largest
 /// projected-gradient entry is below `tol · ‖c‖∞`.
-pub(super) fn positive_cd(
+fn positive_cd(
     g: &[f64],
     p: usize,
     c: &[f64],
@@ -46,4 +48,32 @@ pub(super) fn positive_cd(
         }
     }
     (beta, max_iter, false)
+}
+
+/// [`positive_cd`] for each target's right-hand side (`c` is `p × t`); returns the
+/// coefficients, the largest epoch count and whether every target converged.
+pub(super) fn fit_positive(
+    g: &[f64],
+    c: &[f64],
+    p: usize,
+    t: usize,
+    prm: &RidgeParams,
+) -> (Vec<f64>, usize, bool) {
+    let max_iter = prm.max_iter().unwrap_or(100_000);
+    let mut coef = vec![0.0; p * t];
+    let (mut it, mut conv) = (0, true);
+    for k in 0..t {
+        let (b, i, ok) = positive_cd(
+            g,
+            p,
+            &c[k * p..(k + 1) * p],
+            prm.alphas()[k],
+            prm.tol(),
+            max_iter,
+        );
+        coef[k * p..(k + 1) * p].copy_from_slice(&b);
+        it = it.max(i);
+        conv &= ok;
+    }
+    (coef, it, conv)
 }

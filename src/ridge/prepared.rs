@@ -7,6 +7,7 @@ use rayon::prelude::*;
 use super::RidgeDesign;
 use crate::design::dot;
 use crate::error::{invalid, FastregError, Result};
+use crate::gram::GramStats;
 
 /// Validated response and weights with their derived quantities.
 pub(super) struct Prepared {
@@ -24,6 +25,9 @@ pub(super) struct Prepared {
     pub(super) xt_wy: Vec<f64>,
 }
 
+/// Checks `y` and `w` against X and derives what the drivers share. With `need_means` (and an
+/// intercept) one pass over X gives the column moments and, with `need_xt_wy`, `X̃ᵀW(y − ȳ)`;
+/// otherwise X is only checked for non-finite entries.
 pub(super) fn prepare<D: RidgeDesign>(
     x: &D,
     y: &[f64],
@@ -34,6 +38,38 @@ pub(super) fn prepare<D: RidgeDesign>(
     need_xt_wy: bool,
 ) -> Result<Prepared> {
     let (n, p) = (x.n_samples(), x.n_features());
+    let w_sum = check_response_and_weights(n, p, y, t, w)?;
+    let sqrt_w = w.map_or_else(|| vec![1.0; n], |w| w.iter().map(|v| v.sqrt()).collect());
+    let (mut x_mean, mut x_ss, mut y_mean) = (vec![0.0; p], Vec::new(), vec![0.0; t]);
+    let mut xt_wy = Vec::new();
+    if fit_intercept && need_means {
+        y_mean = weighted_means(y, n, t, w, w_sum);
+        (x_mean, x_ss, xt_wy) = column_moments_and_xt_wy(x, y, t, w, w_sum, &y_mean, need_xt_wy)?;
+    } else if !x.all_finite() {
+        return Err(FastregError::NonFinite("X"));
+    }
+    Ok(Prepared {
+        n,
+        p,
+        t,
+        w_sum,
+        sqrt_w,
+        x_mean,
+        x_ss,
+        y_mean,
+        xt_wy,
+    })
+}
+
+/// Shapes of X, y and w, finiteness of y and w, non-negative weights with a positive sum;
+/// returns that sum `W`.
+fn check_response_and_weights(
+    n: usize,
+    p: usize,
+    y: &[f64],
+    t: usize,
+    w: Option<&[f64]>,
+) -> Result<f64> {
     if n == 0 || p == 0 || t == 0 {
         return Err(FastregError::Shape(format!(
             "need at least one sample, feature and target, got {n} × {p} and {t} targets"
@@ -66,66 +102,84 @@ pub(super) fn prepare<D: RidgeDesign>(
     if !(w_sum > 0.0) {
         return Err(invalid("sample_weight", "must have a positive sum"));
     }
-    let sqrt_w = w.map_or_else(|| vec![1.0; n], |w| w.iter().map(|v| v.sqrt()).collect());
-    let (mut x_mean, mut x_ss, mut y_mean) = (vec![0.0; p], Vec::new(), vec![0.0; t]);
-    let mut xt_wy = Vec::new();
-    if fit_intercept && need_means {
-        for (k, m) in y_mean.iter_mut().enumerate() {
-            let yk = &y[k * n..(k + 1) * n];
-            *m = w.map_or_else(|| yk.iter().sum::<f64>(), |w| dot(w, yk)) / w_sum;
-        }
-        // W(y − ȳ) per target, for X̃ᵀW(y − ȳ).
-        let wy: Vec<f64> = if need_xt_wy {
-            (0..n * t)
-                .map(|ik| w.map_or(1.0, |w| w[ik % n]) * (y[ik] - y_mean[ik / n]))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        // Non-finite entries make their column's moments non-finite: no separate check pass.
-        // The column is read once for its moments and its products with W(y − ȳ).
-        let moments: Vec<(f64, f64, Vec<f64>)> = (0..p)
-            .into_par_iter()
-            .map(|j| {
-                let (m, ss) = x.col_moments(j, w, w_sum);
-                let xy = wy.chunks(n).map(|r| x.col_dot(j, r)).collect();
-                (m, ss, xy)
-            })
-            .collect();
-        if moments
-            .iter()
-            .any(|(m, d, _)| !(m.is_finite() && d.is_finite()))
-        {
-            return Err(FastregError::NonFinite("X"));
-        }
-        x_mean = moments.iter().map(|m| m.0).collect();
-        x_ss = moments.iter().map(|m| m.1).collect();
-        if need_xt_wy {
-            // Σ W(y − ȳ) is zero up to rounding; subtracting μ times it keeps this X̃ᵀ exactly.
-            let wy_sum: Vec<f64> = wy.chunks(n).map(|r| r.iter().sum()).collect();
-            xt_wy = vec![0.0; p * t];
-            for (j, m) in moments.iter().enumerate() {
-                for (k, v) in m.2.iter().enumerate() {
-                    xt_wy[k * p + j] = v - m.0 * wy_sum[k];
-                }
-            }
-        }
-    } else if !x.all_finite() {
-        return Err(FastregError::NonFinite("X"));
-    }
-    Ok(Prepared {
-        n,
-        p,
-        t,
-        w_sum,
-        sqrt_w,
-        x_mean,
-        x_ss,
-        y_mean,
-        xt_wy,
-    })
+    Ok(w_sum)
 }
 
+/// Weighted mean `ȳ_k` of each target, column-major `n × t` y.
+fn weighted_means(y: &[f64], n: usize, t: usize, w: Option<&[f64]>, w_sum: f64) -> Vec<f64> {
+    let mut y_mean = vec![0.0; t];
+    for (k, m) in y_mean.iter_mut().enumerate() {
+        let yk = &y[k * n..(k + 1) * n];
+        *m = w.map_or_else(|| yk.iter().sum::<f64>(), |w| dot(w, yk)) / w_sum;
+    }
+    y_mean
+}
+
+/// Column means and centred sums of squares, and (if `need_xt_wy`, else empty) `X̃ᵀW(y − ȳ)`
+/// as `p × t`, in one parallel pass over X. Errors if X has a non-finite entry.
+#[allow(clippy::type_complexity)]
+fn column_moments_and_xt_wy<D: RidgeDesign>(
+    x: &D,
+    y: &[f64],
+    t: usize,
+    w: Option<&[f64]>,
+    w_sum: f64,
+    y_mean: &[f64],
+    need_xt_wy: bool,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let (n, p) = (x.n_samples(), x.n_features());
+    // W(y − ȳ) per target, for X̃ᵀW(y − ȳ).
+    let wy: Vec<f64> = if need_xt_wy {
+        (0..n * t)
+            .map(|ik| w.map_or(1.0, |w| w[ik % n]) * (y[ik] - y_mean[ik / n]))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // Non-finite entries make their column's moments non-finite: no separate check pass.
+    // The column is read once for its moments and its products with W(y − ȳ).
+    let moments: Vec<(f64, f64, Vec<f64>)> = (0..p)
+        .into_par_iter()
+        .map(|j| {
+            let (m, ss) = x.col_moments(j, w, w_sum);
+            let xy = wy.chunks(n).map(|r| x.col_dot(j, r)).collect();
+            (m, ss, xy)
+        })
+        .collect();
+    if moments
+        .iter()
+        .any(|(m, d, _)| !(m.is_finite() && d.is_finite()))
+    {
+        return Err(FastregError::NonFinite("X"));
+    }
+    let x_mean = moments.iter().map(|m| m.0).collect();
+    let x_ss = moments.iter().map(|m| m.1).collect();
+    let mut xt_wy = Vec::new();
+    if need_xt_wy {
+        // Σ W(y − ȳ) is zero up to rounding; subtracting μ times it keeps this X̃ᵀ exactly.
+        let wy_sum: Vec<f64> = wy.chunks(n).map(|r| r.iter().sum()).collect();
+        xt_wy = vec![0.0; p * t];
+        for (j, m) in moments.iter().enumerate() {
+            for (k, v) in m.2.iter().enumerate() {
+                xt_wy[k * p + j] = v - m.0 * wy_sum[k];
+            }
+        }
+    }
+    Ok((x_mean, x_ss, xt_wy))
+}
+
+/// Statistics must summarise at least one row of positive weight before anything is fitted.
+pub(super) fn check_has_rows(stats: &GramStats) -> Result<()> {
+    if !(stats.w_sum() > 0.0) {
+        return Err(invalid(
+            "stats",
+            "no rows with positive weight have been added",
+        ));
+    }
+    Ok(())
+}
+
+/// `b_k = ȳ_k − μᵀβ_k` for each target's coefficients (`p × t`), or zeros without an intercept.
 pub(super) fn intercepts(
     coef: &[f64],
     p: usize,
@@ -143,6 +197,20 @@ pub(super) fn intercepts(
                 0.0
             }
         })
+        .collect()
+}
+
+/// [`intercepts`] for every α of a path whose coefficients are `A × t × p`.
+pub(super) fn path_intercepts(
+    coef: &[f64],
+    p: usize,
+    t: usize,
+    x_mean: &[f64],
+    y_mean: &[f64],
+    fit: bool,
+) -> Vec<f64> {
+    coef.chunks(p * t)
+        .flat_map(|c| intercepts(c, p, x_mean, y_mean, fit))
         .collect()
 }
 

@@ -2,12 +2,13 @@
 //! `XB`, `XᵀV`, the centred operators for CG), with GEMM for dense X and sparse loops for CSC,
 //! which is never densified.
 
-use faer::{Accum, MatMut, MatRef};
+use faer::{MatMut, MatRef};
 use rayon::prelude::*;
 
 use super::fused_gram::{fused_block_rows, fused_gram_block};
 use crate::design::{dot, CscDesign, DenseDesign, Design, SparseIndex};
 use crate::gram::{current_par, mirror_lower};
+use crate::linalg::matmul_to;
 
 /// Products with X that the Ridge drivers need; implemented with GEMM for dense X and with
 /// sparse loops for CSC (never densified).
@@ -104,57 +105,18 @@ impl RidgeDesign for DenseDesign<'_> {
         self.data().iter().all(|v| v.is_finite())
     }
     fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
-        let (n, p) = (self.n_samples(), self.n_features());
-        let x = self.data();
-        let mut k = vec![0.0; n * n];
-        let par = current_par();
+        let n = self.n_samples();
         // Explicit centring (column blocks are contiguous) only when the means dwarf the
         // spread; otherwise XXᵀ straight from the caller's buffer and a rank-two correction.
         let ill = mean
             .iter()
             .zip(spread)
             .any(|(&m, &ss)| ss > 0.0 && n as f64 * m * m > 1e8 * ss);
-        if !ill {
-            let xm = MatRef::from_column_major_slice(x, n, p);
-            gram_lower_t(
-                MatMut::from_column_major_slice_mut(&mut k, n, n),
-                xm,
-                false,
-                par,
-            );
-            if mean.iter().any(|&m| m != 0.0) {
-                let v = self.x_mul(mean, 1);
-                let c = dot(mean, mean);
-                for j in 0..n {
-                    for i in j..n {
-                        k[j * n + i] += c - v[i] - v[j];
-                    }
-                }
-            }
+        let mut k = if !ill {
+            kernel_lower_rank_two_centred(self, mean)
         } else {
-            let bp = ((1 << 21) / n.max(1)).max(16).min(p);
-            let mut buf = vec![0.0; n * bp];
-            let mut j0 = 0;
-            let mut first = true;
-            while j0 < p {
-                let j1 = (j0 + bp).min(p);
-                for j in j0..j1 {
-                    let dst = &mut buf[(j - j0) * n..(j - j0 + 1) * n];
-                    for (d, v) in dst.iter_mut().zip(self.col(j)) {
-                        *d = v - mean[j];
-                    }
-                }
-                let b = MatRef::from_column_major_slice(&buf[..n * (j1 - j0)], n, j1 - j0);
-                gram_lower_t(
-                    MatMut::from_column_major_slice_mut(&mut k, n, n),
-                    b,
-                    !first,
-                    par,
-                );
-                first = false;
-                j0 = j1;
-            }
-        }
+            kernel_lower_explicitly_centred(self, mean)
+        };
         for j in 0..n {
             for i in j..n {
                 k[j * n + i] *= sqrt_w[i] * sqrt_w[j];
@@ -166,26 +128,20 @@ impl RidgeDesign for DenseDesign<'_> {
     fn x_mul(&self, b: &[f64], m: usize) -> Vec<f64> {
         let (n, p) = (self.n_samples(), self.n_features());
         let mut out = vec![0.0; n * m];
-        faer::linalg::matmul::matmul(
-            MatMut::from_column_major_slice_mut(&mut out, n, m),
-            Accum::Replace,
+        matmul_to(
+            &mut out,
             MatRef::from_column_major_slice(self.data(), n, p),
             MatRef::from_column_major_slice(b, p, m),
-            1.0,
-            current_par(),
         );
         out
     }
     fn xt_mul(&self, v: &[f64], m: usize) -> Vec<f64> {
         let (n, p) = (self.n_samples(), self.n_features());
         let mut out = vec![0.0; p * m];
-        faer::linalg::matmul::matmul(
-            MatMut::from_column_major_slice_mut(&mut out, p, m),
-            Accum::Replace,
+        matmul_to(
+            &mut out,
             MatRef::from_column_major_slice(self.data(), n, p).transpose(),
             MatRef::from_column_major_slice(v, n, m),
-            1.0,
-            current_par(),
         );
         out
     }
@@ -210,6 +166,61 @@ impl RidgeDesign for DenseDesign<'_> {
         });
         out.iter_mut().zip(mean).for_each(|(o, m)| *o -= m * u_sum);
     }
+}
+
+/// Lower triangle of `(X − 1μᵀ)(X − 1μᵀ)ᵀ` as `XXᵀ` from the caller's buffer plus the rank-two
+/// correction `μᵀμ − v_i − v_j` with `v = Xμ`.
+fn kernel_lower_rank_two_centred(x: &DenseDesign<'_>, mean: &[f64]) -> Vec<f64> {
+    let (n, p) = (x.n_samples(), x.n_features());
+    let mut k = vec![0.0; n * n];
+    let xm = MatRef::from_column_major_slice(x.data(), n, p);
+    gram_lower_t(
+        MatMut::from_column_major_slice_mut(&mut k, n, n),
+        xm,
+        false,
+        current_par(),
+    );
+    if mean.iter().any(|&m| m != 0.0) {
+        let v = x.x_mul(mean, 1);
+        let c = dot(mean, mean);
+        for j in 0..n {
+            for i in j..n {
+                k[j * n + i] += c - v[i] - v[j];
+            }
+        }
+    }
+    k
+}
+
+/// Lower triangle of `(X − 1μᵀ)(X − 1μᵀ)ᵀ` accumulated over blocks of centred columns copied
+/// into a buffer of about 16 MB.
+fn kernel_lower_explicitly_centred(x: &DenseDesign<'_>, mean: &[f64]) -> Vec<f64> {
+    let (n, p) = (x.n_samples(), x.n_features());
+    let mut k = vec![0.0; n * n];
+    let par = current_par();
+    let bp = ((1 << 21) / n.max(1)).max(16).min(p);
+    let mut buf = vec![0.0; n * bp];
+    let mut j0 = 0;
+    let mut first = true;
+    while j0 < p {
+        let j1 = (j0 + bp).min(p);
+        for j in j0..j1 {
+            let dst = &mut buf[(j - j0) * n..(j - j0 + 1) * n];
+            for (d, v) in dst.iter_mut().zip(x.col(j)) {
+                *d = v - mean[j];
+            }
+        }
+        let b = MatRef::from_column_major_slice(&buf[..n * (j1 - j0)], n, j1 - j0);
+        gram_lower_t(
+            MatMut::from_column_major_slice_mut(&mut k, n, n),
+            b,
+            !first,
+            par,
+        );
+        first = false;
+        j0 = j1;
+    }
+    k
 }
 
 /// Lower triangle of `dst (+)= B Bᵀ` for a column-major `n × q` block B.
