@@ -19,7 +19,7 @@ use faer::{Accum, Conj, MatMut, MatRef};
 
 use crate::design::dot;
 use crate::error::{invalid, Result};
-use crate::gram::current_par;
+use crate::parallel::current_par;
 
 /// Cholesky factor of `A + αI` (lower, column-major), or `None` when A + αI is not numerically
 /// positive definite: a non-positive pivot, or squared pivots spread by more than 1e12 (a

@@ -7,8 +7,9 @@ use rayon::prelude::*;
 
 use super::fused_gram::{fused_block_rows, fused_gram_block};
 use crate::design::{dot, CscDesign, DenseDesign, Design, SparseIndex};
-use crate::gram::{current_par, mirror_lower};
+use crate::gram::mirror_lower;
 use crate::linalg::matmul_to;
+use crate::parallel::current_par;
 
 /// Products with X that the Ridge drivers need; implemented with GEMM for dense X and with
 /// sparse loops for CSC (never densified).
