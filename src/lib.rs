@@ -8,6 +8,8 @@ pub mod cv;
 pub mod design;
 pub mod error;
 pub mod gram;
+pub mod linalg;
+pub mod parallel;
 pub mod params;
 pub mod path;
 pub mod problem;
