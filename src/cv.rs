@@ -344,29 +344,7 @@ mod tests {
     use super::*;
     use crate::cd::Precompute;
     use crate::design::{CscDesign, DenseDesign};
-
-    fn lcg(seed: u64, len: usize) -> Vec<f64> {
-        let mut s = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..len)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-            })
-            .collect()
-    }
-
-    fn data(n: usize, p: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
-        let x = lcg(seed, n * p);
-        let noise = lcg(seed + 2, n);
-        let y = (0..n)
-            .map(|i| 3.0 * x[i] - 2.0 * x[n + i] + x[2 * n + i] + 0.3 * noise[i] + 0.5)
-            .collect();
-        (x, y)
-    }
+    use crate::test_fixtures::{lcg, three_feature_truth};
 
     fn path_template() -> PathParamsBuilder {
         PathParamsBuilder {
@@ -405,7 +383,7 @@ mod tests {
         // K-fold in covariance mode forms each fold's training Gram by removing its held-out
         // rows from the totals; the held-out errors must be those of residual mode.
         let (n, p) = (90, 10);
-        let (x, y) = data(n, p, 4);
+        let (x, y) = three_feature_truth(n, p, 4);
         let sw: Vec<f64> = lcg(8, n).iter().map(|v| v.abs() + 0.2).collect();
         let design = DenseDesign::new(&x, n, p).unwrap();
         let splits = Split::from_fold_ids(&fold_ids(n, 3));
@@ -441,7 +419,7 @@ mod tests {
     #[test]
     fn a_fold_equals_a_direct_fit_on_the_training_subset() {
         let (n, p) = (60, 12);
-        let (x, y) = data(n, p, 1);
+        let (x, y) = three_feature_truth(n, p, 1);
         let sw: Vec<f64> = lcg(5, n).iter().map(|v| v.abs() + 0.2).collect();
         let design = DenseDesign::new(&x, n, p).unwrap();
         let splits = Split::from_fold_ids(&fold_ids(n, 4));
@@ -483,7 +461,7 @@ mod tests {
     #[test]
     fn thread_count_does_not_change_the_result() {
         let (n, p) = (80, 30);
-        let (x, y) = data(n, p, 2);
+        let (x, y) = three_feature_truth(n, p, 2);
         let design = DenseDesign::new(&x, n, p).unwrap();
         let splits = Split::from_fold_ids(&fold_ids(n, 5));
         let opts = FeatureOptions::default();
@@ -519,7 +497,7 @@ mod tests {
     #[test]
     fn sparse_equals_dense() {
         let (n, p) = (50, 20);
-        let (mut x, y) = data(n, p, 3);
+        let (mut x, y) = three_feature_truth(n, p, 3);
         for (i, v) in x.iter_mut().enumerate() {
             if i % 3 == 1 && i >= 3 * n {
                 *v = 0.0;
@@ -558,7 +536,7 @@ mod tests {
     fn progress_ticks_once_per_pair() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let (n, p) = (30, 5);
-        let (x, y) = data(n, p, 4);
+        let (x, y) = three_feature_truth(n, p, 4);
         let design = DenseDesign::new(&x, n, p).unwrap();
         let splits = Split::from_fold_ids(&fold_ids(n, 3));
         let count = AtomicUsize::new(0);
@@ -583,7 +561,7 @@ mod tests {
     #[test]
     fn bad_splits_are_rejected() {
         let (n, p) = (20, 3);
-        let (x, y) = data(n, p, 6);
+        let (x, y) = three_feature_truth(n, p, 6);
         let design = DenseDesign::new(&x, n, p).unwrap();
         let opts = FeatureOptions::default();
         let prm = params(&[1.0], 1);

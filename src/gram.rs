@@ -767,34 +767,15 @@ fn centred_yy(y: &[f64], n: usize, t: usize, w: Option<&[f64]>, y_mean: &[f64]) 
 
 #[cfg(test)]
 pub(crate) mod tests_support {
-    /// Deterministic pseudo-random numbers for tests (splitmix64 → uniform(-1, 1)).
-    pub(crate) fn rand_vec(len: usize, seed: u64) -> Vec<f64> {
-        let mut s = seed;
-        (0..len)
-            .map(|_| {
-                s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
-                let mut z = s;
-                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-                z ^= z >> 31;
-                (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-            })
-            .collect()
-    }
-
-    /// Rows `r0..r1` of a column-major `n × q` matrix.
-    pub(crate) fn rows(a: &[f64], n: usize, q: usize, r0: usize, r1: usize) -> Vec<f64> {
-        (0..q)
-            .flat_map(|j| a[j * n + r0..j * n + r1].iter().copied())
-            .collect()
-    }
+    //! (the generators moved to `crate::test_fixtures`; this path stays for ridge.rs's tests)
+    pub(crate) use crate::test_fixtures::{rand_vec, rows};
 }
 
 #[cfg(test)]
 mod tests {
-    use super::tests_support::{rand_vec, rows};
     use super::*;
     use crate::design::DenseDesign;
+    use crate::test_fixtures::{rand_vec, rows};
 
     fn naive(x: &[f64], n: usize, p: usize, y: &[f64], w: &[f64]) -> (Vec<f64>, Vec<f64>) {
         let ws: f64 = w.iter().sum();

@@ -3,11 +3,13 @@
 //! The core is pure Rust (designs, problems, solvers); `src/python/` adds the PyO3 bindings
 //! behind the `python` feature.
 
+mod anderson;
 pub mod cd;
 pub mod cv;
 pub mod design;
 pub mod error;
 pub mod gram;
+pub mod kernels;
 pub mod linalg;
 pub mod parallel;
 pub mod params;
@@ -15,6 +17,8 @@ pub mod path;
 pub mod problem;
 pub mod ridge;
 pub mod screening;
+#[cfg(test)]
+mod test_fixtures;
 
 #[cfg(feature = "python")]
 mod python;

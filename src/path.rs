@@ -3,7 +3,7 @@
 //! after convergence (re-solving when a screened-out feature violates it); the point solver
 //! owns one λ on its working set, including gap-safe screening inside it.
 
-use crate::cd::{CoordinateDescent, Features, GapTarget, Precompute, SweepBounds};
+use crate::cd::{CoordinateDescent, Features, GapInfo, GapTarget, Precompute, SweepBounds};
 use crate::design::Design;
 use crate::error::{invalid, Result};
 use crate::gram::GramStats;
@@ -314,140 +314,259 @@ fn fit_path_in<D: Design>(
     if u32::try_from(p).is_err() {
         return Err(invalid("X", "a path holds at most 2^32 - 1 features"));
     }
-    let n = pb.n_samples() as f64;
-    let point = &prm.point;
-    let mut cd = CoordinateDescent::new(pb, point, coef_init)?;
+    let mut cd = path_solver(pb, prm, coef_init, stats, pool)?;
+    let mut grad = vec![0.0; p];
+    let mut bounds = SweepBounds::new(p);
+    let (alphas, alpha_max_value) =
+        alpha_grid(&mut cd, pb, prm, coef_init, &mut grad, &mut bounds, pool);
+    let mut fit = PathFit::with_capacity(p, alphas.len());
+    let mut path = PathDriver::new(cd, pb, prm, pool, grad, bounds);
+    path.l1_prev = path.l1_of(alpha_max_value.unwrap_or(alphas[0]).max(alphas[0]));
+    for (k, &alpha) in alphas.iter().enumerate() {
+        let l1 = path.start_alpha(alpha, k);
+        let next_l1 = alphas.get(k + 1).map(|&next| path.l1_of(next));
+        let (mut info, n_iter) = path.solve_and_check(l1, next_l1, &mut fit.kkt_resolves);
+        path.polish(l1, &mut info);
+        let dev = path.record(&mut fit, alpha, &info, n_iter);
+        path.l1_prev = l1;
+        if prm.early_stop && k >= 4 {
+            let prev = fit.dev_ratio[k - 1];
+            if dev - prev < 1e-5 * dev || dev > 0.999 {
+                break;
+            }
+        }
+    }
+    Ok(fit)
+}
+
+/// The point solver of a path, in covariance mode when given statistics or when wanted.
+fn path_solver<'p, 'a, D: Design>(
+    pb: &'p Problem<'a, D>,
+    prm: &PathParams,
+    coef_init: Option<&[f64]>,
+    stats: Option<&GramStats>,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<CoordinateDescent<'p, 'a, D>> {
+    let mut cd = CoordinateDescent::new(pb, &prm.point, coef_init)?;
     if let Some(stats) = stats {
         cd = cd.into_gram_mode_from(stats)?;
     } else if prm.precompute.wanted(pb.design) {
         cd = crate::gram::within(pool, || cd.into_gram_mode())?;
     }
-    let excluded = &pb.excluded;
-    let target = GapTarget {
-        scaled: point.tol() * pb.y_norm2,
-        relative: point.rel_tol(),
-    };
+    Ok(cd)
+}
 
-    let mut grad = vec![0.0; p];
-    let mut bounds = SweepBounds::new(p);
-    let mut alpha_max_value = None;
-    let alphas = match &prm.alphas {
-        AlphaGrid::Given(a) => a.clone(),
+/// The α values: the given ones, or a log grid down from α_max (after fitting the unpenalised
+/// features, unless warm-started), with α_max. Also the first full-gradient sweep into `grad`,
+/// which the first strong set reads.
+fn alpha_grid<D: Design>(
+    cd: &mut CoordinateDescent<'_, '_, D>,
+    pb: &Problem<'_, D>,
+    prm: &PathParams,
+    coef_init: Option<&[f64]>,
+    grad: &mut [f64],
+    bounds: &mut SweepBounds,
+    pool: Option<&rayon::ThreadPool>,
+) -> (Vec<f64>, Option<f64>) {
+    match &prm.alphas {
+        AlphaGrid::Given(a) => {
+            cd.gradient_sweep(grad, 0.0, bounds, None, pool);
+            (a.clone(), None)
+        }
         AlphaGrid::Auto { count, min_ratio } => {
             if coef_init.is_none() {
-                fit_unpenalised(&mut cd, pb, point);
+                fit_unpenalised(cd, pb, &prm.point);
             }
-            cd.gradient_sweep(&mut grad, 0.0, &mut bounds, None, pool);
-            let amax = alpha_max_from(&grad, n, prm.l1_ratio, &cd.rules());
-            alpha_max_value = Some(amax);
-            log_grid(amax, *min_ratio, *count)
+            cd.gradient_sweep(grad, 0.0, bounds, None, pool);
+            let n = pb.n_samples() as f64;
+            let amax = alpha_max_from(grad, n, prm.l1_ratio, &cd.rules());
+            (log_grid(amax, *min_ratio, *count), Some(amax))
         }
-    };
-    if alpha_max_value.is_none() {
-        cd.gradient_sweep(&mut grad, 0.0, &mut bounds, None, pool);
+    }
+}
+
+impl PathFit {
+    /// An empty path of `n_features` with room for `n_alphas` points.
+    fn with_capacity(n_features: usize, n_alphas: usize) -> Self {
+        PathFit {
+            n_features,
+            alphas: Vec::with_capacity(n_alphas),
+            coef_indptr: vec![0],
+            coef_indices: Vec::new(),
+            coef_values: Vec::new(),
+            intercepts: Vec::with_capacity(n_alphas),
+            dual_gaps: Vec::with_capacity(n_alphas),
+            primals: Vec::with_capacity(n_alphas),
+            n_iters: Vec::with_capacity(n_alphas),
+            converged: Vec::with_capacity(n_alphas),
+            dev_ratio: Vec::with_capacity(n_alphas),
+            kkt_resolves: 0,
+        }
+    }
+}
+
+/// What the path carries from one α to the next: the point solver, the full gradient of the
+/// last check and the sweep bounds, the working set, and the previous solutions that the
+/// warm start and the strong rule read.
+struct PathDriver<'p, 'a, 'r, D: Design> {
+    cd: CoordinateDescent<'p, 'a, D>,
+    pb: &'p Problem<'a, D>,
+    prm: &'r PathParams,
+    pool: Option<&'r rayon::ThreadPool>,
+    target: GapTarget,
+    grad: Vec<f64>,
+    bounds: SweepBounds,
+    ever_active: Vec<bool>,
+    /// The working set, as a mask and as an ascending list. It holds every feature ever
+    /// active, so every non-zero coefficient: the per-α scans run over it, not over all p
+    /// (with a million features they would cost more than the α's epochs).
+    in_ws: Vec<bool>,
+    ws: Vec<usize>,
+    /// The solution before the current one: its l1 and its non-zero (feature, coefficient)s.
+    previous: Option<(f64, Vec<(usize, f64)>)>,
+    /// The l1 (solver units) of the last point solved.
+    l1_prev: f64,
+}
+
+impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
+    fn new(
+        cd: CoordinateDescent<'p, 'a, D>,
+        pb: &'p Problem<'a, D>,
+        prm: &'r PathParams,
+        pool: Option<&'r rayon::ThreadPool>,
+        grad: Vec<f64>,
+        bounds: SweepBounds,
+    ) -> Self {
+        let p = pb.n_features();
+        let ever_active = cd.coef_internal().iter().map(|&b| b != 0.0).collect();
+        PathDriver {
+            cd,
+            pb,
+            prm,
+            pool,
+            target: GapTarget::of(&prm.point, pb.y_norm2),
+            grad,
+            bounds,
+            ever_active,
+            in_ws: vec![false; p],
+            ws: Vec::new(),
+            previous: None,
+            l1_prev: 0.0,
+        }
     }
 
-    let k_max = alphas.len();
-    let mut fit = PathFit {
-        n_features: p,
-        alphas: Vec::with_capacity(k_max),
-        coef_indptr: vec![0],
-        coef_indices: Vec::new(),
-        coef_values: Vec::new(),
-        intercepts: Vec::with_capacity(k_max),
-        dual_gaps: Vec::with_capacity(k_max),
-        primals: Vec::with_capacity(k_max),
-        n_iters: Vec::with_capacity(k_max),
-        converged: Vec::with_capacity(k_max),
-        dev_ratio: Vec::with_capacity(k_max),
-        kkt_resolves: 0,
-    };
-    let mut ever_active: Vec<bool> = cd.coef_internal().iter().map(|&b| b != 0.0).collect();
-    let l1_of = |alpha: f64| alpha * prm.l1_ratio * n;
-    let mut l1_prev = l1_of(alpha_max_value.unwrap_or(alphas[0]).max(alphas[0]));
-    // The solution before the current one: its l1 and its non-zero (feature, coefficient)s.
-    let mut previous: Option<(f64, Vec<(usize, f64)>)> = None;
-    // The working set, as a mask and as an ascending list. It holds every feature ever active,
-    // so every non-zero coefficient: the per-α scans below run over it, not over all p (with a
-    // million features they would cost more than the α's epochs).
-    let mut in_ws = vec![false; p];
-    let mut ws: Vec<usize> = Vec::new();
-    for (k, &alpha) in alphas.iter().enumerate() {
-        cd.set_penalty(alpha * prm.l1_ratio, alpha * (1.0 - prm.l1_ratio));
-        let l1 = cd.l1_scaled();
-        let coef = cd.coef_internal();
-        let current: Vec<(usize, f64)> = ws
+    /// The l1 penalty (solver units) at `alpha`.
+    fn l1_of(&self, alpha: f64) -> f64 {
+        alpha * self.prm.l1_ratio * self.pb.n_samples() as f64
+    }
+
+    /// Moves to the k-th α: its penalty, the warm start extrapolated from the last two
+    /// solutions, and its working set. Returns its l1.
+    fn start_alpha(&mut self, alpha: f64, k: usize) -> f64 {
+        let l1_ratio = self.prm.l1_ratio;
+        self.cd
+            .set_penalty(alpha * l1_ratio, alpha * (1.0 - l1_ratio));
+        let l1 = self.cd.l1_scaled();
+        self.extrapolated_warm_start(l1, k);
+        self.strong_working_set(l1);
+        l1
+    }
+
+    /// Tries the warm start [`path_extrapolation`] gives (kept if it lowers the objective),
+    /// and remembers the current solution as the previous one.
+    fn extrapolated_warm_start(&mut self, l1: f64, k: usize) {
+        let coef = self.cd.coef_internal();
+        let current: Vec<(usize, f64)> = self
+            .ws
             .iter()
             .filter(|&&j| coef[j] != 0.0)
             .map(|&j| (j, coef[j]))
             .collect();
-        if let Some((l1_old, old)) = &previous {
-            let t = (l1 - l1_prev) / (l1_prev - l1_old);
+        if let Some((l1_old, old)) = &self.previous {
+            let t = (l1 - self.l1_prev) / (self.l1_prev - l1_old);
             // (t is the grid's constant ratio on a log grid; the cap only bounds a given
             // grid's uneven steps, where a long step follows a short one)
             if t.is_finite() && t > 0.0 {
                 let (feats, cand) = path_extrapolation(&current, old, t.min(2.0));
-                cd.try_coef(&feats, cand);
+                self.cd.try_coef(&feats, cand);
             }
         }
         if k > 0 {
-            previous = Some((l1_prev, current));
+            self.previous = Some((self.l1_prev, current));
         }
-        ws.clear();
-        let rules = cd.rules();
-        for j in 0..p {
-            let keep = !excluded[j]
-                && (!prm.screening || ever_active[j] || rules.strong(j, grad[j], l1, l1_prev));
-            in_ws[j] = keep;
+    }
+
+    /// The working set at `l1`: every feature ever active and those the sequential strong
+    /// rule keeps (all features without screening), excluded ones never.
+    fn strong_working_set(&mut self, l1: f64) {
+        let screening = self.prm.screening;
+        self.ws.clear();
+        let rules = self.cd.rules();
+        for (j, &excluded) in self.pb.excluded.iter().enumerate() {
+            let keep = !excluded
+                && (!screening
+                    || self.ever_active[j]
+                    || rules.strong(j, self.grad[j], l1, self.l1_prev));
+            self.in_ws[j] = keep;
             if keep {
-                ws.push(j);
+                self.ws.push(j);
             }
         }
+    }
+
+    /// Solves on the working set until the full problem's gap is certified: after each solve
+    /// a gradient sweep and the KKT check of the features outside it (violators join it and
+    /// the solve resumes, counted in `kkt_resolves`), then the gap over every feature.
+    /// Returns the certificate and the epochs run.
+    fn solve_and_check(
+        &mut self,
+        l1: f64,
+        next_l1: Option<f64>,
+        kkt_resolves: &mut usize,
+    ) -> (GapInfo, usize) {
+        let prm = self.prm;
+        let (point, target) = (&prm.point, self.target);
+        let p = self.pb.n_features();
         let mut n_iter = 0;
         // The working set's gap can be below target while the full problem's is not: the dual
         // point's scaling and projection see every feature. Then re-solve to a tighter target.
         let mut ws_target = target;
-        let mut info = loop {
+        let info = loop {
             // Each working-set solve gets half the epochs left: one that cannot reach its
             // target (tol 0, or a target below rounding) still leaves epochs for the KKT
             // check's violators, instead of spending them all on a set that misses some.
-            let res = cd.solve_on(
-                &ws,
+            let res = self.cd.solve_on(
+                &self.ws,
                 ws_target,
                 (point.max_iter().saturating_sub(n_iter) / 2).max(1),
             );
             n_iter += res.n_iter;
             // Gradients provably below both this α's KKT threshold and the next α's strong
             // rule threshold are not computed (they would change no decision).
-            let limit = match alphas.get(k + 1) {
-                Some(&next) => l1.min(2.0 * l1_of(next) - l1),
+            let limit = match next_l1 {
+                Some(next) => l1.min(2.0 * next - l1),
                 None => l1,
             };
             let known = res.gradients.as_ref().map(|(f, g)| (&f[..], &g[..]));
-            cd.gradient_sweep(&mut grad, limit, &mut bounds, known, pool);
-            let violations = kkt_violations(&grad, l1, &cd.rules(), &in_ws);
+            self.cd
+                .gradient_sweep(&mut self.grad, limit, &mut self.bounds, known, self.pool);
+            let violations = kkt_violations(&self.grad, l1, &self.cd.rules(), &self.in_ws);
             if !violations.is_empty() && n_iter < point.max_iter() {
-                fit.kkt_resolves += 1;
+                *kkt_resolves += 1;
                 for &j in &violations {
-                    in_ws[j] = true;
+                    self.in_ws[j] = true;
                 }
-                ws = merge_ascending(&ws, &violations);
+                self.ws = merge_ascending(&self.ws, &violations);
                 continue;
             }
             // The certificate: the gap of the full problem, from the full gradient (excluded
             // features take no part).
-            let mut info = cd.gap_from_gradient(Features::All(p), &grad);
+            let mut info = self.cd.gap_from_gradient(Features::All(p), &self.grad);
             if !target.reached(info.gap, info.primal) {
                 // the working set's extrapolated dual point, checked on every feature
-                if let Some(v) = cd.best_dual_point().map(|v| v.to_vec()) {
-                    let mut corr = Vec::new();
-                    if let Some((dual, _)) = cd.dual_at_point(Features::All(p), &v, &mut corr, pool)
-                    {
-                        if dual > info.dual {
-                            info.dual = dual;
-                            info.gap = (info.primal - dual).max(0.0);
-                        }
-                    }
+                if let Some(v) = self.cd.best_dual_point() {
+                    self.cd
+                        .raise_dual(&mut info, Features::All(p), v, self.pool);
                 }
             }
             // (a round at a zero target that ran no epoch would repeat forever)
@@ -455,44 +574,53 @@ fn fit_path_in<D: Design>(
             if target.reached(info.gap, info.primal) || n_iter >= point.max_iter() || stalled {
                 break info;
             }
-            ws_target = GapTarget {
-                scaled: 0.1 * ws_target.scaled,
-                relative: 0.1 * ws_target.relative,
-            };
+            ws_target = ws_target.times(0.1);
         };
-        // A certified point polished: the zero features still violating their KKT condition
-        // (the check's gradients say which; all in the working set, or the check would have
-        // re-solved) enter, then a Newton step on the support where that is cheap next to the
-        // check just made. The objective only decreases, so the dual value that certified the
-        // point bounds the new one, and its gap is P_new − D.
-        if prm.polish && target.reached(info.gap, info.primal) {
-            let coef = cd.coef_internal();
-            let rules = cd.rules();
-            let (mut support, mut entering) = (Vec::new(), Vec::new());
-            for &j in &ws {
-                if coef[j] != 0.0 {
-                    support.push(j);
-                } else if rules.score(j, grad[j]) > rules.penalty_factor[j] * l1 {
-                    entering.push(j);
-                }
-            }
-            if let Some(primal) = cd.polish(&support, &entering) {
-                info.primal = primal;
-                info.gap = (primal - info.dual).max(0.0);
+        (info, n_iter)
+    }
+
+    /// A certified point polished: the zero features still violating their KKT condition
+    /// (the check's gradients say which; all in the working set, or the check would have
+    /// re-solved) enter, then a Newton step on the support where that is cheap next to the
+    /// check just made. The objective only decreases, so the dual value that certified the
+    /// point bounds the new one, and its gap is P_new − D.
+    fn polish(&mut self, l1: f64, info: &mut GapInfo) {
+        if !(self.prm.polish && self.target.reached(info.gap, info.primal)) {
+            return;
+        }
+        let coef = self.cd.coef_internal();
+        let rules = self.cd.rules();
+        let (mut support, mut entering) = (Vec::new(), Vec::new());
+        for &j in &self.ws {
+            if coef[j] != 0.0 {
+                support.push(j);
+            } else if rules.score(j, self.grad[j]) > rules.penalty_factor[j] * l1 {
+                entering.push(j);
             }
         }
-        let coef = cd.coef_internal();
-        for &j in &ws {
-            ever_active[j] |= coef[j] != 0.0;
+        if let Some(primal) = self.cd.polish(&support, &entering) {
+            info.primal = primal;
+            info.gap = (primal - info.dual).max(0.0);
+        }
+    }
+
+    /// Records the point at `alpha` in `fit` (coefficients on the original scale) and marks
+    /// its support ever active. Returns its deviance ratio.
+    fn record(&mut self, fit: &mut PathFit, alpha: f64, info: &GapInfo, n_iter: usize) -> f64 {
+        let pb = self.pb;
+        let n = pb.n_samples() as f64;
+        let coef = self.cd.coef_internal();
+        for &j in &self.ws {
+            self.ever_active[j] |= coef[j] != 0.0;
         }
         let dev = if pb.y_norm2 > 0.0 {
-            1.0 - cd.residual_norm2() / pb.y_norm2
+            1.0 - self.cd.residual_norm2() / pb.y_norm2
         } else {
             0.0
         };
         fit.alphas.push(alpha);
         let first = fit.coef_indices.len();
-        for &j in ws.iter().filter(|&&j| coef[j] != 0.0) {
+        for &j in self.ws.iter().filter(|&&j| coef[j] != 0.0) {
             fit.coef_indices.push(j as u32);
             fit.coef_values.push(coef[j] * pb.inv_scale[j]);
         }
@@ -503,17 +631,11 @@ fn fit_path_in<D: Design>(
         fit.dual_gaps.push(info.gap / n);
         fit.primals.push(info.primal / n);
         fit.n_iters.push(n_iter);
-        fit.converged.push(target.reached(info.gap, info.primal));
+        fit.converged
+            .push(self.target.reached(info.gap, info.primal));
         fit.dev_ratio.push(dev);
-        l1_prev = l1;
-        if prm.early_stop && k >= 4 {
-            let prev = fit.dev_ratio[k - 1];
-            if dev - prev < 1e-5 * dev || dev > 0.999 {
-                break;
-            }
-        }
+        dev
     }
-    Ok(fit)
 }
 
 /// The ascending union of two ascending lists without common entries.
@@ -541,42 +663,7 @@ mod tests {
     use crate::design::{CscDesign, DenseDesign};
     use crate::problem::FeatureOptions;
     use crate::screening::zero_score;
-
-    /// Deterministic pseudo-random numbers in [−1, 1).
-    fn lcg(seed: u64, len: usize) -> Vec<f64> {
-        let mut s = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (0..len)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-            })
-            .collect()
-    }
-
-    struct Data {
-        x: Vec<f64>,
-        y: Vec<f64>,
-    }
-
-    /// y depends on the first few features; correlated columns so screening has work to do.
-    fn data(n: usize, p: usize, seed: u64) -> Data {
-        let mut x = lcg(seed, n * p);
-        let common = lcg(seed + 1, n);
-        for j in 0..p {
-            for i in 0..n {
-                x[j * n + i] += 0.5 * common[i];
-            }
-        }
-        let noise = lcg(seed + 2, n);
-        let y = (0..n)
-            .map(|i| 3.0 * x[i] - 2.0 * x[n + i] + 1.5 * x[2 * n + i] + 0.1 * noise[i] + 0.7)
-            .collect();
-        Data { x, y }
-    }
+    use crate::test_fixtures::{correlated_columns, csc_of, lcg};
 
     fn params(l1_ratio: f64, screening: bool) -> PathParams {
         builder(l1_ratio, screening).check().unwrap()
@@ -632,7 +719,7 @@ mod tests {
     #[test]
     fn screened_path_equals_unscreened_path() {
         for &(n, p, l1_ratio) in &[(40, 120, 1.0), (100, 30, 0.5), (30, 200, 0.9)] {
-            let d = data(n, p, 7);
+            let d = correlated_columns(n, p, 7);
             let design = DenseDesign::new(&d.x, n, p).unwrap();
             let pb = Problem::new(&design, &d.y, None, true).unwrap();
             let a = fit_path(&pb, &params(l1_ratio, true), None).unwrap();
@@ -653,7 +740,7 @@ mod tests {
         // spent on the first strong set. A single small α (the estimators' one-α path, cold)
         // and a whole path, in covariance and residual modes, p > n and n > p.
         for &(n, p, seed) in &[(60, 200, 23), (200, 40, 29)] {
-            let d = data(n, p, seed);
+            let d = correlated_columns(n, p, seed);
             let design = DenseDesign::new(&d.x, n, p).unwrap();
             let pb = Problem::new(&design, &d.y, None, true).unwrap();
             let tight = fit_path(&pb, &params(1.0, true), None).unwrap();
@@ -686,7 +773,7 @@ mod tests {
     #[test]
     fn kkt_holds_at_every_point_and_gap_is_nonnegative() {
         let (n, p) = (50, 150);
-        let d = data(n, p, 11);
+        let d = correlated_columns(n, p, 11);
         let design = DenseDesign::new(&d.x, n, p).unwrap();
         let pf: Vec<f64> = (0..p)
             .map(|j| if j == 5 { 0.0 } else { 1.0 + (j % 3) as f64 })
@@ -759,7 +846,7 @@ mod tests {
         // coefficients, and the worst excess over the path is well below the unpolished
         // path's.
         for &(n, p, l1_ratio, seed) in &[(60, 200, 1.0, 13), (200, 40, 0.7, 17)] {
-            let d = data(n, p, seed);
+            let d = correlated_columns(n, p, seed);
             let design = DenseDesign::new(&d.x, n, p).unwrap();
             let pb = Problem::new(&design, &d.y, None, true).unwrap();
             let tight = fit_path(&pb, &params(l1_ratio, true), None).unwrap();
@@ -812,7 +899,7 @@ mod tests {
     #[test]
     fn penalty_factor_zero_and_inf() {
         let (n, p) = (60, 20);
-        let d = data(n, p, 3);
+        let d = correlated_columns(n, p, 3);
         let design = DenseDesign::new(&d.x, n, p).unwrap();
         let mut pf = vec![1.0; p];
         pf[7] = 0.0;
@@ -838,7 +925,7 @@ mod tests {
     fn path_objective_matches_brute_force_check() {
         // The objective reported by the path equals the objective evaluated from scratch.
         let (n, p) = (30, 10);
-        let d = data(n, p, 5);
+        let d = correlated_columns(n, p, 5);
         let design = DenseDesign::new(&d.x, n, p).unwrap();
         let pb = Problem::new(&design, &d.y, None, true).unwrap();
         let fit = fit_path(&pb, &params(0.7, true), None).unwrap();
@@ -862,25 +949,14 @@ mod tests {
     #[test]
     fn sparse_equals_dense_with_weights_and_standardize() {
         let (n, p) = (40, 25);
-        let mut d = data(n, p, 9);
+        let mut d = correlated_columns(n, p, 9);
         // sparsify
         for (i, v) in d.x.iter_mut().enumerate() {
             if i % 3 != 0 {
                 *v = 0.0;
             }
         }
-        let mut indptr = vec![0i64];
-        let (mut indices, mut vals) = (Vec::new(), Vec::new());
-        for j in 0..p {
-            for i in 0..n {
-                let v = d.x[j * n + i];
-                if v != 0.0 {
-                    indices.push(i as i64);
-                    vals.push(v);
-                }
-            }
-            indptr.push(indices.len() as i64);
-        }
+        let (vals, indices, indptr) = csc_of(&d.x, n, p);
         let w: Vec<f64> = lcg(99, n).iter().map(|v| v.abs() + 0.1).collect();
         let opts = FeatureOptions {
             standardize: true,
@@ -906,7 +982,7 @@ mod tests {
         // Gram mode keeps the gradient instead of the residual; the path must not change,
         // whatever the weights, intercept, standardisation, penalty factors and bounds.
         let (n, p) = (80, 12);
-        let d = data(n, p, 21);
+        let d = correlated_columns(n, p, 21);
         let w: Vec<f64> = lcg(5, n).iter().map(|v| v.abs() + 0.2).collect();
         let mut pf = vec![1.0; p];
         pf[2] = 0.0;

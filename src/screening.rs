@@ -53,11 +53,9 @@ impl FeatureRules<'_> {
 }
 
 /// The fraction of its KKT threshold above which [`FeatureRules::near`] counts a zero
-/// feature's score as about to violate it. Measured on the benchmark suite at tol 1e-3: 0.99
-/// gives about the same epochs (sparse-text 774 against 755); 0.95 already lets in the
-/// equicorrelated dense problems' many features that hover just below the threshold without
-/// entering (genomic 34% more epochs); 1 (violators only) keeps two thirds of sparse-text's
-/// extra epochs (858 against 755, and 902 without the rule).
+/// feature's score as about to violate it: at 1 a feature about to enter waits a whole round,
+/// lower lets in the features of equicorrelated problems that hover below the threshold
+/// without entering (measurements in `benches/DECISIONS.md`).
 pub const NEAR_KKT: f64 = 0.98;
 
 /// How strongly the data pull feature j away from zero, in the directions its box allows:
