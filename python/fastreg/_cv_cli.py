@@ -34,12 +34,8 @@ def fit_cv(args, X, y, names, target, source):
     i_1se = int(np.flatnonzero(grid == model.alpha_1se_)[0])
     nz = np.flatnonzero(model.coef_)
     out = sys.stdout
-    print(
-        f"fastreg {model.__class__.__name__} ({args.cv}-fold CV) on {source}", file=out
-    )
-    print(
-        f"  samples: {X.shape[0]}, features: {X.shape[1]}, target: {target}", file=out
-    )
+    print(f"fastreg {model.__class__.__name__} ({args.cv}-fold CV) on {source}", file=out)
+    print(f"  samples: {X.shape[0]}, features: {X.shape[1]}, target: {target}", file=out)
     if args.model == "elasticnet":
         tried = ", ".join(f"{r:g}" for r in ratios)
         print(f"  l1_ratio: {model.l1_ratio_:g} (tried {tried})", file=out)
@@ -54,8 +50,7 @@ def fit_cv(args, X, y, names, target, source):
         file=out,
     )
     print(
-        f"  refit at alpha={model.alpha_:.6g}: non-zero coefficients {len(nz)} of "
-        f"{X.shape[1]}",
+        f"  refit at alpha={model.alpha_:.6g}: non-zero coefficients {len(nz)} of {X.shape[1]}",
         file=out,
     )
     width = max([len(names[j]) for j in nz] + [9])

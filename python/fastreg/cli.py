@@ -76,7 +76,9 @@ def _fit(args):
     if args.model == "lasso":
         model = Lasso(alpha=args.alpha, max_iter=args.max_iter, tol=args.tol)
     else:
-        model = ElasticNet(alpha=args.alpha, l1_ratio=args.l1_ratio, max_iter=args.max_iter, tol=args.tol)
+        model = ElasticNet(
+            alpha=args.alpha, l1_ratio=args.l1_ratio, max_iter=args.max_iter, tol=args.tol
+        )
     start = time.perf_counter()
     model.fit(X, y)
     elapsed = time.perf_counter() - start
@@ -111,12 +113,17 @@ def main(argv=None):
     fit.add_argument("--dataset", default="diabetes", help="built-in dataset when no CSV is given")
     fit.add_argument("--model", choices=["lasso", "elasticnet"], default="lasso")
     fit.add_argument("--alpha", type=float, default=1.0)
-    fit.add_argument("--l1-ratio", type=_l1_ratios, default=[0.5],
-                     help="mixing parameter; with --cv, comma-separated values to compare")
+    fit.add_argument(
+        "--l1-ratio",
+        type=_l1_ratios,
+        default=[0.5],
+        help="mixing parameter; with --cv, comma-separated values to compare",
+    )
     fit.add_argument("--max-iter", type=int, default=1000)
     fit.add_argument("--tol", type=float, default=1e-4)
-    fit.add_argument("--cv", type=int, metavar="K",
-                     help="choose alpha (and l1_ratio) by K-fold cross-validation")
+    fit.add_argument(
+        "--cv", type=int, metavar="K", help="choose alpha (and l1_ratio) by K-fold cross-validation"
+    )
     fit.add_argument("--plot", metavar="FILE.png", help="with --cv: save the CV error plot")
     args = parser.parse_args(argv)
     try:

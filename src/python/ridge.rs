@@ -1,6 +1,7 @@
 //! Ridge bindings: a design argument (dense Fortran array or CSC triple, see [`DesignArg`]), a
 //! column-major response, optional weights; each call borrows, checks layout, releases the GIL
-//! and returns flat arrays that `_ridge.py` reshapes.
+//! and returns flat arrays that `_ridge.py` reshapes. Ridge from accumulated statistics is in
+//! `gram.rs`.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -13,18 +14,18 @@ use crate::ridge::{
     RidgeSolver,
 };
 
-use super::{opt_slice, DesignArg, LayoutTask};
+use super::design::{opt_slice, DesignArg, LayoutTask};
 
 /// A Ridge computation with everything but X borrowed; unlike a [`super::DesignTask`] it needs
 /// the [`RidgeDesign`] products, so it reaches the shared layout dispatch through [`OnRidge`].
-trait RidgeTask: Sync {
+pub(super) trait RidgeTask: Sync {
     type Output: Send;
     fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<Self::Output>;
 }
 
 /// Adapter running a [`RidgeTask`] with `run_on_dense` / `run_on_csc` (both layouts implement
 /// [`RidgeDesign`]).
-struct OnRidge<T>(T);
+pub(super) struct OnRidge<T>(pub(super) T);
 
 impl<T: RidgeTask> LayoutTask for OnRidge<T> {
     type Output = T::Output;
@@ -37,7 +38,7 @@ impl<T: RidgeTask> LayoutTask for OnRidge<T> {
 }
 
 /// The response, weights and thread count every Ridge entry point borrows.
-struct Data<'s> {
+pub(super) struct Data<'s> {
     y: &'s [f64],
     t: usize,
     w: Option<&'s [f64]>,
@@ -45,7 +46,7 @@ struct Data<'s> {
 }
 
 impl<'s> Data<'s> {
-    fn borrow(
+    pub(super) fn borrow(
         y: &'s PyReadonlyArray2<'_, f64>,
         w: &'s Option<PyReadonlyArray1<'_, f64>>,
         threads: Option<usize>,
@@ -107,7 +108,7 @@ impl RidgeTask for KfoldTask<'_> {
     }
 }
 
-struct StatsTask<'s>(Data<'s>);
+pub(super) struct StatsTask<'s>(pub(super) Data<'s>);
 impl RidgeTask for StatsTask<'_> {
     type Output = GramStats;
     fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<GramStats> {
@@ -175,7 +176,7 @@ fn parse_loo_mode(name: &str) -> PyResult<LooMode> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ridge_params(
+pub(super) fn ridge_params(
     alphas: Vec<f64>,
     t: usize,
     fit_intercept: bool,
@@ -195,7 +196,7 @@ fn ridge_params(
     .check(t)?)
 }
 
-type FitTuple<'py> = (
+pub(super) type FitTuple<'py> = (
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
     &'static str,
@@ -203,7 +204,7 @@ type FitTuple<'py> = (
     bool,
 );
 
-fn fit_tuple(py: Python<'_>, f: RidgeFit) -> FitTuple<'_> {
+pub(super) fn fit_tuple(py: Python<'_>, f: RidgeFit) -> FitTuple<'_> {
     (
         f.coef.into_pyarray(py),
         f.intercept.into_pyarray(py),
@@ -213,15 +214,15 @@ fn fit_tuple(py: Python<'_>, f: RidgeFit) -> FitTuple<'_> {
     )
 }
 
-type PathTuple<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+pub(super) type PathTuple<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
 
-type LooTuple<'py> = (
+pub(super) type LooTuple<'py> = (
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
     Bound<'py, PyArray1<f64>>,
 );
 
-fn path_tuple(py: Python<'_>, p: RidgePath) -> PathTuple<'_> {
+pub(super) fn path_tuple(py: Python<'_>, p: RidgePath) -> PathTuple<'_> {
     (p.coef.into_pyarray(py), p.intercept.into_pyarray(py))
 }
 
@@ -324,196 +325,10 @@ fn ridge_kfold<'py>(
     Ok((coef.into_pyarray(py), intercept.into_pyarray(py)))
 }
 
-/// K-fold cross-validation from per-fold statistics alone; returns
-/// `(coef F×A×t×p flat, intercept F×A×t flat, test MSE F×A×t flat)`.
-#[pyfunction]
-#[pyo3(signature = (folds, alphas, *, fit_intercept))]
-fn ridge_kfold_stats<'py>(
-    py: Python<'py>,
-    folds: Vec<PyRef<'py, PyGramStats>>,
-    alphas: Vec<f64>,
-    fit_intercept: bool,
-) -> PyResult<LooTuple<'py>> {
-    let parts: Vec<GramStats> = folds.iter().map(|f| f.inner.clone()).collect();
-    let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
-    let mut coef = Vec::new();
-    let mut intercept = Vec::new();
-    for p in paths {
-        coef.extend(p.coef);
-        intercept.extend(p.intercept);
-    }
-    Ok((
-        coef.into_pyarray(py),
-        intercept.into_pyarray(py),
-        mse.into_pyarray(py),
-    ))
-}
-
-/// Weighted sufficient statistics accumulated chunk by chunk (the core of `fastreg.GramStats`).
-#[pyclass(name = "GramStatsCore", module = "fastreg._fastreg")]
-struct PyGramStats {
-    inner: GramStats,
-}
-
-#[pymethods]
-impl PyGramStats {
-    #[new]
-    fn new(n_features: usize, n_targets: usize) -> Self {
-        Self {
-            inner: GramStats::new(n_features, n_targets),
-        }
-    }
-
-    /// Add a chunk of rows.
-    #[pyo3(signature = (x, y, sample_weight))]
-    fn update<'py>(
-        &mut self,
-        py: Python<'py>,
-        x: DesignArg<'py>,
-        y: PyReadonlyArray2<'py, f64>,
-        sample_weight: Option<PyReadonlyArray1<'py, f64>>,
-    ) -> PyResult<()> {
-        let chunk = x.run(
-            py,
-            &OnRidge(StatsTask(Data::borrow(&y, &sample_weight, None)?)),
-        )?;
-        if chunk.n_features() != self.inner.n_features() {
-            return Err(PyValueError::new_err(format!(
-                "X has {} features, the statistics have {}",
-                chunk.n_features(),
-                self.inner.n_features()
-            )));
-        }
-        if chunk.n_targets() != self.inner.n_targets() {
-            return Err(PyValueError::new_err(format!(
-                "y has {} targets, the statistics have {}",
-                chunk.n_targets(),
-                self.inner.n_targets()
-            )));
-        }
-        self.inner.merge(&chunk)?;
-        Ok(())
-    }
-
-    /// Pool another set of statistics into this one.
-    fn merge(&mut self, other: PyRef<'_, PyGramStats>) -> PyResult<()> {
-        Ok(self.inner.merge(&other.inner)?)
-    }
-
-    /// Rebuild from the values of the getters (used for pickling).
-    #[staticmethod]
-    #[allow(clippy::too_many_arguments)]
-    fn from_parts(
-        n_features: usize,
-        n_targets: usize,
-        count: usize,
-        weight_sum: f64,
-        x_mean: Vec<f64>,
-        y_mean: Vec<f64>,
-        xtx: Vec<f64>,
-        xty: Vec<f64>,
-        yty: Vec<f64>,
-    ) -> PyResult<Self> {
-        Ok(Self {
-            inner: GramStats::from_parts(
-                n_features, n_targets, count, weight_sum, x_mean, y_mean, xtx, xty, yty,
-            )?,
-        })
-    }
-
-    fn copy(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-        }
-    }
-
-    #[getter]
-    fn n_features(&self) -> usize {
-        self.inner.n_features()
-    }
-    #[getter]
-    fn n_targets(&self) -> usize {
-        self.inner.n_targets()
-    }
-    #[getter]
-    fn count(&self) -> usize {
-        self.inner.count()
-    }
-    #[getter]
-    fn weight_sum(&self) -> f64 {
-        self.inner.w_sum()
-    }
-    #[getter]
-    fn x_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.x_mean().to_vec().into_pyarray(py)
-    }
-    #[getter]
-    fn y_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.y_mean().to_vec().into_pyarray(py)
-    }
-    /// Centred XᵀWX, flat column-major p × p.
-    #[getter]
-    fn xtx<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.xx().to_vec().into_pyarray(py)
-    }
-    /// Centred XᵀWY, flat column-major p × t.
-    #[getter]
-    fn xty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.xy().to_vec().into_pyarray(py)
-    }
-    /// Centred YᵀWY, flat t × t.
-    #[getter]
-    fn yty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.yy().to_vec().into_pyarray(py)
-    }
-
-    /// Ridge from the statistics; same return as `ridge_fit`.
-    #[pyo3(signature = (alphas, *, fit_intercept, solver, positive, tol, max_iter))]
-    #[allow(clippy::too_many_arguments)]
-    fn fit<'py>(
-        &self,
-        py: Python<'py>,
-        alphas: Vec<f64>,
-        fit_intercept: bool,
-        solver: &str,
-        positive: bool,
-        tol: f64,
-        max_iter: Option<usize>,
-    ) -> PyResult<FitTuple<'py>> {
-        let prm = ridge_params(
-            alphas,
-            self.inner.n_targets(),
-            fit_intercept,
-            solver,
-            positive,
-            tol,
-            max_iter,
-        )?;
-        let stats = &self.inner;
-        let fit = py.detach(|| ridge::fit_stats(stats, &prm))?;
-        Ok(fit_tuple(py, fit))
-    }
-
-    /// Ridge path from the statistics; same return as `ridge_path`.
-    #[pyo3(signature = (alphas, *, fit_intercept))]
-    fn path<'py>(
-        &self,
-        py: Python<'py>,
-        alphas: Vec<f64>,
-        fit_intercept: bool,
-    ) -> PyResult<PathTuple<'py>> {
-        let stats = &self.inner;
-        let path = py.detach(|| ridge::path_stats(stats, &alphas, fit_intercept))?;
-        Ok(path_tuple(py, path))
-    }
-}
-
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ridge_fit, m)?)?;
     m.add_function(wrap_pyfunction!(ridge_path, m)?)?;
     m.add_function(wrap_pyfunction!(ridge_loo, m)?)?;
     m.add_function(wrap_pyfunction!(ridge_kfold, m)?)?;
-    m.add_function(wrap_pyfunction!(ridge_kfold_stats, m)?)?;
-    m.add_class::<PyGramStats>()?;
     Ok(())
 }
