@@ -11,6 +11,9 @@ __all__ = [
     "EnetResult",
     "GramStatsCore",
     "PathResult",
+    "RidgeCvResult",
+    "RidgePathResult",
+    "RidgeResult",
     "__version__",
     "enet_cv",
     "enet_fit",
@@ -61,6 +64,38 @@ def enet_fit(
 # Ridge core. y is a Fortran-ordered (n_samples, n_targets) array. Results are flat and
 # reshaped by _ridge.py.
 
+@final
+class RidgeResult:
+    # coef t×p flat, intercept (t,)
+    @property
+    def coef(self) -> _F64: ...
+    @property
+    def intercept(self) -> _F64: ...
+    @property
+    def solver(self) -> str: ...
+    @property
+    def n_iter(self) -> int: ...
+    @property
+    def converged(self) -> bool: ...
+
+@final
+class RidgePathResult:
+    # coef A×t×p flat (F×A×t×p for K-fold), intercept A×t flat (F×A×t)
+    @property
+    def coef(self) -> _F64: ...
+    @property
+    def intercept(self) -> _F64: ...
+
+@final
+class RidgeCvResult:
+    # errors: LOO residuals A×t×n flat, or K-fold test MSE F×A×t flat
+    @property
+    def errors(self) -> _F64: ...
+    @property
+    def coef(self) -> _F64: ...
+    @property
+    def intercept(self) -> _F64: ...
+
 def ridge_fit(
     x: _Design,
     y: _F64,
@@ -73,7 +108,7 @@ def ridge_fit(
     tol: float,
     max_iter: int | None,
     threads: int | None,
-) -> tuple[_F64, _F64, str, int, bool]: ...
+) -> RidgeResult: ...
 def ridge_path(
     x: _Design,
     y: _F64,
@@ -82,7 +117,7 @@ def ridge_path(
     *,
     fit_intercept: bool,
     threads: int | None,
-) -> tuple[_F64, _F64]: ...
+) -> RidgePathResult: ...
 def ridge_loo(
     x: _Design,
     y: _F64,
@@ -92,7 +127,7 @@ def ridge_loo(
     fit_intercept: bool,
     mode: str,
     threads: int | None,
-) -> tuple[_F64, _F64, _F64]: ...
+) -> RidgeCvResult: ...
 def ridge_kfold(
     x: _Design,
     y: _F64,
@@ -102,7 +137,7 @@ def ridge_kfold(
     *,
     fit_intercept: bool,
     threads: int | None,
-) -> tuple[_F64, _F64]: ...
+) -> RidgePathResult: ...
 
 @final
 class GramStatsCore:
@@ -149,12 +184,12 @@ class GramStatsCore:
         positive: bool,
         tol: float,
         max_iter: int | None,
-    ) -> tuple[_F64, _F64, str, int, bool]: ...
-    def path(self, alphas: list[float], *, fit_intercept: bool) -> tuple[_F64, _F64]: ...
+    ) -> RidgeResult: ...
+    def path(self, alphas: list[float], *, fit_intercept: bool) -> RidgePathResult: ...
 
 def ridge_kfold_stats(
     folds: list[GramStatsCore], alphas: list[float], *, fit_intercept: bool
-) -> tuple[_F64, _F64, _F64]: ...
+) -> RidgeCvResult: ...
 
 class _PathOptions(TypedDict):
     alphas: list[float] | None

@@ -233,8 +233,10 @@ class Ridge(_RidgeBase):
         }
 
     def _finish(self, result, y_ndim, dtype, n_features):
-        coef, intercept, solver_used, n_iter, converged = result
-        self._set_fit(coef.reshape(-1, n_features), intercept, y_ndim, self.fit_intercept, dtype)
+        """The fitted attributes from the core's ``RidgeResult``, warning as scikit-learn does."""
+        coef = result.coef.reshape(-1, n_features)
+        self._set_fit(coef, result.intercept, y_ndim, self.fit_intercept, dtype)
+        solver_used, n_iter, converged = result.solver, result.n_iter, result.converged
         self.solver_ = solver_used
         self.n_iter_ = n_iter if solver_used in ("sparse_cg", "positive_cd") else None
         if self.solver in ("auto", "cholesky") and solver_used in ("eigh", "eigh_dual"):
@@ -320,7 +322,7 @@ def ridge_path(
         if y is not None:
             raise ValueError("y must be None when X is a GramStats")
         core = X._require_core()
-        coef, intercept = core.path(alpha_list, fit_intercept=bool(fit_intercept))
+        result = core.path(alpha_list, fit_intercept=bool(fit_intercept))
         p, t, y_ndim = core.n_features, core.n_targets, X._y_ndim
     else:
         if y is None:
@@ -332,7 +334,7 @@ def ridge_path(
             raise ValueError(f"X has {Xd.shape[0]} samples but y has shape {np.shape(y)}")
         y, Y = _response(y, Xd.shape[0])
         sw = _weights(sample_weight, Xd.shape[0])
-        coef, intercept = _fastreg.ridge_path(
+        result = _fastreg.ridge_path(
             design_arg(Xd),
             Y,
             sw,
@@ -342,6 +344,7 @@ def ridge_path(
         )
         p, t, y_ndim = Xd.shape[1], Y.shape[1], y.ndim
     na = len(alpha_list)
+    coef, intercept = result.coef, result.intercept
     coefs = coef.reshape(na, t, p).transpose(1, 2, 0)
     intercepts = intercept.reshape(na, t).T
     if y_ndim == 1:
@@ -484,11 +487,9 @@ class RidgeCV(_RidgeBase):
         alphas = self.alphas if np.ndim(self.alphas) else [self.alphas]
         alphas = _check_alphas(list(np.ravel(alphas)), "alphas", None)
         cores = [f._require_core() for f in folds]
-        _coef, _intercept, mse = _fastreg.ridge_kfold_stats(
-            cores, alphas, fit_intercept=bool(self.fit_intercept)
-        )
+        result = _fastreg.ridge_kfold_stats(cores, alphas, fit_intercept=bool(self.fit_intercept))
         nf, na, t = len(cores), len(alphas), cores[0].n_targets
-        mse = mse.reshape(nf, na, t).transpose(0, 2, 1)  # (F, t, A)
+        mse = result.errors.reshape(nf, na, t).transpose(0, 2, 1)  # (F, t, A)
         total = GramStats()
         for f in folds:
             total.merge(f)
@@ -519,7 +520,7 @@ class RidgeCV(_RidgeBase):
         n, p = Xd.shape
         t = Y.shape[1]
         na = len(alphas)
-        errors, coef, intercept = _fastreg.ridge_loo(
+        result = _fastreg.ridge_loo(
             design_arg(Xd),
             Y,
             sw,
@@ -528,9 +529,9 @@ class RidgeCV(_RidgeBase):
             mode="auto",
             threads=check_n_jobs(self.n_jobs),
         )
-        looe = errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
-        coef = coef.reshape(na, t, p)
-        intercept = intercept.reshape(na, t)
+        looe = result.errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
+        coef = result.coef.reshape(na, t, p)
+        intercept = result.intercept.reshape(na, t)
         per_target = self.alpha_per_target and t > 1
         scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
         y_obs = y if y.ndim == 2 else y[:, None]
@@ -582,7 +583,7 @@ class RidgeCV(_RidgeBase):
             self._fit_grid_search(X, y, sample_weight, alphas)
             return
         folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
-        coef, intercept = _fastreg.ridge_kfold(
+        result = _fastreg.ridge_kfold(
             design_arg(Xd),
             Y,
             sw,
@@ -592,8 +593,8 @@ class RidgeCV(_RidgeBase):
             threads=check_n_jobs(self.n_jobs),
         )
         nf, na = len(folds), len(alphas)
-        coef = coef.reshape(nf, na, t, p)
-        intercept = intercept.reshape(nf, na, t)
+        coef = result.coef.reshape(nf, na, t, p)
+        intercept = result.intercept.reshape(nf, na, t)
         scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
         pred_est = _Predictions()
         scores = np.empty((nf, na))

@@ -7,13 +7,13 @@ use pyo3::prelude::*;
 
 use super::design::DesignArg;
 use super::ridge::{
-    fit_tuple, path_tuple, ridge_params, Data, FitTuple, LooTuple, OnRidge, PathTuple, StatsTask,
+    ridge_params, Data, OnRidge, RidgeCvResult, RidgePathResult, RidgeResult, StatsTask,
 };
 use crate::gram::GramStats;
 use crate::ridge;
 
-/// K-fold cross-validation from per-fold statistics alone; returns
-/// `(coef F×A×t×p flat, intercept F×A×t flat, test MSE F×A×t flat)`.
+/// K-fold cross-validation from per-fold statistics alone: coef `F×A×t×p` flat, intercept
+/// `F×A×t` flat, errors the test MSE `F×A×t` flat.
 #[pyfunction]
 #[pyo3(signature = (folds, alphas, *, fit_intercept))]
 fn ridge_kfold_stats<'py>(
@@ -21,19 +21,13 @@ fn ridge_kfold_stats<'py>(
     folds: Vec<PyRef<'py, PyGramStats>>,
     alphas: Vec<f64>,
     fit_intercept: bool,
-) -> PyResult<LooTuple<'py>> {
+) -> PyResult<RidgeCvResult> {
     let parts: Vec<GramStats> = folds.iter().map(|f| f.inner.clone()).collect();
     let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
-    let mut coef = Vec::new();
-    let mut intercept = Vec::new();
-    for p in paths {
-        coef.extend(p.coef);
-        intercept.extend(p.intercept);
-    }
-    Ok((
-        coef.into_pyarray(py),
-        intercept.into_pyarray(py),
-        mse.into_pyarray(py),
+    Ok(RidgeCvResult::new(
+        py,
+        mse,
+        RidgePathResult::concat(py, paths),
     ))
 }
 
@@ -167,7 +161,7 @@ impl PyGramStats {
         positive: bool,
         tol: f64,
         max_iter: Option<usize>,
-    ) -> PyResult<FitTuple<'py>> {
+    ) -> PyResult<RidgeResult> {
         let prm = ridge_params(
             alphas,
             self.inner.n_targets(),
@@ -179,7 +173,7 @@ impl PyGramStats {
         )?;
         let stats = &self.inner;
         let fit = py.detach(|| ridge::fit_stats(stats, &prm))?;
-        Ok(fit_tuple(py, fit))
+        Ok(RidgeResult::new(py, fit))
     }
 
     /// Ridge path from the statistics; same return as `ridge_path`.
@@ -189,10 +183,10 @@ impl PyGramStats {
         py: Python<'py>,
         alphas: Vec<f64>,
         fit_intercept: bool,
-    ) -> PyResult<PathTuple<'py>> {
+    ) -> PyResult<RidgePathResult> {
         let stats = &self.inner;
         let path = py.detach(|| ridge::path_stats(stats, &alphas, fit_intercept))?;
-        Ok(path_tuple(py, path))
+        Ok(RidgePathResult::new(py, path))
     }
 }
 

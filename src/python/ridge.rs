@@ -196,37 +196,82 @@ pub(super) fn ridge_params(
     .check(t)?)
 }
 
-pub(super) type FitTuple<'py> = (
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    &'static str,
-    usize,
-    bool,
-);
-
-pub(super) fn fit_tuple(py: Python<'_>, f: RidgeFit) -> FitTuple<'_> {
-    (
-        f.coef.into_pyarray(py),
-        f.intercept.into_pyarray(py),
-        f.solver.name(),
-        f.n_iter,
-        f.converged,
-    )
+/// A Ridge fit: `coef` is `t × p` flat, `intercept` has one entry per target.
+#[pyclass(name = "RidgeResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(super) struct RidgeResult {
+    coef: Py<PyArray1<f64>>,
+    intercept: Py<PyArray1<f64>>,
+    /// The solver that produced the solution (may differ from the one asked for).
+    solver: &'static str,
+    /// Iterations of an iterative solver.
+    n_iter: usize,
+    converged: bool,
 }
 
-pub(super) type PathTuple<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
-
-pub(super) type LooTuple<'py> = (
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-);
-
-pub(super) fn path_tuple(py: Python<'_>, p: RidgePath) -> PathTuple<'_> {
-    (p.coef.into_pyarray(py), p.intercept.into_pyarray(py))
+impl RidgeResult {
+    pub(super) fn new(py: Python<'_>, f: RidgeFit) -> Self {
+        Self {
+            coef: f.coef.into_pyarray(py).unbind(),
+            intercept: f.intercept.into_pyarray(py).unbind(),
+            solver: f.solver.name(),
+            n_iter: f.n_iter,
+            converged: f.converged,
+        }
+    }
 }
 
-/// Fit Ridge; returns `(coef t×p flat, intercept t, solver used, n_iter, converged)`.
+/// Ridge coefficients for every α (and every fold, for K-fold paths), flat in the order the
+/// producing function documents.
+#[pyclass(name = "RidgePathResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(super) struct RidgePathResult {
+    coef: Py<PyArray1<f64>>,
+    intercept: Py<PyArray1<f64>>,
+}
+
+impl RidgePathResult {
+    pub(super) fn new(py: Python<'_>, p: RidgePath) -> Self {
+        Self::from_parts(py, p.coef, p.intercept)
+    }
+
+    /// The paths of the folds one after the other.
+    pub(super) fn concat(py: Python<'_>, paths: Vec<RidgePath>) -> Self {
+        let mut coef = Vec::new();
+        let mut intercept = Vec::new();
+        for p in paths {
+            coef.extend(p.coef);
+            intercept.extend(p.intercept);
+        }
+        Self::from_parts(py, coef, intercept)
+    }
+
+    fn from_parts(py: Python<'_>, coef: Vec<f64>, intercept: Vec<f64>) -> Self {
+        Self {
+            coef: coef.into_pyarray(py).unbind(),
+            intercept: intercept.into_pyarray(py).unbind(),
+        }
+    }
+}
+
+/// Ridge cross-validation: per-α coefficients and the held-out errors.
+#[pyclass(name = "RidgeCvResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(super) struct RidgeCvResult {
+    /// Leave-one-out residuals (`A×t×n` flat) or K-fold test MSE (`F×A×t` flat).
+    errors: Py<PyArray1<f64>>,
+    coef: Py<PyArray1<f64>>,
+    intercept: Py<PyArray1<f64>>,
+}
+
+impl RidgeCvResult {
+    pub(super) fn new(py: Python<'_>, errors: Vec<f64>, path: RidgePathResult) -> Self {
+        Self {
+            errors: errors.into_pyarray(py).unbind(),
+            coef: path.coef,
+            intercept: path.intercept,
+        }
+    }
+}
+
+/// Fit Ridge on X (a dense Fortran-ordered float64 array or a CSC triple).
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, solver, positive, tol, max_iter, threads))]
 #[allow(clippy::too_many_arguments)]
@@ -242,7 +287,7 @@ fn ridge_fit<'py>(
     tol: f64,
     max_iter: Option<usize>,
     threads: Option<usize>,
-) -> PyResult<FitTuple<'py>> {
+) -> PyResult<RidgeResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let prm = ridge_params(
         alphas,
@@ -254,10 +299,10 @@ fn ridge_fit<'py>(
         max_iter,
     )?;
     let fit = x.run(py, &OnRidge(FitTask(data, prm)))?;
-    Ok(fit_tuple(py, fit))
+    Ok(RidgeResult::new(py, fit))
 }
 
-/// Coefficients for every α: `(coef A×t×p flat, intercept A×t flat)`.
+/// Coefficients for every α: coef `A×t×p` flat, intercept `A×t` flat.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, threads))]
 fn ridge_path<'py>(
@@ -268,14 +313,14 @@ fn ridge_path<'py>(
     alphas: Vec<f64>,
     fit_intercept: bool,
     threads: Option<usize>,
-) -> PyResult<PathTuple<'py>> {
+) -> PyResult<RidgePathResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let path = x.run(py, &OnRidge(PathTask(data, alphas, fit_intercept)))?;
-    Ok(path_tuple(py, path))
+    Ok(RidgePathResult::new(py, path))
 }
 
-/// Leave-one-out residuals and coefficients for every α:
-/// `(errors A×t×n flat, coef A×t×p flat, intercept A×t flat)`.
+/// Leave-one-out residuals and coefficients for every α: errors `A×t×n` flat, coef `A×t×p`
+/// flat, intercept `A×t` flat.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, mode, threads))]
 #[allow(clippy::too_many_arguments)]
@@ -288,19 +333,19 @@ fn ridge_loo<'py>(
     fit_intercept: bool,
     mode: &str,
     threads: Option<usize>,
-) -> PyResult<LooTuple<'py>> {
+) -> PyResult<RidgeCvResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let task = LooTask(data, alphas, fit_intercept, parse_loo_mode(mode)?);
-    let l = x.run(py, &OnRidge(task))?;
-    Ok((
-        l.errors.into_pyarray(py),
-        l.path.coef.into_pyarray(py),
-        l.path.intercept.into_pyarray(py),
+    let loo = x.run(py, &OnRidge(task))?;
+    Ok(RidgeCvResult::new(
+        py,
+        loo.errors,
+        RidgePathResult::new(py, loo.path),
     ))
 }
 
 /// K-fold paths by Gram down-dating; `folds` are the test rows of each fold and must partition
-/// the samples. Returns `(coef F×A×t×p flat, intercept F×A×t flat)`.
+/// the samples. Returns coef `F×A×t×p` flat, intercept `F×A×t` flat.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, folds, alphas, *, fit_intercept, threads))]
 #[allow(clippy::too_many_arguments)]
@@ -313,16 +358,10 @@ fn ridge_kfold<'py>(
     alphas: Vec<f64>,
     fit_intercept: bool,
     threads: Option<usize>,
-) -> PyResult<PathTuple<'py>> {
+) -> PyResult<RidgePathResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let paths = x.run(py, &OnRidge(KfoldTask(data, folds, alphas, fit_intercept)))?;
-    let mut coef = Vec::new();
-    let mut intercept = Vec::new();
-    for p in paths {
-        coef.extend(p.coef);
-        intercept.extend(p.intercept);
-    }
-    Ok((coef.into_pyarray(py), intercept.into_pyarray(py)))
+    Ok(RidgePathResult::concat(py, paths))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -330,5 +369,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ridge_path, m)?)?;
     m.add_function(wrap_pyfunction!(ridge_loo, m)?)?;
     m.add_function(wrap_pyfunction!(ridge_kfold, m)?)?;
+    m.add_class::<RidgeResult>()?;
+    m.add_class::<RidgePathResult>()?;
+    m.add_class::<RidgeCvResult>()?;
     Ok(())
 }
