@@ -38,11 +38,11 @@ __all__ = [
     "Path",
     "Ridge",
     "RidgeCV",
+    "__version__",
     "enet_path",
     "lasso_path",
     "path",
     "ridge_path",
-    "__version__",
 ]
 
 if TYPE_CHECKING:

@@ -14,67 +14,25 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import check_cv
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from . import _fastreg
+from ._core import cross_validate
+from ._grids import glmnet_alpha_grid, sklearn_alpha_grid
 from ._linear import ElasticNet
-from ._path import _check_precompute, _resolve_n_jobs, _run_path
 from ._validation import (
     as_design,
     check_bool,
     check_choice,
-    check_feature_vector,
+    check_feature_options,
     check_int,
+    check_precompute,
     check_real,
     check_sample_weight,
+    random_seed,
+    resolve_n_jobs,
 )
 
 __all__ = ["ElasticNetCV", "LassoCV"]
-
-_RESOLUTION = np.finfo(np.float64).resolution
-
-
-def _sklearn_alpha_grid(X, y, sw, l1_ratio, fit_intercept, eps, n_alphas, positive):
-    """scikit-learn's ``_alpha_grid`` (≥ 1.7) on the full data, X in core form."""
-    if fit_intercept:
-        y = y - np.average(y, weights=sw)
-    yw = y if sw is None else y * sw
-    Xyw = np.asarray(X.T @ yw).ravel()
-    if fit_intercept:
-        x_mean = np.asarray(X.T @ (np.ones_like(y) if sw is None else sw)).ravel()
-        x_mean /= X.shape[0] if sw is None else sw.sum()
-        Xyw = Xyw - x_mean * yw.sum()
-    n = X.shape[0] if sw is None else sw.sum()
-    top = max(0.0, float(np.max(Xyw))) if positive else float(np.max(np.abs(Xyw)))
-    alpha_max = top / (n * l1_ratio)
-    if alpha_max <= _RESOLUTION:
-        return np.full(n_alphas, _RESOLUTION)
-    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
-
-
-def _glmnet_alpha_grid(
-    X, y, sw, l1_ratio, fit_intercept, eps, n_alphas, positive, feature_opts
-):
-    """α_max of the core (which respects penalty factors, bounds and standardisation): a
-    one-point path at α_max is all zeros but the unpenalised features, so it is cheap."""
-    res = _run_path(
-        X,
-        y,
-        sample_weight=sw,
-        alphas=None,
-        n_alphas=1,
-        eps=eps,
-        l1_ratio=l1_ratio,
-        fit_intercept=fit_intercept,
-        positive=positive,
-        precompute="never",  # α_max needs one gradient, not a Gram matrix
-        **feature_opts,
-    )
-    alpha_max = float(res[0][0])
-    if alpha_max <= _RESOLUTION:
-        return np.full(n_alphas, _RESOLUTION)
-    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
 
 
 class _Progress:
@@ -121,6 +79,15 @@ def _fold_indices(cv, X, y):
     return train, test
 
 
+def _check_cv_sample_weight(sample_weight, n_samples):
+    """``check_sample_weight``, with the CV estimators' own message for all-zero weights."""
+    if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+        arr = np.asarray(sample_weight)
+        if arr.ndim == 1 and arr.size and arr.dtype.kind in "biuf" and not np.any(arr != 0):
+            raise ValueError("sample_weight: every weight is zero; need a non-zero weight")
+    return check_sample_weight(sample_weight, n_samples)
+
+
 class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
     """Shared fit of LassoCV and ElasticNetCV."""
 
@@ -128,9 +95,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         raise NotImplementedError
 
     def _check_params(self, n_features):
-        l1_ratios = [
-            check_real(r, "l1_ratio", low=0.0, high=1.0) for r in self._l1_ratios()
-        ]
+        l1_ratios = [check_real(r, "l1_ratio", low=0.0, high=1.0) for r in self._l1_ratios()]
         if not l1_ratios:
             raise ValueError("l1_ratio must not be empty")
         eps = check_real(self.eps, "eps", low=0.0, low_open=True)
@@ -143,39 +108,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         check_choice(self.selection, "selection", {"cyclic", "random"})
         check_choice(self.alpha_rule, "alpha_rule", {"min", "1se"})
         if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
-            raise TypeError(
-                f"verbose must be a bool or an int, got {type(self.verbose).__name__}"
-            )
-        _check_precompute(self.precompute, n_features)
-        n_grid, alpha_values = 100, None
-        if not (isinstance(self.n_alphas, str) and self.n_alphas == "deprecated"):
-            warnings.warn(
-                "'n_alphas' is deprecated (removed in scikit-learn 1.9); pass an integer "
-                "'alphas'.",
-                FutureWarning,
-                stacklevel=3,
-            )
-            n_grid = check_int(self.n_alphas, "n_alphas")
-        if isinstance(self.alphas, numbers.Integral) and not isinstance(
-            self.alphas, (bool, np.bool_)
-        ):
-            # An explicit (deprecated) n_alphas wins over the default integer alphas.
-            if isinstance(self.n_alphas, str):
-                n_grid = check_int(self.alphas, "alphas")
-        elif self.alphas is None:
-            pass
-        else:
-            try:
-                alpha_values = np.asarray(self.alphas, dtype=np.float64).ravel()
-            except (TypeError, ValueError) as exc:
-                raise TypeError(
-                    f"alphas must be an int or an array of floats: {exc}"
-                ) from None
-            if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
-                raise ValueError("alphas must be a non-empty array of finite values")
-            if np.any(alpha_values < 0):
-                raise ValueError("alphas must be >= 0")
-            alpha_values = np.sort(alpha_values)[::-1]
+            raise TypeError(f"verbose must be a bool or an int, got {type(self.verbose).__name__}")
+        check_precompute(self.precompute, n_features)
+        n_grid, alpha_values = self._check_alphas()
         if alpha_values is None and any(r == 0 for r in l1_ratios):
             raise ValueError(
                 "Automatic alpha grid generation is not supported for l1_ratio=0. "
@@ -184,13 +119,75 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             )
         return l1_ratios, eps, n_grid, alpha_values, max_iter, tol
 
+    def _check_alphas(self):
+        """``(n_grid, alpha_values)`` from ``alphas`` and the deprecated ``n_alphas``;
+        alpha_values (largest first) is None when the grid is to be computed."""
+        n_grid, alpha_values = 100, None
+        if not (isinstance(self.n_alphas, str) and self.n_alphas == "deprecated"):
+            warnings.warn(
+                "'n_alphas' is deprecated (removed in scikit-learn 1.9); pass an integer 'alphas'.",
+                FutureWarning,
+                stacklevel=4,
+            )
+            n_grid = check_int(self.n_alphas, "n_alphas")
+        if isinstance(self.alphas, numbers.Integral) and not isinstance(
+            self.alphas, (bool, np.bool_)
+        ):
+            # An explicit (deprecated) n_alphas wins over the default integer alphas.
+            if isinstance(self.n_alphas, str):
+                n_grid = check_int(self.alphas, "alphas")
+        elif self.alphas is not None:
+            try:
+                alpha_values = np.asarray(self.alphas, dtype=np.float64).ravel()
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"alphas must be an int or an array of floats: {exc}") from None
+            if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
+                raise ValueError("alphas must be a non-empty array of finite values")
+            if np.any(alpha_values < 0):
+                raise ValueError("alphas must be >= 0")
+            alpha_values = np.sort(alpha_values)[::-1]
+        return n_grid, alpha_values
+
     def fit(self, X, y, sample_weight=None):
         """Fit the model for each l1_ratio over the α grid by cross-validation, then refit on
         all the data with the chosen α (``alpha_rule``) and l1_ratio.
 
-        ``sample_weight`` weights both the fits and each fold's held-out mean squared error;
-        the CV error is the unweighted mean over folds (scikit-learn's convention).
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Sparse X is used as CSC and never densified or copied per fold.
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+            Weights both the fits and each fold's held-out mean squared error; the CV error
+            is the unweighted mean over folds (scikit-learn's convention).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
         """
+        X, y = self._validate_xy(X, y)
+        n_samples, n_features = X.shape
+        l1_ratios, eps, n_grid, alpha_values, max_iter, tol = self._check_params(n_features)
+        Xd = as_design(X)
+        sw = _check_cv_sample_weight(sample_weight, n_samples)
+        feature_options = check_feature_options(
+            self.penalty_factor, self.lower_bounds, self.upper_bounds, n_features
+        )
+        if alpha_values is None:
+            grids = self._alpha_grids(Xd, y, sw, l1_ratios, eps, n_grid, feature_options)
+        else:
+            grids = [alpha_values.copy() for _ in l1_ratios]
+        train, test = _fold_indices(check_cv(self.cv), X, y)
+        mse, nnz = self._cross_validate(
+            Xd, y, sw, feature_options, train, test, l1_ratios, grids, max_iter, tol
+        )
+        self._select(mse, nnz, l1_ratios, grids, fixed_grid=alpha_values is not None)
+        self._refit(X, y, sw, feature_options, max_iter, tol)
+        return self
+
+    def _validate_xy(self, X, y):
+        """X as validated by scikit-learn and y as one contiguous float64 target."""
         X, y = validate_data(
             self,
             X,
@@ -207,83 +204,38 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
                 f"For multi-task outputs, use MultiTask{self.__class__.__name__}"
                 " (not provided by fastreg)"
             )
-        y = np.ascontiguousarray(column_or_1d(y, warn=True), dtype=np.float64)
-        n_samples, n_features = X.shape
-        l1_ratios, eps, n_grid, alpha_values, max_iter, tol = self._check_params(
-            n_features
-        )
-        Xd = as_design(X)
-        if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
-            arr = np.asarray(sample_weight)
-            if (
-                arr.ndim == 1
-                and arr.size
-                and arr.dtype.kind in "biuf"
-                and not np.any(arr != 0)
-            ):
-                raise ValueError(
-                    "sample_weight: every weight is zero; need a non-zero weight"
-                )
-        sw = check_sample_weight(sample_weight, n_samples)
-        pf = check_feature_vector(
-            self.penalty_factor, n_features, "penalty_factor", allow_inf=True
-        )
-        lo = check_feature_vector(
-            self.lower_bounds, n_features, "lower_bounds", allow_inf=True
-        )
-        hi = check_feature_vector(
-            self.upper_bounds, n_features, "upper_bounds", allow_inf=True
-        )
-        if pf is not None and np.any(pf < 0):
-            raise ValueError("penalty_factor must be >= 0")
-        if lo is not None and np.any(lo > 0):
-            raise ValueError("lower_bounds must be <= 0")
-        if hi is not None and np.any(hi < 0):
-            raise ValueError("upper_bounds must be >= 0")
-        feature_opts = {
-            "penalty_factor": pf,
-            "lower_bounds": lo,
-            "upper_bounds": hi,
-            "standardize": bool(self.standardize),
+        return X, np.ascontiguousarray(column_or_1d(y, warn=True), dtype=np.float64)
+
+    def _alpha_grids(self, Xd, y, sw, l1_ratios, eps, n_grid, feature_options):
+        """One computed α grid per l1_ratio on the full data: glmnet's when penalty factors,
+        bounds or standardisation change the problem's α_max, else scikit-learn's."""
+        pf, lo, hi = feature_options
+        common = {
+            "eps": eps,
+            "n_alphas": n_grid,
+            "positive": self.positive,
+            "sample_weight": sw,
+            "fit_intercept": self.fit_intercept,
         }
-        glmnet_options = (
-            pf is not None or lo is not None or hi is not None or self.standardize
-        )
+        if pf is not None or lo is not None or hi is not None or self.standardize:
+            return [
+                glmnet_alpha_grid(
+                    Xd,
+                    y,
+                    l1_ratio=r,
+                    feature_options=feature_options,
+                    standardize=bool(self.standardize),
+                    **common,
+                )
+                for r in l1_ratios
+            ]
+        return [sklearn_alpha_grid(Xd, y, l1_ratio=r, **common) for r in l1_ratios]
 
-        if alpha_values is None:
-            if glmnet_options:
-                grids = [
-                    _glmnet_alpha_grid(
-                        Xd,
-                        y,
-                        sw,
-                        r,
-                        self.fit_intercept,
-                        eps,
-                        n_grid,
-                        self.positive,
-                        feature_opts,
-                    )
-                    for r in l1_ratios
-                ]
-            else:
-                grids = [
-                    _sklearn_alpha_grid(
-                        Xd, y, sw, r, self.fit_intercept, eps, n_grid, self.positive
-                    )
-                    for r in l1_ratios
-                ]
-        else:
-            grids = [alpha_values.copy() for _ in l1_ratios]
-
-        cv = check_cv(self.cv)
-        train, test = _fold_indices(cv, X, y)
-        n_folds = len(train)
-        seed = None
-        if self.selection == "random":
-            seed = int(
-                check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            )
+    def _cross_validate(
+        self, Xd, y, sw, feature_options, train, test, l1_ratios, grids, max_iter, tol
+    ):
+        """Every (l1_ratio, fold) path in the core; returns the held-out errors and non-zero
+        counts, each of shape (n_l1_ratio, n_folds, n_alphas)."""
         opts = {
             "l1_ratios": [float(r) for r in l1_ratios],
             "alphas": [[float(a) for a in g] for g in grids],
@@ -292,45 +244,29 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             "max_iter": max_iter,
             "tol": tol,
             "positive": bool(self.positive),
-            "random_seed": seed,
+            "random_seed": random_seed(self.selection, self.random_state),
             "screening": True,
-            "n_jobs": _resolve_n_jobs(self.n_jobs),
-            "precompute": _check_precompute(self.precompute, n_features),
+            "n_jobs": resolve_n_jobs(self.n_jobs),
+            "precompute": check_precompute(self.precompute, Xd.shape[1]),
         }
-        progress = _Progress(len(l1_ratios) * n_folds, self.verbose)
+        progress = _Progress(len(l1_ratios) * len(train), self.verbose)
         try:
-            if sp.issparse(Xd):
-                mse, nnz, n_unconverged, worst_gap = _fastreg.enet_cv_csc(
-                    Xd.data,
-                    Xd.indices,
-                    Xd.indptr,
-                    n_samples,
-                    y,
-                    sw,
-                    pf,
-                    lo,
-                    hi,
-                    train,
-                    test,
-                    opts,
-                    progress,
-                )
-            else:
-                mse, nnz, n_unconverged, worst_gap = _fastreg.enet_cv_dense(
-                    Xd, y, sw, pf, lo, hi, train, test, opts, progress
-                )
+            result = cross_validate(Xd, y, sw, feature_options, train, test, opts, progress)
         finally:
             progress.close()
-        if n_unconverged:
+        if result.n_unconverged:
             warnings.warn(
-                f"{n_unconverged} of the cross-validation fits did not converge (largest "
-                f"duality gap / objective {worst_gap:.2e}). You might want to increase the "
-                f"number of iterations (max_iter={max_iter}) or the tolerance.",
+                f"{result.n_unconverged} of the cross-validation fits did not converge (largest "
+                f"duality gap / objective {result.max_relative_gap:.2e}). You might want to "
+                f"increase the number of iterations (max_iter={max_iter}) or the tolerance.",
                 ConvergenceWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        mse = np.asarray(mse, dtype=np.float64)  # (n_l1_ratio, n_folds, n_alphas)
-        nnz = np.asarray(nnz)
+        return np.asarray(result.mse, dtype=np.float64), np.asarray(result.n_nonzero)
+
+    def _select(self, mse, nnz, l1_ratios, grids, fixed_grid):
+        """Choose l1_ratio and α from the CV errors and set the CV attributes."""
+        n_folds = mse.shape[1]
         mean = mse.mean(axis=1)
         se = mse.std(axis=1, ddof=1) / np.sqrt(n_folds)
 
@@ -363,12 +299,13 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             self.mse_mean_path_ = mean[0]
             self.mse_se_path_ = se[0]
             self.n_nonzero_path_ = self.n_nonzero_path_[0]
-        self.alphas_ = (
-            alphas_arr[0] if squeeze or alpha_values is not None else alphas_arr
-        )
+        self.alphas_ = alphas_arr[0] if squeeze or fixed_grid else alphas_arr
         self.l1_ratios_ = np.asarray(l1_ratios)
         self.n_folds_ = n_folds
 
+    def _refit(self, X, y, sw, feature_options, max_iter, tol):
+        """Refit on all the data at the chosen α and l1_ratio."""
+        pf, lo, hi = feature_options
         model = ElasticNet(
             alpha=self.alpha_,
             l1_ratio=self.l1_ratio_,
@@ -390,7 +327,6 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         self.intercept_ = model.intercept_
         self.dual_gap_ = model.dual_gap_
         self.n_iter_ = model.n_iter_
-        return self
 
     def predict(self, X):
         """Predict with the model refitted at ``alpha_``."""
@@ -418,15 +354,11 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         if alphas.shape[0] != len(ratios):
             alphas = np.repeat(alphas, len(ratios), axis=0)
         if axes is None:
-            _, axes = plt.subplots(
-                1, len(ratios), figsize=(5 * len(ratios), 4), squeeze=False
-            )
+            _, axes = plt.subplots(1, len(ratios), figsize=(5 * len(ratios), 4), squeeze=False)
             axes = axes[0]
         axes = np.atleast_1d(axes)
         if len(axes) != len(ratios):
-            raise ValueError(
-                f"need {len(ratios)} axes (one per l1_ratio), got {len(axes)}"
-            )
+            raise ValueError(f"need {len(ratios)} axes (one per l1_ratio), got {len(axes)}")
         for l_idx, ax in enumerate(axes):
             a = alphas[l_idx]
             ax.errorbar(
@@ -451,9 +383,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             top = ax.secondary_xaxis("top")
             ticks = a[:: max(1, len(a) // 8)]
             top.set_xticks(ticks)
-            top.set_xticklabels(
-                [f"{round(v)}" for v in nnz[l_idx][:: max(1, len(a) // 8)]]
-            )
+            top.set_xticklabels([f"{round(v)}" for v in nnz[l_idx][:: max(1, len(a) // 8)]])
             top.tick_params(labelsize="small")
         return axes
 
@@ -485,6 +415,63 @@ class ElasticNetCV(_ElasticNetCVBase):
     progress bar (``verbose=True``, or automatically after two seconds on a terminal).
     ``precompute`` chooses covariance (Gram) mode as in scikit-learn ('auto': dense X with more
     samples than features); ``copy_X`` is accepted for compatibility (X is never written).
+
+    Parameters
+    ----------
+    l1_ratio : float or list of float, default=0.5
+        The l1_ratio values tried, each in [0, 1].
+    eps : float, default=1e-3
+        Smallest α of a computed grid as a fraction of α_max.
+    n_alphas : int, default='deprecated'
+        Deprecated alias of an integer ``alphas``.
+    alphas : int or array-like, default=100
+        Number of α per computed grid, or one grid shared by every l1_ratio.
+    fit_intercept : bool, default=True
+    precompute : bool, 'auto' or array-like, default='auto'
+        Covariance (Gram) mode, as in :class:`fastreg.ElasticNet`.
+    max_iter : int, default=1000
+        Epochs per α at most.
+    tol : float, default=1e-4
+        Duality-gap tolerance, scikit-learn's rule.
+    cv : int, cross-validation generator or iterable, default=None
+        As scikit-learn's ``check_cv`` (None: 5-fold).
+    copy_X : bool, default=True
+        Accepted for compatibility.
+    verbose : bool or int, default=0
+        Show the progress bar.
+    n_jobs : int, default=None
+        Threads for the (l1_ratio, fold) fits (``None``: one; -1: every CPU).
+    positive : bool, default=False
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+    alpha_rule : {'min', '1se'}, default='min'
+        Which α the final refit uses.
+    penalty_factor, lower_bounds, upper_bounds, standardize
+        As in :class:`fastreg.ElasticNet`.
+
+    Attributes
+    ----------
+    alpha_ : float
+        The α of the final refit (``alpha_min_`` or ``alpha_1se_``).
+    alpha_min_, alpha_1se_ : float
+        The α of least mean CV error, and the largest within one standard error of it.
+    l1_ratio_ : float
+        The chosen l1_ratio.
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    dual_gap_ : float
+    n_iter_ : int
+        Of the final refit.
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+    mse_path_ : ndarray of shape (n_alphas, n_folds) or (n_l1_ratio, n_alphas, n_folds)
+        Held-out mean squared error of every fit.
+    mse_mean_path_, mse_se_path_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        Mean over folds and its standard error.
+    n_nonzero_path_ : ndarray of shape (n_alphas,) or (n_l1_ratio, n_alphas)
+        Median over folds of the number of non-zero coefficients.
+    l1_ratios_ : ndarray of shape (n_l1_ratio,)
+    n_folds_ : int
     """
 
     def __init__(
@@ -543,7 +530,21 @@ class ElasticNetCV(_ElasticNetCVBase):
 class LassoCV(_ElasticNetCVBase):
     """Lasso with α chosen by cross-validation, a drop-in for
     :class:`sklearn.linear_model.LassoCV`; see :class:`ElasticNetCV` for the extras
-    (``alpha_rule``, ``alpha_1se_``, glmnet options, ``plot()``, progress bar)."""
+    (``alpha_rule``, ``alpha_1se_``, glmnet options, ``plot()``, progress bar).
+
+    Parameters
+    ----------
+    eps, n_alphas, alphas, fit_intercept, precompute, max_iter, tol, copy_X, cv, verbose, \
+n_jobs, positive, random_state, selection, alpha_rule, penalty_factor, lower_bounds, \
+upper_bounds, standardize
+        As in :class:`ElasticNetCV`.
+
+    Attributes
+    ----------
+    alpha_, alpha_min_, alpha_1se_, coef_, intercept_, dual_gap_, n_iter_, alphas_, mse_path_, \
+mse_mean_path_, mse_se_path_, n_nonzero_path_, n_folds_
+        As in :class:`ElasticNetCV` (one l1_ratio, 1.0; no ``l1_ratio_``).
+    """
 
     def __init__(
         self,

@@ -1,20 +1,23 @@
 """Type stub for the compiled core module."""
 
-
-from typing import Callable, Optional, TypedDict, final
+from typing import Callable, TypedDict, final
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import TypeAlias
 
 __all__ = [
+    "CvResult",
+    "EnetResult",
     "GramStatsCore",
+    "PathResult",
+    "RidgeCvResult",
+    "RidgePathResult",
+    "RidgeResult",
     "__version__",
-    "enet_cv_csc",
-    "enet_cv_dense",
-    "enet_fit_csc",
-    "enet_fit_dense",
-    "enet_path_csc",
-    "enet_path_dense",
+    "enet_cv",
+    "enet_fit",
+    "enet_path",
     "ridge_fit",
     "ridge_kfold",
     "ridge_kfold_stats",
@@ -24,14 +27,30 @@ __all__ = [
 
 __version__: str
 
-_F64 = npt.NDArray[np.float64]
-_Index = npt.NDArray[np.int32] | npt.NDArray[np.int64]
+_F64: TypeAlias = npt.NDArray[np.float64]
+_Index: TypeAlias = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
-def enet_fit_dense(
-    x: _F64,
+# X is a Fortran-ordered float64 array or a CSC triple (data, indices, indptr, n_samples).
+_Design: TypeAlias = _F64 | tuple[_F64, _Index, _Index, int]
+
+@final
+class EnetResult:
+    @property
+    def coef(self) -> _F64: ...
+    @property
+    def intercept(self) -> float: ...
+    @property
+    def dual_gap(self) -> float: ...
+    @property
+    def n_iter(self) -> int: ...
+    @property
+    def converged(self) -> bool: ...
+
+def enet_fit(
+    x: _Design,
     y: _F64,
-    sample_weight: Optional[_F64],
-    coef_init: Optional[_F64],
+    sample_weight: _F64 | None,
+    coef_init: _F64 | None,
     *,
     l1: float,
     l2: float,
@@ -39,77 +58,91 @@ def enet_fit_dense(
     max_iter: int,
     tol: float,
     positive: bool,
-    random_seed: Optional[int],
-) -> tuple[_F64, float, float, int, bool]: ...
-def enet_fit_csc(
-    data: _F64,
-    indices: _Index,
-    indptr: _Index,
-    n_samples: int,
-    y: _F64,
-    sample_weight: Optional[_F64],
-    coef_init: Optional[_F64],
-    *,
-    l1: float,
-    l2: float,
-    fit_intercept: bool,
-    max_iter: int,
-    tol: float,
-    positive: bool,
-    random_seed: Optional[int],
-) -> tuple[_F64, float, float, int, bool]: ...
+    random_seed: int | None,
+) -> EnetResult: ...
 
-# Ridge core. X is a Fortran-ordered float64 array or a CSC triple with n_samples; y is a
-# Fortran-ordered (n_samples, n_targets) array. Results are flat and reshaped by _ridge.py.
-_Design = _F64 | tuple[_F64, _Index, _Index, int]
+# Ridge core. y is a Fortran-ordered (n_samples, n_targets) array. Results are flat and
+# reshaped by _ridge.py.
+
+@final
+class RidgeResult:
+    # coef t×p flat, intercept (t,)
+    @property
+    def coef(self) -> _F64: ...
+    @property
+    def intercept(self) -> _F64: ...
+    @property
+    def solver(self) -> str: ...
+    @property
+    def n_iter(self) -> int: ...
+    @property
+    def converged(self) -> bool: ...
+
+@final
+class RidgePathResult:
+    # coef A×t×p flat (F×A×t×p for K-fold), intercept A×t flat (F×A×t)
+    @property
+    def coef(self) -> _F64: ...
+    @property
+    def intercept(self) -> _F64: ...
+
+@final
+class RidgeCvResult:
+    # errors: LOO residuals A×t×n flat, or K-fold test MSE F×A×t flat
+    @property
+    def errors(self) -> _F64: ...
+    @property
+    def coef(self) -> _F64: ...
+    @property
+    def intercept(self) -> _F64: ...
 
 def ridge_fit(
     x: _Design,
     y: _F64,
-    sample_weight: Optional[_F64],
+    sample_weight: _F64 | None,
     alphas: list[float],
     *,
     fit_intercept: bool,
     solver: str,
     positive: bool,
     tol: float,
-    max_iter: Optional[int],
-    threads: Optional[int],
-) -> tuple[_F64, _F64, str, int, bool]: ...
+    max_iter: int | None,
+    threads: int | None,
+) -> RidgeResult: ...
 def ridge_path(
     x: _Design,
     y: _F64,
-    sample_weight: Optional[_F64],
+    sample_weight: _F64 | None,
     alphas: list[float],
     *,
     fit_intercept: bool,
-    threads: Optional[int],
-) -> tuple[_F64, _F64]: ...
+    threads: int | None,
+) -> RidgePathResult: ...
 def ridge_loo(
     x: _Design,
     y: _F64,
-    sample_weight: Optional[_F64],
+    sample_weight: _F64 | None,
     alphas: list[float],
     *,
     fit_intercept: bool,
     mode: str,
-    threads: Optional[int],
-) -> tuple[_F64, _F64, _F64]: ...
+    threads: int | None,
+) -> RidgeCvResult: ...
 def ridge_kfold(
     x: _Design,
     y: _F64,
-    sample_weight: Optional[_F64],
+    sample_weight: _F64 | None,
     folds: list[list[int]],
     alphas: list[float],
     *,
     fit_intercept: bool,
-    threads: Optional[int],
-) -> tuple[_F64, _F64]: ...
+    threads: int | None,
+) -> RidgePathResult: ...
 
 @final
 class GramStatsCore:
     def __new__(cls, n_features: int, n_targets: int) -> GramStatsCore: ...
-    def update(self, x: _Design, y: _F64, sample_weight: Optional[_F64]) -> None: ...
+    def update(self, x: _Design, y: _F64, sample_weight: _F64 | None) -> None: ...
     def merge(self, other: GramStatsCore) -> None: ...
     def copy(self) -> GramStatsCore: ...
     @staticmethod
@@ -150,15 +183,16 @@ class GramStatsCore:
         solver: str,
         positive: bool,
         tol: float,
-        max_iter: Optional[int],
-    ) -> tuple[_F64, _F64, str, int, bool]: ...
-    def path(self, alphas: list[float], *, fit_intercept: bool) -> tuple[_F64, _F64]: ...
+        max_iter: int | None,
+    ) -> RidgeResult: ...
+    def path(self, alphas: list[float], *, fit_intercept: bool) -> RidgePathResult: ...
+
 def ridge_kfold_stats(
     folds: list[GramStatsCore], alphas: list[float], *, fit_intercept: bool
-) -> tuple[_F64, _F64, _F64]: ...
+) -> RidgeCvResult: ...
 
 class _PathOptions(TypedDict):
-    alphas: Optional[list[float]]
+    alphas: list[float] | None
     n_alphas: int
     eps: float
     l1_ratio: float
@@ -168,44 +202,46 @@ class _PathOptions(TypedDict):
     tol: float
     rel_tol: float
     positive: bool
-    random_seed: Optional[int]
+    random_seed: int | None
     screening: bool
     n_jobs: int
     early_stop: bool
     precompute: str
     dense_coef: bool
 
-# (alphas, coefs of (n_features, n_alphas) as an array or as compressed sparse columns
-#  (indptr, indices, values), intercepts, dual_gaps, objectives, n_iters, converged, dev_ratio,
-#  kkt_resolves)
-_PathTuple = tuple[
-    _F64, _F64 | tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], _F64], _F64, _F64, _F64,
-    npt.NDArray[np.uintp], npt.NDArray[np.bool_], _F64, int,
-]
+@final
+class PathResult:
+    @property
+    def alphas(self) -> _F64: ...
+    # (n_features, n_alphas) as an array or as compressed sparse columns (indptr, indices,
+    # values)
+    @property
+    def coefs(self) -> _F64 | tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], _F64]: ...
+    @property
+    def intercepts(self) -> _F64: ...
+    @property
+    def dual_gaps(self) -> _F64: ...
+    @property
+    def objectives(self) -> _F64: ...
+    @property
+    def n_iters(self) -> npt.NDArray[np.uintp]: ...
+    @property
+    def converged(self) -> npt.NDArray[np.bool_]: ...
+    @property
+    def dev_ratio(self) -> _F64: ...
+    @property
+    def kkt_resolves(self) -> int: ...
 
-def enet_path_dense(
-    x: _F64,
+def enet_path(
+    x: _Design,
     y: _F64,
-    sample_weight: Optional[_F64],
-    coef_init: Optional[_F64],
-    penalty_factor: Optional[_F64],
-    lower_bounds: Optional[_F64],
-    upper_bounds: Optional[_F64],
+    sample_weight: _F64 | None,
+    coef_init: _F64 | None,
+    penalty_factor: _F64 | None,
+    lower_bounds: _F64 | None,
+    upper_bounds: _F64 | None,
     opts: _PathOptions,
-) -> _PathTuple: ...
-def enet_path_csc(
-    data: _F64,
-    indices: _Index,
-    indptr: _Index,
-    n_samples: int,
-    y: _F64,
-    sample_weight: Optional[_F64],
-    coef_init: Optional[_F64],
-    penalty_factor: Optional[_F64],
-    lower_bounds: Optional[_F64],
-    upper_bounds: Optional[_F64],
-    opts: _PathOptions,
-) -> _PathTuple: ...
+) -> PathResult: ...
 
 class _CvOptions(TypedDict):
     l1_ratios: list[float]
@@ -215,38 +251,33 @@ class _CvOptions(TypedDict):
     max_iter: int
     tol: float
     positive: bool
-    random_seed: Optional[int]
+    random_seed: int | None
     screening: bool
     n_jobs: int
+    precompute: str
 
-# (mse[l1_ratio][fold][alpha], n_nonzero[l1_ratio][fold][alpha], n_unconverged,
-#  largest dual_gap / objective)
-_CvTuple = tuple[list[list[list[float]]], list[list[list[int]]], int, float]
+@final
+class CvResult:
+    # indexed [l1_ratio][fold][alpha]
+    @property
+    def mse(self) -> list[list[list[float]]]: ...
+    @property
+    def n_nonzero(self) -> list[list[list[int]]]: ...
+    @property
+    def n_unconverged(self) -> int: ...
+    # largest dual_gap / objective over every fit
+    @property
+    def max_relative_gap(self) -> float: ...
 
-def enet_cv_dense(
-    x: _F64,
+def enet_cv(
+    x: _Design,
     y: _F64,
-    sample_weight: Optional[_F64],
-    penalty_factor: Optional[_F64],
-    lower_bounds: Optional[_F64],
-    upper_bounds: Optional[_F64],
+    sample_weight: _F64 | None,
+    penalty_factor: _F64 | None,
+    lower_bounds: _F64 | None,
+    upper_bounds: _F64 | None,
     train: list[npt.NDArray[np.int64]],
     test: list[npt.NDArray[np.int64]],
     opts: _CvOptions,
-    progress: Optional[Callable[[], object]] = None,
-) -> _CvTuple: ...
-def enet_cv_csc(
-    data: _F64,
-    indices: _Index,
-    indptr: _Index,
-    n_samples: int,
-    y: _F64,
-    sample_weight: Optional[_F64],
-    penalty_factor: Optional[_F64],
-    lower_bounds: Optional[_F64],
-    upper_bounds: Optional[_F64],
-    train: list[npt.NDArray[np.int64]],
-    test: list[npt.NDArray[np.int64]],
-    opts: _CvOptions,
-    progress: Optional[Callable[[], object]] = None,
-) -> _CvTuple: ...
+    progress: Callable[[], object] | None = None,
+) -> CvResult: ...

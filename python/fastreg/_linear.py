@@ -3,37 +3,27 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Optional, Union
-
-from numpy.typing import ArrayLike, NDArray
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _fastreg
-from ._path import _check_precompute, _run_path
+from ._core import fit_enet, run_path
 from ._validation import (
     as_design,
     check_bool,
     check_choice,
-    check_feature_vector,
+    check_feature_options,
     check_int,
+    check_precompute,
     check_real,
     check_sample_weight,
+    random_seed,
 )
-
-
-def _solve(X, y, sample_weight, coef_init, **params):
-    """One target through the core; X already in core form (see ``as_design``)."""
-    if sp.issparse(X):
-        return _fastreg.enet_fit_csc(
-            X.data, X.indices, X.indptr, X.shape[0], y, sample_weight, coef_init, **params
-        )
-    return _fastreg.enet_fit_dense(X, y, sample_weight, coef_init, **params)
 
 
 def _gap_tolerance(y, sample_weight, est):
@@ -58,6 +48,50 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     scale). ``precompute`` as scikit-learn's: True (or a Gram matrix, checked for shape and
     symmetry) solves in covariance mode on X̂ᵀWX̂, built by the core from X; 'auto' does so for
     dense X with more samples than features; False never.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Overall strength of the penalty, >= 0.
+    l1_ratio : float, default=0.5
+        Mix of the L1 and L2 penalties, in [0, 1] (1 is the lasso).
+    fit_intercept : bool, default=True
+    precompute : bool, 'auto' or array-like of shape (n_features, n_features), default=False
+        Covariance (Gram) mode, as above.
+    max_iter : int, default=1000
+        Epochs at most.
+    copy_X : bool, default=True
+        Accepted for compatibility; X is never written.
+    tol : float, default=1e-4
+        Stop when the duality gap is ≤ tol·‖y − ȳ‖²/n (scikit-learn's rule).
+    warm_start : bool, default=False
+        Start from the previous fit's coefficients.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``selection='random'``.
+    selection : {'cyclic', 'random'}, default='cyclic'
+        Order of the coordinate updates.
+    penalty_factor : float or array-like of shape (n_features,), default=None
+        Per-feature multiplier of the penalty (0 = unpenalised, inf = excluded).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), default=None
+        Box constraints on the coefficients, lower ≤ 0 ≤ upper.
+    standardize : bool, default=False
+        Penalise β_j·sd_j; coefficients are returned on the original scale.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    sparse_coef_ : scipy.sparse CSR matrix
+        ``coef_`` as a sparse matrix.
+    intercept_ : float or ndarray of shape (n_targets,)
+    dual_gap_ : float or ndarray of shape (n_targets,)
+        Duality gap of each solution, its certificate.
+    n_iter_ : int or list of int
+        Epochs run per target.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when X has string feature names.
     """
 
     def __init__(
@@ -72,11 +106,11 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         tol: float = 1e-4,
         warm_start: bool = False,
         positive: bool = False,
-        random_state: Union[int, np.random.RandomState, None] = None,
+        random_state: int | np.random.RandomState | None = None,
         selection: str = "cyclic",
-        penalty_factor: Optional[ArrayLike] = None,
-        lower_bounds: Union[float, ArrayLike, None] = None,
-        upper_bounds: Union[float, ArrayLike, None] = None,
+        penalty_factor: ArrayLike | None = None,
+        lower_bounds: float | ArrayLike | None = None,
+        upper_bounds: float | ArrayLike | None = None,
         standardize: bool = False,
     ) -> None:
         self.alpha = alpha
@@ -119,13 +153,25 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         self,
         X: Any,
         y: ArrayLike,
-        sample_weight: Optional[ArrayLike] = None,
+        sample_weight: ArrayLike | None = None,
         check_input: bool = True,
-    ) -> "ElasticNet":
+    ) -> ElasticNet:
         """Fit the model. X may be dense or scipy.sparse (CSC used as is, never densified).
 
-        ``check_input`` is accepted for compatibility; inputs are always checked, which costs
-        one pass over X.
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Each target is fitted on its own.
+        sample_weight : array-like of shape (n_samples,) or float, default=None
+        check_input : bool, default=True
+            Accepted for compatibility; inputs are always checked, which costs one pass
+            over X.
+
+        Returns
+        -------
+        self : ElasticNet
+            The fitted estimator.
         """
         alpha, l1_ratio = self._check_params()
         X, y = validate_data(
@@ -142,54 +188,72 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         out_dtype = X.dtype
         Xd = as_design(X)
         y = np.asarray(y, dtype=np.float64)
-        n_samples = Xd.shape[0]
+        n_samples, n_features = Xd.shape
         sw = check_sample_weight(sample_weight, n_samples)
         Y = y.reshape(n_samples, -1)
-        n_targets = Y.shape[1]
-        n_features = Xd.shape[1]
+        init = self._warm_start_coef(n_features, Y.shape[1])
+        solve_one = self._target_solver(Xd, sw, alpha, l1_ratio)
+        coef, intercept, gaps, n_iter = self._fit_targets(solve_one, Y, sw, init, n_features)
+        self._set_fitted(coef, intercept, gaps, n_iter, y.ndim, out_dtype)
+        return self
 
-        init = None
-        if self.warm_start and hasattr(self, "coef_"):
-            init = np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features)
-            if init.shape[0] != n_targets:
-                init = None
-        seed = None
-        if self.selection == "random":
-            seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        params = dict(
-            l1=alpha * l1_ratio,
-            l2=alpha * (1.0 - l1_ratio),
-            fit_intercept=bool(self.fit_intercept),
-            max_iter=int(self.max_iter),
-            tol=float(self.tol),
-            positive=bool(self.positive),
-            random_seed=seed,
+    def _warm_start_coef(self, n_features, n_targets):
+        """The previous fit's coefficients, one row per target, when warm-starting."""
+        if not (self.warm_start and hasattr(self, "coef_")):
+            return None
+        init = np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features)
+        return init if init.shape[0] == n_targets else None
+
+    def _target_solver(self, Xd, sw, alpha, l1_ratio):
+        """A function fitting one target ``(y_k, coef_init_k)`` and returning ``(coef,
+        intercept, dual_gap, n_iter, converged)``: the point solver, or a one-α path when
+        glmnet's options or covariance mode are asked for."""
+        n_features = Xd.shape[1]
+        params = {
+            "fit_intercept": bool(self.fit_intercept),
+            "max_iter": int(self.max_iter),
+            "tol": float(self.tol),
+            "positive": bool(self.positive),
+            "random_seed": random_seed(self.selection, self.random_state),
+        }
+        gram_mode = check_precompute(self.precompute, n_features)
+        pf, lo, hi = check_feature_options(
+            self.penalty_factor, self.lower_bounds, self.upper_bounds, n_features
         )
-        gram_mode = _check_precompute(self.precompute, n_features)
-        pf = check_feature_vector(self.penalty_factor, n_features, "penalty_factor", allow_inf=True)
-        lo = check_feature_vector(self.lower_bounds, n_features, "lower_bounds", allow_inf=True)
-        hi = check_feature_vector(self.upper_bounds, n_features, "upper_bounds", allow_inf=True)
-        if pf is not None and np.any(pf < 0):
-            raise ValueError("penalty_factor must be >= 0")
-        if lo is not None and np.any(lo > 0):
-            raise ValueError("lower_bounds must be <= 0")
-        if hi is not None and np.any(hi < 0):
-            raise ValueError("upper_bounds must be >= 0")
         glmnet_options = pf is not None or lo is not None or hi is not None or self.standardize
 
-        def solve_one(yk, ck):
-            if not glmnet_options and gram_mode == "never":
-                return _solve(Xd, yk, sw, ck, **params)
-            # One-α path: the same point solver with glmnet's options or covariance mode.
-            res = _run_path(
-                Xd, yk, sample_weight=sw, coef_init=ck, penalty_factor=pf, lower_bounds=lo,
-                upper_bounds=hi, alphas=[alpha], l1_ratio=l1_ratio,
-                standardize=self.standardize, precompute=gram_mode,
-                **{k: v for k, v in params.items() if k not in ("l1", "l2")},
-            )
-            _, c, b0, g, _, it, conv, _, _ = res
-            return c[:, 0], b0[0], g[0], int(it[0]), bool(conv[0])
+        def point(yk, ck):
+            r = fit_enet(Xd, yk, sw, ck, l1=alpha * l1_ratio, l2=alpha * (1.0 - l1_ratio), **params)
+            return r.coef, r.intercept, r.dual_gap, r.n_iter, r.converged
 
+        def one_alpha_path(yk, ck):
+            r = run_path(
+                Xd,
+                yk,
+                sample_weight=sw,
+                coef_init=ck,
+                penalty_factor=pf,
+                lower_bounds=lo,
+                upper_bounds=hi,
+                alphas=[alpha],
+                l1_ratio=l1_ratio,
+                standardize=self.standardize,
+                precompute=gram_mode,
+                **params,
+            )
+            return (
+                r.coefs[:, 0],
+                r.intercepts[0],
+                r.dual_gaps[0],
+                int(r.n_iters[0]),
+                bool(r.converged[0]),
+            )
+
+        return one_alpha_path if glmnet_options or gram_mode != "never" else point
+
+    def _fit_targets(self, solve_one, Y, sw, init, n_features):
+        """Each column of Y through ``solve_one``, warning for each that did not converge."""
+        n_targets = Y.shape[1]
         coef = np.empty((n_targets, n_features))
         intercept = np.empty(n_targets)
         gaps = np.empty(n_targets)
@@ -205,9 +269,14 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
                     f"iterations (max_iter={self.max_iter}). Duality gap: {gaps[k]:.3e}, "
                     f"tolerance: tol·‖y − ȳ‖²/n = {_gap_tolerance(yk, sw, self):.3e}",
                     ConvergenceWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
-        if n_targets == 1 and y.ndim == 1:
+        return coef, intercept, gaps, n_iter
+
+    def _set_fitted(self, coef, intercept, gaps, n_iter, y_ndim, out_dtype):
+        """The fitted attributes, shaped as scikit-learn's for a 1-D or 2-D y."""
+        n_targets = coef.shape[0]
+        if n_targets == 1 and y_ndim == 1:
             self.coef_ = coef[0].astype(out_dtype, copy=False)
             self.intercept_ = float(intercept[0]) if self.fit_intercept else 0.0
             self.dual_gap_ = float(gaps[0])
@@ -217,7 +286,6 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             self.intercept_ = intercept.astype(out_dtype, copy=False)
             self.dual_gap_ = gaps[0] if n_targets == 1 else gaps
             self.n_iter_ = n_iter[0] if n_targets == 1 else n_iter
-        return self
 
     @property
     def sparse_coef_(self) -> Any:
@@ -244,7 +312,20 @@ class Lasso(ElasticNet):
     """Linear regression with an L1 penalty: ElasticNet with ``l1_ratio=1``.
 
     Minimises ``1/(2n)·‖y − Xw − b‖² + alpha·‖w‖₁``; parameters and attributes are
-    scikit-learn's ``Lasso``'s.
+    scikit-learn's ``Lasso``'s, with glmnet's options as in :class:`ElasticNet`.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Strength of the L1 penalty, >= 0.
+    fit_intercept, precompute, max_iter, copy_X, tol, warm_start, positive, random_state, \
+selection, penalty_factor, lower_bounds, upper_bounds, standardize
+        As in :class:`ElasticNet`.
+
+    Attributes
+    ----------
+    coef_, sparse_coef_, intercept_, dual_gap_, n_iter_, n_features_in_
+        As in :class:`ElasticNet`.
     """
 
     def __init__(
@@ -258,11 +339,11 @@ class Lasso(ElasticNet):
         tol: float = 1e-4,
         warm_start: bool = False,
         positive: bool = False,
-        random_state: Union[int, np.random.RandomState, None] = None,
+        random_state: int | np.random.RandomState | None = None,
         selection: str = "cyclic",
-        penalty_factor: Optional[ArrayLike] = None,
-        lower_bounds: Union[float, ArrayLike, None] = None,
-        upper_bounds: Union[float, ArrayLike, None] = None,
+        penalty_factor: ArrayLike | None = None,
+        lower_bounds: float | ArrayLike | None = None,
+        upper_bounds: float | ArrayLike | None = None,
         standardize: bool = False,
     ) -> None:
         super().__init__(

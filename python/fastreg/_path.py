@@ -10,81 +10,24 @@ import warnings
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 
-from . import _fastreg
+from ._core import path_coefs, run_path
+from ._grids import sklearn_alpha_grid
 from ._validation import (
     as_design,
     check_bool,
     check_choice,
+    check_feature_options,
     check_feature_vector,
     check_int,
-    check_n_jobs,
+    check_precompute,
     check_real,
     check_sample_weight,
+    random_seed,
+    resolve_n_jobs,
 )
 
 __all__ = ["Path", "enet_path", "lasso_path", "path"]
-
-
-def _run_path(
-    X,
-    y,
-    *,
-    sample_weight=None,
-    coef_init=None,
-    penalty_factor=None,
-    lower_bounds=None,
-    upper_bounds=None,
-    alphas=None,
-    n_alphas=100,
-    eps=1e-3,
-    l1_ratio=1.0,
-    fit_intercept=False,
-    standardize=False,
-    max_iter=1000,
-    tol=1e-4,
-    rel_tol=0.0,
-    positive=False,
-    random_seed=None,
-    screening=True,
-    n_jobs=1,
-    early_stop=False,
-    precompute="auto",
-    dense_coef=True,
-):
-    """One target through the core; X in core form (see ``as_design``). Returns the core's
-    tuple with the coefficients of shape (n_features, n_alphas) as an ndarray, or with
-    ``dense_coef=False`` as a CSC matrix when that is smaller and the array would take over
-    1 MiB."""
-    opts = dict(
-        alphas=None if alphas is None else np.asarray(alphas, dtype=np.float64).ravel().tolist(),
-        n_alphas=int(n_alphas),
-        eps=float(eps),
-        l1_ratio=float(l1_ratio),
-        fit_intercept=bool(fit_intercept),
-        standardize=bool(standardize),
-        max_iter=int(max_iter),
-        tol=float(tol),
-        rel_tol=float(rel_tol),
-        positive=bool(positive),
-        random_seed=random_seed,
-        screening=bool(screening),
-        n_jobs=int(n_jobs),
-        early_stop=bool(early_stop),
-        precompute=precompute,
-        dense_coef=bool(dense_coef),
-    )
-    extra = (sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts)
-    if sp.issparse(X):
-        res = _fastreg.enet_path_csc(X.data, X.indices, X.indptr, X.shape[0], y, *extra)
-    else:
-        res = _fastreg.enet_path_dense(X, y, *extra)
-    coefs = res[1]
-    if not isinstance(coefs, np.ndarray):
-        indptr, indices, values = coefs
-        coefs = sp.csc_matrix((values, indices, indptr), shape=(X.shape[1], len(res[0])))
-    return (res[0], coefs, *res[2:])
 
 
 def _alpha_array(alphas):
@@ -93,53 +36,78 @@ def _alpha_array(alphas):
     return a if a.size < 2 else np.sort(a)[::-1]
 
 
-def _resolve_n_jobs(n_jobs):
-    """Threads for the core: None is one, as in scikit-learn."""
-    return check_n_jobs(n_jobs) or 1
-
-
-def _check_precompute(precompute, n_features):
-    """scikit-learn's values of ``precompute`` as the core's covariance-mode choice: 'auto'
-    (Gram mode for dense X with more samples than features), True ('always') or False
-    ('never'). A Gram matrix given as an array is checked for shape and symmetry and selects
-    covariance mode; the core builds its own from X (centred, weighted and scaled as the fit
-    needs), so the result never depends on how the caller's matrix was made."""
-    if isinstance(precompute, str):
-        if precompute != "auto":
-            raise ValueError(
-                "precompute should be one of True, False, 'auto' or array-like. "
-                f"Got {precompute!r}"
-            )
-        return "auto"
-    if isinstance(precompute, (bool, np.bool_)):
-        return "always" if precompute else "never"
-    gram = np.asarray(precompute)
-    if gram.shape != (n_features, n_features):
-        raise ValueError(
-            f"Gram matrix must have shape ({n_features}, {n_features}), got {gram.shape}"
-        )
-    if not np.all(np.isfinite(gram)) or not np.allclose(gram, gram.T, rtol=1e-7, atol=0):
-        raise ValueError("Gram matrix must be finite and symmetric")
-    return "always"
-
-
-def _sklearn_alpha_grid(X, y, Xy, l1_ratio, eps, n_alphas, positive):
-    """scikit-learn's ``_alpha_grid`` with ``fit_intercept=False``, as ``enet_path`` calls it."""
-    if l1_ratio == 0:
-        raise ValueError(
-            "Automatic alpha grid generation is not supported for l1_ratio=0. "
-            "Please supply a grid by providing your estimator with the appropriate "
-            "`alphas=` argument."
-        )
-    Xyw = np.asarray(X.T @ y).ravel() if Xy is None else np.asarray(Xy).ravel()
-    n = X.shape[0]
-    if positive:
-        alpha_max = max(0.0, float(np.max(Xyw))) / (n * l1_ratio)
+def _enet_path_grid(n_alphas, alphas):
+    """``enet_path``'s grid arguments (scikit-learn ≥ 1.7): ``(n_grid, alpha_values)`` with
+    alpha_values None when the grid is to be computed."""
+    if isinstance(n_alphas, str) and n_alphas == "deprecated":
+        n_grid = 100
     else:
-        alpha_max = float(np.max(np.abs(Xyw))) / (n * l1_ratio)
-    if alpha_max <= np.finfo(np.float64).resolution:
-        return np.full(n_alphas, np.finfo(np.float64).resolution)
-    return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
+        warnings.warn(
+            "'n_alphas' is deprecated (as in scikit-learn 1.9); pass an integer 'alphas'.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        n_grid = check_int(n_alphas, "n_alphas")
+    if isinstance(alphas, str) and alphas == "warn":
+        return n_grid, None
+    if alphas is None:
+        warnings.warn(
+            "'alphas=None' is deprecated (as in scikit-learn 1.9); pass 'alphas=100'.",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return n_grid, None
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
+        return check_int(alphas, "alphas"), None
+    return n_grid, _alpha_array(alphas)
+
+
+def _enet_path_params(params):
+    """``enet_path``'s extra keyword ``params``, checked: a dict of the solver's options."""
+    sample_weight = params.pop("sample_weight", None)
+    opts = {
+        "tol": check_real(params.pop("tol", 1e-4), "tol", low=0.0),
+        "max_iter": check_int(params.pop("max_iter", 1000), "max_iter"),
+    }
+    random_state = params.pop("random_state", None)
+    selection = check_choice(params.pop("selection", "cyclic"), "selection", {"cyclic", "random"})
+    opts["screening"] = check_bool(params.pop("do_screening", True), "do_screening")
+    opts["n_jobs"] = resolve_n_jobs(params.pop("n_jobs", None))
+    for key in ("X_offset", "X_scale"):
+        if params.pop(key, None) is not None:
+            raise ValueError(f"{key} is not supported by fastreg.enet_path; centre X yourself")
+    if params:
+        raise ValueError("Unexpected parameters in params", params.keys())
+    return sample_weight, selection, random_state, opts
+
+
+def _enet_path_data(X, y, check_input, positive):
+    """X in core form, y as one contiguous target, the output dtype and whether y was 2-D."""
+    if check_input:
+        if sp.issparse(X):
+            X = X.tocsc()
+        else:
+            X = np.asarray(X)
+            if X.dtype not in (np.float32, np.float64):
+                X = X.astype(np.float64)
+    out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
+    Xd = as_design(X)
+    y = np.asarray(y, dtype=np.float64)
+    multi_output = y.ndim != 1
+    if multi_output:
+        if y.ndim != 2 or y.shape[1] != 1:
+            raise NotImplementedError(
+                "fastreg.enet_path supports one target (y 1-D or of shape (n, 1)); "
+                "multi-task paths are not implemented"
+            )
+        if positive:
+            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
+    y1 = np.ascontiguousarray(y.reshape(-1))
+    if y1.shape[0] != Xd.shape[0]:
+        raise ValueError(f"X has {Xd.shape[0]} samples but y has {y1.shape[0]}")
+    if not np.all(np.isfinite(y1)):
+        raise ValueError("y contains NaN or infinity")
+    return Xd, y1, out_dtype, multi_output
 
 
 def enet_path(
@@ -161,88 +129,66 @@ def enet_path(
     **params,
 ):
     """Elastic-net path by coordinate descent, a drop-in for
-    :func:`sklearn.linear_model.enet_path` (scikit-learn ≥ 1.7 semantics: ``alphas`` is a count
-    or an array; ``n_alphas`` is a deprecated alias).
+    :func:`sklearn.linear_model.enet_path` (scikit-learn ≥ 1.7 semantics).
 
     Minimises, for each α, ``1/(2n)·‖y − Xw‖² + α·l1_ratio·‖w‖₁ + α·(1 − l1_ratio)/2·‖w‖²``.
-    Like scikit-learn's, it fits **no intercept** (centre X and y first). Extra ``params``:
-    ``tol`` (duality gap ≤ tol·‖y‖²/n, scikit-learn's rule), ``max_iter`` (epochs per α),
-    ``sample_weight`` (as scikit-learn: used, unnormalised, for sparse X only; ignored for
-    dense X, which its callers rescale by √w), ``random_state``, ``selection``, ``do_screening`` (strong rules and
-    gap-safe screening; results are the same either way), ``n_jobs`` (threads for the
-    full-gradient sweeps and the Gram matrix; ``None`` or 1 is one thread). ``precompute``
-    selects covariance (Gram) mode as in scikit-learn; ``Xy`` is accepted; fastreg works on X
-    directly, so a Gram matrix is checked but not used, and ``Xy`` only sets the α grid.
+    Like scikit-learn's, it fits **no intercept** (centre X and y first).
 
-    Returns ``alphas, coefs (n_features, n_alphas), dual_gaps[, n_iters]``; for a 2-D ``y``
-    with one column, coefs has shape ``(1, n_features, n_alphas)``.
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Sparse X is used as CSC and never densified.
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+    l1_ratio : float, default=0.5
+        Mix of the L1 and L2 penalties, in [0, 1].
+    eps : float, default=1e-3
+        Smallest α of a computed grid as a fraction of α_max.
+    n_alphas : int, default='deprecated'
+        Deprecated alias of an integer ``alphas``.
+    alphas : int or array-like, default=100
+        Number of α on the computed grid, or the grid itself (sorted largest first).
+    precompute : {'auto', True, False} or array-like of shape (n_features, n_features)
+        Covariance (Gram) mode, as in scikit-learn; a Gram matrix is checked for shape and
+        symmetry but the core builds its own from X.
+    Xy : array-like of shape (n_features,), default=None
+        Xᵀy, used only to set the α grid.
+    copy_X : bool, default=True
+        Accepted for compatibility; X is never written.
+    coef_init : array-like of shape (n_features,), default=None
+        Warm start of the first α.
+    verbose : bool, default=False
+        Print the number of α and epochs.
+    return_n_iter : bool, default=False
+        Also return the epochs run at each α.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    check_input : bool, default=True
+        Convert X to float64 / CSC; with False, X must already be so.
+    **params
+        ``tol`` (duality gap ≤ tol·‖y‖²/n, scikit-learn's rule), ``max_iter`` (epochs per α),
+        ``sample_weight`` (as scikit-learn: used, unnormalised, for sparse X only; ignored for
+        dense X, which its callers rescale by √w), ``random_state``, ``selection``,
+        ``do_screening`` (strong rules and gap-safe screening; results are the same either
+        way), ``n_jobs`` (threads for the full-gradient sweeps and the Gram matrix; ``None``
+        or 1 is one thread).
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas)
+        ``(1, n_features, n_alphas)`` for a 2-D ``y``.
+    dual_gaps : ndarray of shape (n_alphas,)
+    n_iters : list of int
+        Only with ``return_n_iter=True``.
     """
     l1_ratio = check_real(l1_ratio, "l1_ratio", low=0.0, high=1.0)
     eps = check_real(eps, "eps", low=0.0, low_open=True)
-    if isinstance(n_alphas, str) and n_alphas == "deprecated":
-        n_grid = 100
-    else:
-        warnings.warn(
-            "'n_alphas' is deprecated (as in scikit-learn 1.9); pass an integer 'alphas'.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        n_grid = check_int(n_alphas, "n_alphas")
-    if isinstance(alphas, str) and alphas == "warn":
-        alpha_values = None
-    elif alphas is None:
-        warnings.warn(
-            "'alphas=None' is deprecated (as in scikit-learn 1.9); pass 'alphas=100'.",
-            FutureWarning,
-            stacklevel=2,
-        )
-        alpha_values = None
-    elif isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
-        n_grid = check_int(alphas, "alphas")
-        alpha_values = None
-    else:
-        alpha_values = _alpha_array(alphas)
-
-    sample_weight = params.pop("sample_weight", None)
-    tol = check_real(params.pop("tol", 1e-4), "tol", low=0.0)
-    max_iter = check_int(params.pop("max_iter", 1000), "max_iter")
-    random_state = params.pop("random_state", None)
-    selection = check_choice(params.pop("selection", "cyclic"), "selection", {"cyclic", "random"})
-    screening = check_bool(params.pop("do_screening", True), "do_screening")
-    n_jobs = _resolve_n_jobs(params.pop("n_jobs", None))
-    for key in ("X_offset", "X_scale"):
-        if params.pop(key, None) is not None:
-            raise ValueError(f"{key} is not supported by fastreg.enet_path; centre X yourself")
-    if params:
-        raise ValueError("Unexpected parameters in params", params.keys())
+    n_grid, alpha_values = _enet_path_grid(n_alphas, alphas)
+    sample_weight, selection, random_state, solver_opts = _enet_path_params(params)
     check_bool(positive, "positive")
-
-    if check_input:
-        if sp.issparse(X):
-            X = X.tocsc()
-        else:
-            X = np.asarray(X)
-            if X.dtype not in (np.float32, np.float64):
-                X = X.astype(np.float64)
-    out_dtype = X.dtype if X.dtype in (np.float32, np.float64) else np.float64
-    Xd = as_design(X)
+    Xd, y1, out_dtype, multi_output = _enet_path_data(X, y, check_input, positive)
     n_samples, n_features = Xd.shape
-    y = np.asarray(y, dtype=np.float64)
-    multi_output = y.ndim != 1
-    if multi_output:
-        if y.ndim != 2 or y.shape[1] != 1:
-            raise NotImplementedError(
-                "fastreg.enet_path supports one target (y 1-D or of shape (n, 1)); "
-                "multi-task paths are not implemented"
-            )
-        if positive:
-            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
-    y1 = np.ascontiguousarray(y.reshape(-1))
-    if y1.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} samples but y has {y1.shape[0]}")
-    if not np.all(np.isfinite(y1)):
-        raise ValueError("y contains NaN or infinity")
-    gram_mode = _check_precompute(precompute, n_features)
+    gram_mode = check_precompute(precompute, n_features)
     sw = check_sample_weight(sample_weight, n_samples)
     if not sp.issparse(Xd):
         # scikit-learn's dense enet_path ignores sample_weight (ElasticNet.fit rescales X and y
@@ -253,14 +199,13 @@ def enet_path(
     weight_scale = 1.0 if sw is None else float(sw.sum()) / n_samples
 
     if alpha_values is None:
-        alpha_values = _sklearn_alpha_grid(Xd, y1, Xy, l1_ratio, eps, n_grid, positive)
+        alpha_values = sklearn_alpha_grid(
+            Xd, y1, Xy=Xy, l1_ratio=l1_ratio, eps=eps, n_alphas=n_grid, positive=positive
+        )
     init = None
     if coef_init is not None:
         init = np.ascontiguousarray(np.asarray(coef_init, dtype=np.float64).reshape(-1))
-    seed = None
-    if selection == "random":
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    res = _run_path(
+    result = run_path(
         Xd,
         y1,
         sample_weight=sw,
@@ -268,22 +213,19 @@ def enet_path(
         alphas=alpha_values / weight_scale,
         l1_ratio=l1_ratio,
         fit_intercept=False,
-        max_iter=max_iter,
-        tol=tol,
         positive=positive,
-        random_seed=seed,
-        screening=screening,
-        n_jobs=n_jobs,
+        random_seed=random_seed(selection, random_state),
         precompute=gram_mode,
+        **solver_opts,
     )
-    _, coefs, _, gaps, _, n_iters, converged, _, _ = res
-    coefs = coefs.astype(out_dtype, copy=False)
-    dual_gaps = gaps * weight_scale
+    coefs = result.coefs.astype(out_dtype, copy=False)
+    dual_gaps = result.dual_gaps * weight_scale
+    converged, n_iters = result.converged, result.n_iters
     if not np.all(converged):
         bad = int(np.sum(~converged))
         warnings.warn(
             f"Objective did not converge at {bad} of {len(converged)} alphas. You might want "
-            f"to increase the number of iterations (max_iter={max_iter}). "
+            f"to increase the number of iterations (max_iter={solver_opts['max_iter']}). "
             f"Largest duality gap: {np.max(dual_gaps):.3e}",
             ConvergenceWarning,
             stacklevel=2,
@@ -315,7 +257,19 @@ def lasso_path(
     **params,
 ):
     """Lasso path by coordinate descent, a drop-in for :func:`sklearn.linear_model.lasso_path`:
-    :func:`enet_path` with ``l1_ratio=1``. Fits no intercept, like scikit-learn's."""
+    :func:`enet_path` with ``l1_ratio=1``. Fits no intercept, like scikit-learn's.
+
+    Parameters
+    ----------
+    X, y, eps, n_alphas, alphas, precompute, Xy, copy_X, coef_init, verbose, return_n_iter, \
+positive, **params
+        As in :func:`enet_path`.
+
+    Returns
+    -------
+    alphas, coefs, dual_gaps[, n_iters]
+        As in :func:`enet_path`.
+    """
     return enet_path(
         X,
         y,
@@ -335,28 +289,56 @@ def lasso_path(
 
 
 class Path:
-    """A fitted regularisation path (see :func:`path`).
+    """A fitted regularisation path, as returned by :func:`path`.
+
+    Parameters
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas) or scipy.sparse CSC matrix
+    intercepts, gaps, objectives, n_iters, converged, r2 : ndarray of shape (n_alphas,)
+        As the attributes below.
+    l1_ratio : float
+    kkt_resolves : int
+    fit_intercept : bool
 
     Attributes
     ----------
-    alphas_ : ndarray (n_alphas,), decreasing.
-    coef_ : (n_features, n_alphas) ndarray, or a scipy.sparse CSC matrix when that is smaller
-        and the array would take over 1 MiB;
-        coefficients on the original scale of X.
-    intercept_ : ndarray (n_alphas,)
-    dual_gap_ : ndarray (n_alphas,), duality gap of each point (objective units, per sample).
-    objective_ : ndarray (n_alphas,), primal objective of each point.
-    n_iter_ : ndarray (n_alphas,), epochs per α.
-    converged_ : ndarray of bool (n_alphas,)
-    df_ : ndarray (n_alphas,), number of non-zero coefficients.
-    r2_ : ndarray (n_alphas,), fraction of (weighted) null deviance explained (glmnet's
-        ``dev.ratio``).
+    alphas_ : ndarray of shape (n_alphas,)
+        The grid, decreasing.
+    coef_ : ndarray of shape (n_features, n_alphas) or scipy.sparse CSC matrix
+        Coefficients on the original scale of X; a CSC matrix when that is smaller and the
+        array would take over 1 MiB.
+    intercept_ : ndarray of shape (n_alphas,)
+    dual_gap_ : ndarray of shape (n_alphas,)
+        Duality gap of each point (objective units, per sample).
+    objective_ : ndarray of shape (n_alphas,)
+        Primal objective of each point.
+    n_iter_ : ndarray of shape (n_alphas,)
+        Epochs per α.
+    converged_ : ndarray of bool of shape (n_alphas,)
+    df_ : ndarray of shape (n_alphas,)
+        Number of non-zero coefficients.
+    r2_ : ndarray of shape (n_alphas,)
+        Fraction of (weighted) null deviance explained (glmnet's ``dev.ratio``).
     l1_ratio : float
-    kkt_resolves_ : int, re-solves triggered by strong-rule misses (for diagnostics).
+    kkt_resolves_ : int
+        Re-solves triggered by strong-rule misses (for diagnostics).
     """
 
-    def __init__(self, alphas, coefs, intercepts, gaps, objectives, n_iters, converged, r2,
-                 l1_ratio, kkt_resolves, fit_intercept):
+    def __init__(
+        self,
+        alphas,
+        coefs,
+        intercepts,
+        gaps,
+        objectives,
+        n_iters,
+        converged,
+        r2,
+        l1_ratio,
+        kkt_resolves,
+        fit_intercept,
+    ):
         self.alphas_ = alphas
         # coefs: the core's choice of an ndarray or a CSC matrix with int32 indices
         self.coef_ = coefs
@@ -406,8 +388,11 @@ class Path:
             right = np.ceil(coord).astype(int)
             denom = frac[left] - frac[right]
             with np.errstate(invalid="ignore", divide="ignore"):
-                w = np.where(np.abs(denom) < np.finfo(float).eps, 1.0,
-                             (sfrac - frac[right]) / np.where(denom == 0, 1.0, denom))
+                w = np.where(
+                    np.abs(denom) < np.finfo(float).eps,
+                    1.0,
+                    (sfrac - frac[right]) / np.where(denom == 0, 1.0, denom),
+                )
             w = np.where(left == right, 1.0, w)
             coef = C[:, left] * w + C[:, right] * (1.0 - w)
             icpt = self.intercept_[left] * w + self.intercept_[right] * (1.0 - w)
@@ -435,8 +420,10 @@ class Path:
         k = len(self.alphas_)
         rows = range(k) if k <= 12 else sorted(set(np.linspace(0, k - 1, 10).astype(int)))
         lines = [
-            f"Path(l1_ratio={self.l1_ratio:g}, n_alphas={k}, n_features={self.n_features_in_}, "
-            f"converged={int(np.sum(self.converged_))}/{k})",
+            (
+                f"Path(l1_ratio={self.l1_ratio:g}, n_alphas={k}, "
+                f"n_features={self.n_features_in_}, converged={int(np.sum(self.converged_))}/{k})"
+            ),
             f"{'':>5} {'alpha':>12} {'df':>6} {'%dev':>8} {'dual gap':>11} {'epochs':>7}",
         ]
         for i in rows:
@@ -476,6 +463,33 @@ class Path:
         return ax
 
 
+def _path_target(y, n_samples):
+    """y as one contiguous float64 target."""
+    y = np.asarray(y, dtype=np.float64)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise NotImplementedError("fastreg.path supports a single target")
+    y = np.ascontiguousarray(y)
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}")
+    # (NaN or infinity in y: the core's error, raised before it reads y)
+    return y
+
+
+def _path_grid(alphas, eps, n_samples, n_features):
+    """``path``'s grid arguments: ``(n_grid, eps, alpha_values)``, alpha_values None when the
+    core computes the grid."""
+    if isinstance(eps, str):
+        if eps != "glmnet":
+            raise ValueError(f"eps must be a float in (0, 1] or 'glmnet', got {eps!r}")
+        eps = 1e-4 if n_samples > n_features else 1e-2
+    eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
+    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
+        return check_int(alphas, "alphas"), eps, None
+    return 100, eps, None if alphas is None else _alpha_array(alphas)
+
+
 def path(
     X,
     y,
@@ -507,68 +521,76 @@ def path(
     rescaled to sum to n, penalty factors to sum to p; with ``standardize`` the penalty applies
     to β_j·sd_j, coefficients are returned on the original scale and bounds are on that scale).
 
-    Parameters beyond scikit-learn's ``enet_path``: ``alphas`` a count or an array;
-    ``eps`` the smallest α as a fraction of α_max, or ``"glmnet"`` for glmnet's
-    ``lambda.min.ratio`` (1e-4 if n > p else 1e-2); ``tol`` is **relative**: each point stops
-    when its duality gap is ≤ tol × its objective, so the objective's relative excess is ≤ tol;
-    ``early_stop`` stops as glmnet does once the deviance explained stalls;
-    ``penalty_factor`` (0 = unpenalised, inf = excluded); ``n_jobs`` threads for full-gradient
-    sweeps and the Gram matrix (``None`` or 1: one thread). ``precompute``: covariance (Gram)
-    mode, as glmnet's ``type.gaussian``: 'auto' uses it for dense X with more samples than
-    features (at most 3000), True forces it, False never.
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Sparse X is used as CSC and never densified.
+    y : array-like of shape (n_samples,) or (n_samples, 1)
+    l1_ratio : float, default=1.0
+        Mix of the L1 and L2 penalties, in [0, 1].
+    alphas : int or array-like, default=100
+        Number of α on the computed grid, or the grid itself (sorted largest first).
+    eps : float or 'glmnet', default=1e-3
+        Smallest α of a computed grid as a fraction of α_max; ``'glmnet'`` is glmnet's
+        ``lambda.min.ratio`` (1e-4 if n > p else 1e-2).
+    fit_intercept : bool, default=True
+    standardize : bool, default=False
+        Penalise β_j·sd_j; coefficients are returned on the original scale.
+    sample_weight : array-like of shape (n_samples,), default=None
+    penalty_factor : float or array-like of shape (n_features,), default=None
+        Per-feature multiplier of the penalty (0 = unpenalised, inf = excluded).
+    lower_bounds, upper_bounds : float or array-like of shape (n_features,), default=None
+        Box constraints, lower ≤ 0 ≤ upper.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative.
+    tol : float, default=1e-6
+        **Relative**: each point stops when its duality gap is ≤ tol × its objective, so the
+        objective's relative excess is ≤ tol.
+    max_iter : int, default=100000
+        Epochs per α.
+    coef_init : array-like of shape (n_features,), default=None
+        Warm start of the first α.
+    precompute : {'auto', True, False} or array-like, default='auto'
+        Covariance (Gram) mode, as glmnet's ``type.gaussian``: 'auto' uses it for dense X
+        with more samples than features (at most 3000), True forces it, False never.
+    screening : bool, default=True
+        Strong rules and gap-safe screening (the results are the same either way).
+    early_stop : bool, default=False
+        Stop as glmnet does once the deviance explained stalls.
+    n_jobs : int, default=None
+        Threads for full-gradient sweeps and the Gram matrix (``None`` or 1: one thread).
+    selection : {'cyclic', 'random'}, default='cyclic'
+    random_state : int, RandomState instance or None, default=None
+        Seeds ``selection='random'``.
+
+    Returns
+    -------
+    Path
+        The fitted path: coefficients, intercepts and certificates at every α.
     """
     l1_ratio = check_real(l1_ratio, "l1_ratio", low=0.0, high=1.0)
-    check_bool(fit_intercept, "fit_intercept")
-    check_bool(standardize, "standardize")
-    check_bool(positive, "positive")
-    check_bool(screening, "screening")
-    check_bool(early_stop, "early_stop")
+    for value, name in [
+        (fit_intercept, "fit_intercept"),
+        (standardize, "standardize"),
+        (positive, "positive"),
+        (screening, "screening"),
+        (early_stop, "early_stop"),
+    ]:
+        check_bool(value, name)
     tol = check_real(tol, "tol", low=0.0)
     max_iter = check_int(max_iter, "max_iter")
     check_choice(selection, "selection", {"cyclic", "random"})
-    if sp.issparse(X):
-        Xd = as_design(X)
-    else:
-        Xd = as_design(np.asarray(X))
+    Xd = as_design(X) if sp.issparse(X) else as_design(np.asarray(X))
     n_samples, n_features = Xd.shape
-    gram_mode = _check_precompute(precompute, n_features)
-    y = np.asarray(y, dtype=np.float64)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise NotImplementedError("fastreg.path supports a single target")
-    y = np.ascontiguousarray(y)
-    if y.shape[0] != n_samples:
-        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]}")
-    # (NaN or infinity in y: the core's error, raised before it reads y)
+    gram_mode = check_precompute(precompute, n_features)
+    y = _path_target(y, n_samples)
     sw = check_sample_weight(sample_weight, n_samples)
-    pf = check_feature_vector(penalty_factor, n_features, "penalty_factor", allow_inf=True)
-    if pf is not None and np.any(pf < 0):
-        raise ValueError("penalty_factor must be >= 0")
-    lo = check_feature_vector(lower_bounds, n_features, "lower_bounds", allow_inf=True)
-    hi = check_feature_vector(upper_bounds, n_features, "upper_bounds", allow_inf=True)
-    if lo is not None and np.any(lo > 0):
-        raise ValueError("lower_bounds must be <= 0")
-    if hi is not None and np.any(hi < 0):
-        raise ValueError("upper_bounds must be >= 0")
-    if isinstance(eps, str):
-        if eps != "glmnet":
-            raise ValueError(f"eps must be a float in (0, 1] or 'glmnet', got {eps!r}")
-        eps = 1e-4 if n_samples > n_features else 1e-2
-    eps = check_real(eps, "eps", low=0.0, low_open=True, high=1.0)
-    alpha_values = None
-    n_grid = 100
-    if isinstance(alphas, numbers.Integral) and not isinstance(alphas, (bool, np.bool_)):
-        n_grid = check_int(alphas, "alphas")
-    elif alphas is not None:
-        alpha_values = _alpha_array(alphas)
+    pf, lo, hi = check_feature_options(penalty_factor, lower_bounds, upper_bounds, n_features)
+    n_grid, eps, alpha_values = _path_grid(alphas, eps, n_samples, n_features)
     init = None
     if coef_init is not None:
         init = check_feature_vector(coef_init, n_features, "coef_init")
-    seed = None
-    if selection == "random":
-        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-    res = _run_path(
+    result = run_path(
         Xd,
         y,
         sample_weight=sw,
@@ -586,14 +608,14 @@ def path(
         tol=0.0,
         rel_tol=tol,
         positive=positive,
-        random_seed=seed,
+        random_seed=random_seed(selection, random_state),
         screening=screening,
-        n_jobs=_resolve_n_jobs(n_jobs),
+        n_jobs=resolve_n_jobs(n_jobs),
         early_stop=early_stop,
         precompute=gram_mode,
         dense_coef=False,
     )
-    a, coefs, intercepts, gaps, objectives, n_iters, converged, r2, kkt = res
+    a, converged = result.alphas, result.converged
     if not np.all(converged):
         warnings.warn(
             f"Path did not converge at {int(np.sum(~converged))} of {len(a)} alphas "
@@ -601,5 +623,16 @@ def path(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return Path(a, coefs, intercepts, gaps, objectives, n_iters, converged, r2, l1_ratio,
-                kkt, fit_intercept)
+    return Path(
+        a,
+        path_coefs(result, n_features),
+        result.intercepts,
+        result.dual_gaps,
+        result.objectives,
+        result.n_iters,
+        converged,
+        result.dev_ratio,
+        l1_ratio,
+        result.kkt_resolves,
+        fit_intercept,
+    )

@@ -21,6 +21,7 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
+from ._core import design_arg
 from ._validation import (
     as_design,
     check_bool,
@@ -45,13 +46,6 @@ _CORE_SOLVER = {
 }
 
 _ACCEPT_SPARSE = ["csr", "csc", "coo"]
-
-
-def _core_x(Xd):
-    """The design argument of the core: a Fortran array, or the CSC triple with n_samples."""
-    if sp.issparse(Xd):
-        return (Xd.data, Xd.indices, Xd.indptr, Xd.shape[0])
-    return Xd
 
 
 def _weights(sample_weight, n_samples):
@@ -165,6 +159,34 @@ class Ridge(_RidgeBase):
     ('sparse_cg', 'lsqr', 'sag', 'saga') and by 'auto' on sparse X, where CG is the solver.
     ``copy_X`` is accepted for compatibility: X is never modified. ``n_jobs`` sets the thread
     count.
+
+    Parameters
+    ----------
+    alpha : float or array-like of shape (n_targets,), default=1.0
+        Strength of the L2 penalty, >= 0; one value per target allowed.
+    fit_intercept : bool, default=True
+    solver : str, default='auto'
+        A scikit-learn solver name, served as above.
+    copy_X : bool, default=True
+        Accepted for compatibility.
+    positive : bool, default=False
+        Constrain the coefficients to be non-negative (solver 'auto' or 'lbfgs').
+    n_jobs : int, default=None
+        Threads of the core.
+    max_iter : int, default=None
+        Iterations of the iterative solvers at most.
+    tol : float, default=1e-4
+        Relative residual of the iterative solvers.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    solver_ : str
+        The solver used.
+    n_iter_ : int or None
+        Iterations of the iterative solver, None for a direct solve.
+    n_features_in_ : int
     """
 
     def __init__(
@@ -211,8 +233,10 @@ class Ridge(_RidgeBase):
         }
 
     def _finish(self, result, y_ndim, dtype, n_features):
-        coef, intercept, solver_used, n_iter, converged = result
-        self._set_fit(coef.reshape(-1, n_features), intercept, y_ndim, self.fit_intercept, dtype)
+        """The fitted attributes from the core's ``RidgeResult``, warning as scikit-learn does."""
+        coef = result.coef.reshape(-1, n_features)
+        self._set_fit(coef, result.intercept, y_ndim, self.fit_intercept, dtype)
+        solver_used, n_iter, converged = result.solver, result.n_iter, result.converged
         self.solver_ = solver_used
         self.n_iter_ = n_iter if solver_used in ("sparse_cg", "positive_cd") else None
         if self.solver in ("auto", "cholesky") and solver_used in ("eigh", "eigh_dual"):
@@ -243,7 +267,7 @@ class Ridge(_RidgeBase):
                 f"{Y.shape[1]} != {len(alphas)}"
             )
         result = _fastreg.ridge_fit(
-            _core_x(Xd), Y, sw, alphas, threads=check_n_jobs(self.n_jobs), **params
+            design_arg(Xd), Y, sw, alphas, threads=check_n_jobs(self.n_jobs), **params
         )
         return self._finish(result, y.ndim, dtype, Xd.shape[1])
 
@@ -271,10 +295,24 @@ def ridge_path(
 ):
     """Ridge coefficients for every alpha from one eigendecomposition (O(p²) per alpha).
 
-    ``X`` may be a dense or sparse design (with ``y``) or a :class:`GramStats` (``y=None``).
-    Returns ``(alphas, coefs, intercepts)`` laid out as scikit-learn's ``enet_path``: ``coefs``
-    is ``(n_features, n_alphas)`` for 1-D y, ``(n_targets, n_features, n_alphas)`` otherwise;
-    ``intercepts`` is ``(n_alphas,)`` or ``(n_targets, n_alphas)``.
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features) or GramStats
+        The design (with ``y``), or accumulated statistics (``y=None``).
+    y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+    alphas : float or array-like, default=(0.1, 1.0, 10.0)
+        Penalty strengths, each >= 0.
+    sample_weight : array-like of shape (n_samples,) or float, default=None
+    fit_intercept : bool, default=True
+    n_jobs : int, default=None
+        Threads of the core.
+
+    Returns
+    -------
+    alphas : ndarray of shape (n_alphas,)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_targets, n_features, n_alphas)
+        Laid out as scikit-learn's ``enet_path`` (the first for 1-D y).
+    intercepts : ndarray of shape (n_alphas,) or (n_targets, n_alphas)
     """
     check_bool(fit_intercept, "fit_intercept")
     if np.ndim(alphas) == 0:
@@ -284,7 +322,7 @@ def ridge_path(
         if y is not None:
             raise ValueError("y must be None when X is a GramStats")
         core = X._require_core()
-        coef, intercept = core.path(alpha_list, fit_intercept=bool(fit_intercept))
+        result = core.path(alpha_list, fit_intercept=bool(fit_intercept))
         p, t, y_ndim = core.n_features, core.n_targets, X._y_ndim
     else:
         if y is None:
@@ -296,8 +334,8 @@ def ridge_path(
             raise ValueError(f"X has {Xd.shape[0]} samples but y has shape {np.shape(y)}")
         y, Y = _response(y, Xd.shape[0])
         sw = _weights(sample_weight, Xd.shape[0])
-        coef, intercept = _fastreg.ridge_path(
-            _core_x(Xd),
+        result = _fastreg.ridge_path(
+            design_arg(Xd),
             Y,
             sw,
             alpha_list,
@@ -306,6 +344,7 @@ def ridge_path(
         )
         p, t, y_ndim = Xd.shape[1], Y.shape[1], y.ndim
     na = len(alpha_list)
+    coef, intercept = result.coef, result.intercept
     coefs = coef.reshape(na, t, p).transpose(1, 2, 0)
     intercepts = intercept.reshape(na, t).T
     if y_ndim == 1:
@@ -340,6 +379,36 @@ class RidgeCV(_RidgeBase):
     eigendecomposition of the smaller of XᵀWX and the kernel is used whatever its value (all
     modes compute the same exact LOO errors). :meth:`fit_gram` cross-validates from per-fold
     :class:`GramStats` alone.
+
+    Parameters
+    ----------
+    alphas : array-like, default=(0.1, 1.0, 10.0)
+        The penalty strengths tried, each > 0.
+    fit_intercept : bool, default=True
+    cv : int, cross-validation generator or iterable, default=None
+        None: exact leave-one-out; otherwise as scikit-learn's ``check_cv``.
+    gcv_mode : {None, 'auto', 'svd', 'eigen'}, default=None
+        Accepted for compatibility.
+    alpha_per_target : bool, default=False
+        Choose α for each target on its own.
+    store_cv_results : bool, default=False
+        Keep ``cv_results_`` (leave-one-out only).
+    scoring : str or callable, default=None
+        As scikit-learn's (None: mean squared error).
+    n_jobs : int, default=None
+        Threads of the core.
+
+    Attributes
+    ----------
+    alpha_ : float or ndarray of shape (n_targets,)
+        The chosen α.
+    best_score_ : float or ndarray of shape (n_targets,)
+        Score at ``alpha_``.
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+    intercept_ : float or ndarray of shape (n_targets,)
+    cv_results_ : ndarray
+        With ``store_cv_results``: squared LOO errors (or LOO predictions with ``scoring``).
+    n_features_in_ : int
     """
 
     def __init__(
@@ -418,11 +487,9 @@ class RidgeCV(_RidgeBase):
         alphas = self.alphas if np.ndim(self.alphas) else [self.alphas]
         alphas = _check_alphas(list(np.ravel(alphas)), "alphas", None)
         cores = [f._require_core() for f in folds]
-        _coef, _intercept, mse = _fastreg.ridge_kfold_stats(
-            cores, alphas, fit_intercept=bool(self.fit_intercept)
-        )
+        result = _fastreg.ridge_kfold_stats(cores, alphas, fit_intercept=bool(self.fit_intercept))
         nf, na, t = len(cores), len(alphas), cores[0].n_targets
-        mse = mse.reshape(nf, na, t).transpose(0, 2, 1)  # (F, t, A)
+        mse = result.errors.reshape(nf, na, t).transpose(0, 2, 1)  # (F, t, A)
         total = GramStats()
         for f in folds:
             total.merge(f)
@@ -453,8 +520,8 @@ class RidgeCV(_RidgeBase):
         n, p = Xd.shape
         t = Y.shape[1]
         na = len(alphas)
-        errors, coef, intercept = _fastreg.ridge_loo(
-            _core_x(Xd),
+        result = _fastreg.ridge_loo(
+            design_arg(Xd),
             Y,
             sw,
             alphas,
@@ -462,9 +529,9 @@ class RidgeCV(_RidgeBase):
             mode="auto",
             threads=check_n_jobs(self.n_jobs),
         )
-        looe = errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
-        coef = coef.reshape(na, t, p)
-        intercept = intercept.reshape(na, t)
+        looe = result.errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
+        coef = result.coef.reshape(na, t, p)
+        intercept = result.intercept.reshape(na, t)
         per_target = self.alpha_per_target and t > 1
         scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
         y_obs = y if y.ndim == 2 else y[:, None]
@@ -516,8 +583,8 @@ class RidgeCV(_RidgeBase):
             self._fit_grid_search(X, y, sample_weight, alphas)
             return
         folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
-        coef, intercept = _fastreg.ridge_kfold(
-            _core_x(Xd),
+        result = _fastreg.ridge_kfold(
+            design_arg(Xd),
             Y,
             sw,
             folds,
@@ -526,8 +593,8 @@ class RidgeCV(_RidgeBase):
             threads=check_n_jobs(self.n_jobs),
         )
         nf, na = len(folds), len(alphas)
-        coef = coef.reshape(nf, na, t, p)
-        intercept = intercept.reshape(nf, na, t)
+        coef = result.coef.reshape(nf, na, t, p)
+        intercept = result.intercept.reshape(nf, na, t)
         scorer = None if self.scoring is None else check_scoring(self, scoring=self.scoring)
         pred_est = _Predictions()
         scores = np.empty((nf, na))
@@ -580,6 +647,21 @@ class GramStats:
     centred moments are combined with Chan et al.'s pairwise update, so the result does not
     depend on the chunking or the merge order beyond rounding. :meth:`Ridge.fit_gram` and
     :func:`ridge_path` fit from the statistics alone.
+
+    Attributes
+    ----------
+    n_features, n_targets : int
+    n_samples_seen : int
+        Rows added so far.
+    weight_sum : float
+        Sum of the sample weights added so far.
+    x_mean : ndarray of shape (n_features,)
+    y_mean : ndarray of shape (n_targets,)
+        Weighted means.
+    xtx : ndarray of shape (n_features, n_features)
+    xty : ndarray of shape (n_features, n_targets)
+    yty : ndarray of shape (n_targets, n_targets)
+        Centred weighted cross-products.
     """
 
     def __init__(self):
@@ -613,7 +695,7 @@ class GramStats:
             self._y_ndim = y.ndim
         elif self._y_ndim == 1 and y.ndim == 2 or self._y_ndim == 2 and y.ndim == 1:
             raise ValueError("y must keep the same number of dimensions across chunks")
-        self._core.update(_core_x(Xd), Y, sw)
+        self._core.update(design_arg(Xd), Y, sw)
         return self
 
     def merge(self, other):

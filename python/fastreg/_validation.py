@@ -8,6 +8,7 @@ import os
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils import check_random_state
 
 
 def check_real(value, name, *, low=None, high=None, low_open=False):
@@ -69,9 +70,7 @@ def check_sample_weight(sample_weight, n_samples):
     except (TypeError, ValueError) as exc:
         raise TypeError(f"sample_weight must be numeric: {exc}") from None
     if sw.ndim != 1 or sw.shape[0] != n_samples:
-        raise ValueError(
-            f"sample_weight must have shape ({n_samples},), got {sw.shape}"
-        )
+        raise ValueError(f"sample_weight must have shape ({n_samples},), got {sw.shape}")
     if not np.all(np.isfinite(sw)):
         raise ValueError("sample_weight contains NaN or infinity")
     if np.any(sw < 0):
@@ -90,9 +89,7 @@ def as_design(X):
             X = X.astype(np.float64)
         if X.indices.dtype != X.indptr.dtype:
             idx = np.promote_types(X.indices.dtype, X.indptr.dtype)
-            X = sp.csc_matrix(
-                (X.data, X.indices.astype(idx), X.indptr.astype(idx)), shape=X.shape
-            )
+            X = sp.csc_matrix((X.data, X.indices.astype(idx), X.indptr.astype(idx)), shape=X.shape)
         return X
     return np.asfortranarray(X, dtype=np.float64)
 
@@ -112,3 +109,56 @@ def check_feature_vector(value, n_features, name, *, allow_inf=False):
     if np.any(np.isnan(v)) or (not allow_inf and not np.all(np.isfinite(v))):
         raise ValueError(f"{name} contains NaN" + ("" if allow_inf else " or infinity"))
     return np.ascontiguousarray(v)
+
+
+def check_feature_options(penalty_factor, lower_bounds, upper_bounds, n_features):
+    """glmnet's per-feature options as float64 vectors of length n_features (a scalar is
+    broadcast) or None: penalty factors >= 0 (inf excludes a feature), lower bounds <= 0 and
+    upper bounds >= 0 (±inf is no bound)."""
+    pf = check_feature_vector(penalty_factor, n_features, "penalty_factor", allow_inf=True)
+    lo = check_feature_vector(lower_bounds, n_features, "lower_bounds", allow_inf=True)
+    hi = check_feature_vector(upper_bounds, n_features, "upper_bounds", allow_inf=True)
+    if pf is not None and np.any(pf < 0):
+        raise ValueError("penalty_factor must be >= 0")
+    if lo is not None and np.any(lo > 0):
+        raise ValueError("lower_bounds must be <= 0")
+    if hi is not None and np.any(hi < 0):
+        raise ValueError("upper_bounds must be >= 0")
+    return pf, lo, hi
+
+
+def random_seed(selection, random_state):
+    """The core's seed for ``selection='random'`` drawn from ``random_state`` as scikit-learn
+    draws it; None (cyclic order) otherwise."""
+    if selection != "random":
+        return None
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def resolve_n_jobs(n_jobs):
+    """Threads for the core: None is one, as in scikit-learn."""
+    return check_n_jobs(n_jobs) or 1
+
+
+def check_precompute(precompute, n_features):
+    """scikit-learn's values of ``precompute`` as the core's covariance-mode choice: 'auto'
+    (Gram mode for dense X with more samples than features), True ('always') or False
+    ('never'). A Gram matrix given as an array is checked for shape and symmetry and selects
+    covariance mode; the core builds its own from X (centred, weighted and scaled as the fit
+    needs), so the result never depends on how the caller's matrix was made."""
+    if isinstance(precompute, str):
+        if precompute != "auto":
+            raise ValueError(
+                f"precompute should be one of True, False, 'auto' or array-like. Got {precompute!r}"
+            )
+        return "auto"
+    if isinstance(precompute, (bool, np.bool_)):
+        return "always" if precompute else "never"
+    gram = np.asarray(precompute)
+    if gram.shape != (n_features, n_features):
+        raise ValueError(
+            f"Gram matrix must have shape ({n_features}, {n_features}), got {gram.shape}"
+        )
+    if not np.all(np.isfinite(gram)) or not np.allclose(gram, gram.T, rtol=1e-7, atol=0):
+        raise ValueError("Gram matrix must be finite and symmetric")
+    return "always"

@@ -1,21 +1,43 @@
-//! Bindings for cross-validation: borrow, check, detach, call `cross_validate`, hand back the
-//! held-out errors. The optional progress callback re-attaches to Python once per finished pair.
+//! Binding behind `ElasticNetCV` / `LassoCV`: every (l1_ratio, fold) path on either layout of
+//! X, returned as the held-out errors of a [`CvResult`]. The optional progress callback
+//! re-attaches to Python once per finished pair.
 
-use numpy::{PyReadonlyArray1, PyReadonlyArray2};
+use numpy::PyReadonlyArray1;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::{opt_slice, run_on_csc, run_on_dense, slice, DesignTask, IndexArray};
+use super::design::{opt_slice, slice, DesignArg, DesignTask};
 use crate::cv::{cross_validate, CvFit, CvParams, CvParamsBuilder, Split};
 use crate::design::Design;
 use crate::params::{EnetParamsBuilder, Selection};
 use crate::path::PathParamsBuilder;
 use crate::problem::FeatureOptions;
 
-/// (mse[l1_ratio][fold][alpha], n_nonzero (same indexing), n_unconverged, max relative gap)
-type CvTuple = (Vec<Vec<Vec<f64>>>, Vec<Vec<Vec<usize>>>, usize, f64);
+/// The held-out errors of every (l1_ratio, fold, α) fit.
+#[pyclass(name = "CvResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(crate) struct CvResult {
+    /// Held-out mean squared error, `mse[l1_ratio][fold][alpha]`.
+    mse: Vec<Vec<Vec<f64>>>,
+    /// Non-zero coefficients of each fold's fit, indexed like `mse`.
+    n_nonzero: Vec<Vec<Vec<usize>>>,
+    /// Fits that did not reach the duality-gap target.
+    n_unconverged: usize,
+    /// Largest relative duality gap (gap / objective) over every fit.
+    max_relative_gap: f64,
+}
 
-/// Keyword arguments of both entry points (a dict, like the path bindings').
+impl From<CvFit> for CvResult {
+    fn from(fit: CvFit) -> Self {
+        Self {
+            mse: fit.mse,
+            n_nonzero: fit.n_nonzero,
+            n_unconverged: fit.n_unconverged,
+            max_relative_gap: fit.max_dual_gap,
+        }
+    }
+}
+
+/// The options of a cross-validation (a dict with these keys, like the path binding's).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 struct CvKwargs {
@@ -123,17 +145,14 @@ impl DesignTask for CvArgs<'_> {
     }
 }
 
-fn into_tuple(fit: CvFit) -> CvTuple {
-    (fit.mse, fit.n_nonzero, fit.n_unconverged, fit.max_dual_gap)
-}
-
-/// Cross-validated elastic-net paths on a dense Fortran-ordered float64 matrix.
+/// Cross-validated elastic-net paths on X (a dense Fortran-ordered float64 array or a CSC
+/// triple; never densified); a fold is X with its held-out rows given weight zero.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, penalty_factor, lower_bounds, upper_bounds, train, test, opts, progress=None))]
 #[allow(clippy::too_many_arguments)]
-fn enet_cv_dense<'py>(
+fn enet_cv<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
+    x: DesignArg<'py>,
     y: PyReadonlyArray1<'py, f64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
     penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
@@ -143,7 +162,7 @@ fn enet_cv_dense<'py>(
     test: Vec<PyReadonlyArray1<'py, i64>>,
     opts: CvKwargs,
     progress: Option<Py<PyAny>>,
-) -> PyResult<CvTuple> {
+) -> PyResult<CvResult> {
     let args = CvArgs {
         y: slice(&y, "y")?,
         sample_weight: opt_slice(&sample_weight, "sample_weight")?,
@@ -158,50 +177,11 @@ fn enet_cv_dense<'py>(
         splits: splits(&train, &test)?,
         progress,
     };
-    let fit = run_on_dense(py, &x, &args)?;
-    Ok(into_tuple(fit))
-}
-
-/// Cross-validated elastic-net paths on a CSC matrix given by its three arrays; never densified.
-#[pyfunction]
-#[pyo3(signature = (data, indices, indptr, n_samples, y, sample_weight, penalty_factor, lower_bounds, upper_bounds, train, test, opts, progress=None))]
-#[allow(clippy::too_many_arguments)]
-fn enet_cv_csc<'py>(
-    py: Python<'py>,
-    data: PyReadonlyArray1<'py, f64>,
-    indices: IndexArray<'py>,
-    indptr: IndexArray<'py>,
-    n_samples: usize,
-    y: PyReadonlyArray1<'py, f64>,
-    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
-    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
-    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
-    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
-    train: Vec<PyReadonlyArray1<'py, i64>>,
-    test: Vec<PyReadonlyArray1<'py, i64>>,
-    opts: CvKwargs,
-    progress: Option<Py<PyAny>>,
-) -> PyResult<CvTuple> {
-    let args = CvArgs {
-        y: slice(&y, "y")?,
-        sample_weight: opt_slice(&sample_weight, "sample_weight")?,
-        fit_intercept: opts.fit_intercept,
-        options: FeatureOptions {
-            penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
-            lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
-            upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
-            standardize: opts.standardize,
-        },
-        params: opts.params()?,
-        splits: splits(&train, &test)?,
-        progress,
-    };
-    let fit = run_on_csc(py, &data, &indices, &indptr, n_samples, &args)?;
-    Ok(into_tuple(fit))
+    Ok(x.run(py, &args)?.into())
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(enet_cv_dense, m)?)?;
-    m.add_function(wrap_pyfunction!(enet_cv_csc, m)?)?;
+    m.add_function(wrap_pyfunction!(enet_cv, m)?)?;
+    m.add_class::<CvResult>()?;
     Ok(())
 }

@@ -1,29 +1,15 @@
-//! Bindings for regularisation paths: borrow, check, detach, call `fit_path`, hand back.
+//! Binding behind `fastreg.path`, `enet_path` and the one-α fits with glmnet's options: an
+//! elastic-net path on either layout of X, returned as a [`PathResult`].
 
-use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
 
-use super::{opt_slice, run_on_csc, run_on_dense, slice, DesignTask, IndexArray};
+use super::design::{opt_slice, slice, DesignArg, DesignTask};
 use crate::cd::Precompute;
 use crate::design::Design;
 use crate::params::{EnetParamsBuilder, Selection};
 use crate::path::{fit_design_path, AlphaGrid, PathFit, PathParams, PathParamsBuilder};
 use crate::problem::FeatureOptions;
-
-/// (alphas, coefs, intercepts, dual_gaps, primals, n_iters, converged, dev_ratio,
-/// kkt_resolves); coefs is a dense `p × n_alphas` array or its compressed sparse columns
-/// `(indptr, indices, values)` (see [`coefs_to_python`]).
-type PathTuple<'py> = (
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyAny>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<usize>>,
-    Bound<'py, PyArray1<bool>>,
-    Bound<'py, PyArray1<f64>>,
-    usize,
-);
 
 /// Dense coefficient arrays up to this size are returned dense even where the sparse form
 /// would be smaller: making a scipy matrix took 0.26 ms of a cold 0.84 ms wine path.
@@ -73,19 +59,42 @@ fn coefs_to_python<'py>(
         .into_any())
 }
 
-fn into_tuple(py: Python<'_>, mut fit: PathFit, dense: bool) -> PyResult<PathTuple<'_>> {
-    let coefs = coefs_to_python(py, &mut fit, dense)?;
-    Ok((
-        fit.alphas.into_pyarray(py),
-        coefs,
-        fit.intercepts.into_pyarray(py),
-        fit.dual_gaps.into_pyarray(py),
-        fit.primals.into_pyarray(py),
-        fit.n_iters.into_pyarray(py),
-        fit.converged.into_pyarray(py),
-        fit.dev_ratio.into_pyarray(py),
-        fit.kkt_resolves,
-    ))
+/// A fitted path, one entry per α (largest first).
+#[pyclass(name = "PathResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(crate) struct PathResult {
+    alphas: Py<PyArray1<f64>>,
+    /// A dense `n_features × n_alphas` array, or its compressed sparse columns
+    /// `(indptr, indices, values)` (see [`coefs_to_python`]).
+    coefs: Py<PyAny>,
+    intercepts: Py<PyArray1<f64>>,
+    /// Duality gap of each point (objective units).
+    dual_gaps: Py<PyArray1<f64>>,
+    /// Primal objective of each point.
+    objectives: Py<PyArray1<f64>>,
+    /// Epochs run at each α.
+    n_iters: Py<PyArray1<usize>>,
+    converged: Py<PyArray1<bool>>,
+    /// Fraction of (weighted) null deviance explained, glmnet's `dev.ratio`.
+    dev_ratio: Py<PyArray1<f64>>,
+    /// Re-solves triggered by KKT violations of strong-rule-discarded features.
+    kkt_resolves: usize,
+}
+
+impl PathResult {
+    fn new(py: Python<'_>, mut fit: PathFit, dense: bool) -> PyResult<Self> {
+        let coefs = coefs_to_python(py, &mut fit, dense)?.unbind();
+        Ok(Self {
+            alphas: fit.alphas.into_pyarray(py).unbind(),
+            coefs,
+            intercepts: fit.intercepts.into_pyarray(py).unbind(),
+            dual_gaps: fit.dual_gaps.into_pyarray(py).unbind(),
+            objectives: fit.primals.into_pyarray(py).unbind(),
+            n_iters: fit.n_iters.into_pyarray(py).unbind(),
+            converged: fit.converged.into_pyarray(py).unbind(),
+            dev_ratio: fit.dev_ratio.into_pyarray(py).unbind(),
+            kkt_resolves: fit.kkt_resolves,
+        })
+    }
 }
 
 /// Everything but X, borrowed.
@@ -119,7 +128,7 @@ impl DesignTask for PathArgs<'_> {
     }
 }
 
-/// Keyword arguments shared by both entry points.
+/// The options of a path (a dict with these keys).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 struct PathKwargs {
@@ -187,14 +196,14 @@ impl PathKwargs {
     }
 }
 
-/// Elastic-net path on a dense Fortran-ordered float64 matrix. `opts` is a dict with the keys of
-/// `PathKwargs`.
+/// Elastic-net path on X (a dense Fortran-ordered float64 array or a CSC triple; never
+/// densified). `opts` is a dict with the keys of `PathKwargs`.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts))]
 #[allow(clippy::too_many_arguments)]
-fn enet_path_dense<'py>(
+fn enet_path<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray2<'py, f64>,
+    x: DesignArg<'py>,
     y: PyReadonlyArray1<'py, f64>,
     sample_weight: Option<PyReadonlyArray1<'py, f64>>,
     coef_init: Option<PyReadonlyArray1<'py, f64>>,
@@ -202,7 +211,7 @@ fn enet_path_dense<'py>(
     lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
     upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
     opts: PathKwargs,
-) -> PyResult<PathTuple<'py>> {
+) -> PyResult<PathResult> {
     let args = PathArgs {
         y: slice(&y, "y")?,
         sample_weight: opt_slice(&sample_weight, "sample_weight")?,
@@ -216,47 +225,12 @@ fn enet_path_dense<'py>(
         },
         params: opts.params()?,
     };
-    let fit = run_on_dense(py, &x, &args)?;
-    into_tuple(py, fit, opts.dense_coef)
-}
-
-/// Elastic-net path on a CSC matrix given by its three arrays; never densified.
-#[pyfunction]
-#[pyo3(signature = (data, indices, indptr, n_samples, y, sample_weight, coef_init, penalty_factor, lower_bounds, upper_bounds, opts))]
-#[allow(clippy::too_many_arguments)]
-fn enet_path_csc<'py>(
-    py: Python<'py>,
-    data: PyReadonlyArray1<'py, f64>,
-    indices: IndexArray<'py>,
-    indptr: IndexArray<'py>,
-    n_samples: usize,
-    y: PyReadonlyArray1<'py, f64>,
-    sample_weight: Option<PyReadonlyArray1<'py, f64>>,
-    coef_init: Option<PyReadonlyArray1<'py, f64>>,
-    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
-    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
-    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
-    opts: PathKwargs,
-) -> PyResult<PathTuple<'py>> {
-    let args = PathArgs {
-        y: slice(&y, "y")?,
-        sample_weight: opt_slice(&sample_weight, "sample_weight")?,
-        coef_init: opt_slice(&coef_init, "coef_init")?,
-        fit_intercept: opts.fit_intercept,
-        options: FeatureOptions {
-            penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
-            lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
-            upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
-            standardize: opts.standardize,
-        },
-        params: opts.params()?,
-    };
-    let fit = run_on_csc(py, &data, &indices, &indptr, n_samples, &args)?;
-    into_tuple(py, fit, opts.dense_coef)
+    let fit = x.run(py, &args)?;
+    PathResult::new(py, fit, opts.dense_coef)
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(enet_path_dense, m)?)?;
-    m.add_function(wrap_pyfunction!(enet_path_csc, m)?)?;
+    m.add_function(wrap_pyfunction!(enet_path, m)?)?;
+    m.add_class::<PathResult>()?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Ridge bindings: a design argument (dense Fortran array or CSC triple, see [`DesignArg`]), a
 //! column-major response, optional weights; each call borrows, checks layout, releases the GIL
-//! and returns flat arrays that `_ridge.py` reshapes.
+//! and returns flat arrays that `_ridge.py` reshapes. Ridge from accumulated statistics is in
+//! `gram.rs`.
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -13,18 +14,18 @@ use crate::ridge::{
     RidgeSolver,
 };
 
-use super::{opt_slice, DesignArg, LayoutTask};
+use super::design::{opt_slice, DesignArg, LayoutTask};
 
 /// A Ridge computation with everything but X borrowed; unlike a [`super::DesignTask`] it needs
 /// the [`RidgeDesign`] products, so it reaches the shared layout dispatch through [`OnRidge`].
-trait RidgeTask: Sync {
+pub(super) trait RidgeTask: Sync {
     type Output: Send;
     fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<Self::Output>;
 }
 
 /// Adapter running a [`RidgeTask`] with `run_on_dense` / `run_on_csc` (both layouts implement
 /// [`RidgeDesign`]).
-struct OnRidge<T>(T);
+pub(super) struct OnRidge<T>(pub(super) T);
 
 impl<T: RidgeTask> LayoutTask for OnRidge<T> {
     type Output = T::Output;
@@ -37,7 +38,7 @@ impl<T: RidgeTask> LayoutTask for OnRidge<T> {
 }
 
 /// The response, weights and thread count every Ridge entry point borrows.
-struct Data<'s> {
+pub(super) struct Data<'s> {
     y: &'s [f64],
     t: usize,
     w: Option<&'s [f64]>,
@@ -45,7 +46,7 @@ struct Data<'s> {
 }
 
 impl<'s> Data<'s> {
-    fn borrow(
+    pub(super) fn borrow(
         y: &'s PyReadonlyArray2<'_, f64>,
         w: &'s Option<PyReadonlyArray1<'_, f64>>,
         threads: Option<usize>,
@@ -107,7 +108,7 @@ impl RidgeTask for KfoldTask<'_> {
     }
 }
 
-struct StatsTask<'s>(Data<'s>);
+pub(super) struct StatsTask<'s>(pub(super) Data<'s>);
 impl RidgeTask for StatsTask<'_> {
     type Output = GramStats;
     fn run<D: RidgeDesign>(&self, x: &D) -> crate::Result<GramStats> {
@@ -175,7 +176,7 @@ fn parse_loo_mode(name: &str) -> PyResult<LooMode> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn ridge_params(
+pub(super) fn ridge_params(
     alphas: Vec<f64>,
     t: usize,
     fit_intercept: bool,
@@ -195,37 +196,82 @@ fn ridge_params(
     .check(t)?)
 }
 
-type FitTuple<'py> = (
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    &'static str,
-    usize,
-    bool,
-);
-
-fn fit_tuple(py: Python<'_>, f: RidgeFit) -> FitTuple<'_> {
-    (
-        f.coef.into_pyarray(py),
-        f.intercept.into_pyarray(py),
-        f.solver.name(),
-        f.n_iter,
-        f.converged,
-    )
+/// A Ridge fit: `coef` is `t × p` flat, `intercept` has one entry per target.
+#[pyclass(name = "RidgeResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(super) struct RidgeResult {
+    coef: Py<PyArray1<f64>>,
+    intercept: Py<PyArray1<f64>>,
+    /// The solver that produced the solution (may differ from the one asked for).
+    solver: &'static str,
+    /// Iterations of an iterative solver.
+    n_iter: usize,
+    converged: bool,
 }
 
-type PathTuple<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
-
-type LooTuple<'py> = (
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-    Bound<'py, PyArray1<f64>>,
-);
-
-fn path_tuple(py: Python<'_>, p: RidgePath) -> PathTuple<'_> {
-    (p.coef.into_pyarray(py), p.intercept.into_pyarray(py))
+impl RidgeResult {
+    pub(super) fn new(py: Python<'_>, f: RidgeFit) -> Self {
+        Self {
+            coef: f.coef.into_pyarray(py).unbind(),
+            intercept: f.intercept.into_pyarray(py).unbind(),
+            solver: f.solver.name(),
+            n_iter: f.n_iter,
+            converged: f.converged,
+        }
+    }
 }
 
-/// Fit Ridge; returns `(coef t×p flat, intercept t, solver used, n_iter, converged)`.
+/// Ridge coefficients for every α (and every fold, for K-fold paths), flat in the order the
+/// producing function documents.
+#[pyclass(name = "RidgePathResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(super) struct RidgePathResult {
+    coef: Py<PyArray1<f64>>,
+    intercept: Py<PyArray1<f64>>,
+}
+
+impl RidgePathResult {
+    pub(super) fn new(py: Python<'_>, p: RidgePath) -> Self {
+        Self::from_parts(py, p.coef, p.intercept)
+    }
+
+    /// The paths of the folds one after the other.
+    pub(super) fn concat(py: Python<'_>, paths: Vec<RidgePath>) -> Self {
+        let mut coef = Vec::new();
+        let mut intercept = Vec::new();
+        for p in paths {
+            coef.extend(p.coef);
+            intercept.extend(p.intercept);
+        }
+        Self::from_parts(py, coef, intercept)
+    }
+
+    fn from_parts(py: Python<'_>, coef: Vec<f64>, intercept: Vec<f64>) -> Self {
+        Self {
+            coef: coef.into_pyarray(py).unbind(),
+            intercept: intercept.into_pyarray(py).unbind(),
+        }
+    }
+}
+
+/// Ridge cross-validation: per-α coefficients and the held-out errors.
+#[pyclass(name = "RidgeCvResult", module = "fastreg._fastreg", frozen, get_all)]
+pub(super) struct RidgeCvResult {
+    /// Leave-one-out residuals (`A×t×n` flat) or K-fold test MSE (`F×A×t` flat).
+    errors: Py<PyArray1<f64>>,
+    coef: Py<PyArray1<f64>>,
+    intercept: Py<PyArray1<f64>>,
+}
+
+impl RidgeCvResult {
+    pub(super) fn new(py: Python<'_>, errors: Vec<f64>, path: RidgePathResult) -> Self {
+        Self {
+            errors: errors.into_pyarray(py).unbind(),
+            coef: path.coef,
+            intercept: path.intercept,
+        }
+    }
+}
+
+/// Fit Ridge on X (a dense Fortran-ordered float64 array or a CSC triple).
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, solver, positive, tol, max_iter, threads))]
 #[allow(clippy::too_many_arguments)]
@@ -241,7 +287,7 @@ fn ridge_fit<'py>(
     tol: f64,
     max_iter: Option<usize>,
     threads: Option<usize>,
-) -> PyResult<FitTuple<'py>> {
+) -> PyResult<RidgeResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let prm = ridge_params(
         alphas,
@@ -253,10 +299,10 @@ fn ridge_fit<'py>(
         max_iter,
     )?;
     let fit = x.run(py, &OnRidge(FitTask(data, prm)))?;
-    Ok(fit_tuple(py, fit))
+    Ok(RidgeResult::new(py, fit))
 }
 
-/// Coefficients for every α: `(coef A×t×p flat, intercept A×t flat)`.
+/// Coefficients for every α: coef `A×t×p` flat, intercept `A×t` flat.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, threads))]
 fn ridge_path<'py>(
@@ -267,14 +313,14 @@ fn ridge_path<'py>(
     alphas: Vec<f64>,
     fit_intercept: bool,
     threads: Option<usize>,
-) -> PyResult<PathTuple<'py>> {
+) -> PyResult<RidgePathResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let path = x.run(py, &OnRidge(PathTask(data, alphas, fit_intercept)))?;
-    Ok(path_tuple(py, path))
+    Ok(RidgePathResult::new(py, path))
 }
 
-/// Leave-one-out residuals and coefficients for every α:
-/// `(errors A×t×n flat, coef A×t×p flat, intercept A×t flat)`.
+/// Leave-one-out residuals and coefficients for every α: errors `A×t×n` flat, coef `A×t×p`
+/// flat, intercept `A×t` flat.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, alphas, *, fit_intercept, mode, threads))]
 #[allow(clippy::too_many_arguments)]
@@ -287,19 +333,19 @@ fn ridge_loo<'py>(
     fit_intercept: bool,
     mode: &str,
     threads: Option<usize>,
-) -> PyResult<LooTuple<'py>> {
+) -> PyResult<RidgeCvResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let task = LooTask(data, alphas, fit_intercept, parse_loo_mode(mode)?);
-    let l = x.run(py, &OnRidge(task))?;
-    Ok((
-        l.errors.into_pyarray(py),
-        l.path.coef.into_pyarray(py),
-        l.path.intercept.into_pyarray(py),
+    let loo = x.run(py, &OnRidge(task))?;
+    Ok(RidgeCvResult::new(
+        py,
+        loo.errors,
+        RidgePathResult::new(py, loo.path),
     ))
 }
 
 /// K-fold paths by Gram down-dating; `folds` are the test rows of each fold and must partition
-/// the samples. Returns `(coef F×A×t×p flat, intercept F×A×t flat)`.
+/// the samples. Returns coef `F×A×t×p` flat, intercept `F×A×t` flat.
 #[pyfunction]
 #[pyo3(signature = (x, y, sample_weight, folds, alphas, *, fit_intercept, threads))]
 #[allow(clippy::too_many_arguments)]
@@ -312,200 +358,10 @@ fn ridge_kfold<'py>(
     alphas: Vec<f64>,
     fit_intercept: bool,
     threads: Option<usize>,
-) -> PyResult<PathTuple<'py>> {
+) -> PyResult<RidgePathResult> {
     let data = Data::borrow(&y, &sample_weight, threads)?;
     let paths = x.run(py, &OnRidge(KfoldTask(data, folds, alphas, fit_intercept)))?;
-    let mut coef = Vec::new();
-    let mut intercept = Vec::new();
-    for p in paths {
-        coef.extend(p.coef);
-        intercept.extend(p.intercept);
-    }
-    Ok((coef.into_pyarray(py), intercept.into_pyarray(py)))
-}
-
-/// K-fold cross-validation from per-fold statistics alone; returns
-/// `(coef F×A×t×p flat, intercept F×A×t flat, test MSE F×A×t flat)`.
-#[pyfunction]
-#[pyo3(signature = (folds, alphas, *, fit_intercept))]
-fn ridge_kfold_stats<'py>(
-    py: Python<'py>,
-    folds: Vec<PyRef<'py, PyGramStats>>,
-    alphas: Vec<f64>,
-    fit_intercept: bool,
-) -> PyResult<LooTuple<'py>> {
-    let parts: Vec<GramStats> = folds.iter().map(|f| f.inner.clone()).collect();
-    let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
-    let mut coef = Vec::new();
-    let mut intercept = Vec::new();
-    for p in paths {
-        coef.extend(p.coef);
-        intercept.extend(p.intercept);
-    }
-    Ok((
-        coef.into_pyarray(py),
-        intercept.into_pyarray(py),
-        mse.into_pyarray(py),
-    ))
-}
-
-/// Weighted sufficient statistics accumulated chunk by chunk (the core of `fastreg.GramStats`).
-#[pyclass(name = "GramStatsCore", module = "fastreg._fastreg")]
-struct PyGramStats {
-    inner: GramStats,
-}
-
-#[pymethods]
-impl PyGramStats {
-    #[new]
-    fn new(n_features: usize, n_targets: usize) -> Self {
-        Self {
-            inner: GramStats::new(n_features, n_targets),
-        }
-    }
-
-    /// Add a chunk of rows.
-    #[pyo3(signature = (x, y, sample_weight))]
-    fn update<'py>(
-        &mut self,
-        py: Python<'py>,
-        x: DesignArg<'py>,
-        y: PyReadonlyArray2<'py, f64>,
-        sample_weight: Option<PyReadonlyArray1<'py, f64>>,
-    ) -> PyResult<()> {
-        let chunk = x.run(
-            py,
-            &OnRidge(StatsTask(Data::borrow(&y, &sample_weight, None)?)),
-        )?;
-        if chunk.n_features() != self.inner.n_features() {
-            return Err(PyValueError::new_err(format!(
-                "X has {} features, the statistics have {}",
-                chunk.n_features(),
-                self.inner.n_features()
-            )));
-        }
-        if chunk.n_targets() != self.inner.n_targets() {
-            return Err(PyValueError::new_err(format!(
-                "y has {} targets, the statistics have {}",
-                chunk.n_targets(),
-                self.inner.n_targets()
-            )));
-        }
-        self.inner.merge(&chunk)?;
-        Ok(())
-    }
-
-    /// Pool another set of statistics into this one.
-    fn merge(&mut self, other: PyRef<'_, PyGramStats>) -> PyResult<()> {
-        Ok(self.inner.merge(&other.inner)?)
-    }
-
-    /// Rebuild from the values of the getters (used for pickling).
-    #[staticmethod]
-    #[allow(clippy::too_many_arguments)]
-    fn from_parts(
-        n_features: usize,
-        n_targets: usize,
-        count: usize,
-        weight_sum: f64,
-        x_mean: Vec<f64>,
-        y_mean: Vec<f64>,
-        xtx: Vec<f64>,
-        xty: Vec<f64>,
-        yty: Vec<f64>,
-    ) -> PyResult<Self> {
-        Ok(Self {
-            inner: GramStats::from_parts(
-                n_features, n_targets, count, weight_sum, x_mean, y_mean, xtx, xty, yty,
-            )?,
-        })
-    }
-
-    fn copy(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-        }
-    }
-
-    #[getter]
-    fn n_features(&self) -> usize {
-        self.inner.n_features()
-    }
-    #[getter]
-    fn n_targets(&self) -> usize {
-        self.inner.n_targets()
-    }
-    #[getter]
-    fn count(&self) -> usize {
-        self.inner.count()
-    }
-    #[getter]
-    fn weight_sum(&self) -> f64 {
-        self.inner.w_sum()
-    }
-    #[getter]
-    fn x_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.x_mean().to_vec().into_pyarray(py)
-    }
-    #[getter]
-    fn y_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.y_mean().to_vec().into_pyarray(py)
-    }
-    /// Centred XᵀWX, flat column-major p × p.
-    #[getter]
-    fn xtx<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.xx().to_vec().into_pyarray(py)
-    }
-    /// Centred XᵀWY, flat column-major p × t.
-    #[getter]
-    fn xty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.xy().to_vec().into_pyarray(py)
-    }
-    /// Centred YᵀWY, flat t × t.
-    #[getter]
-    fn yty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.yy().to_vec().into_pyarray(py)
-    }
-
-    /// Ridge from the statistics; same return as `ridge_fit`.
-    #[pyo3(signature = (alphas, *, fit_intercept, solver, positive, tol, max_iter))]
-    #[allow(clippy::too_many_arguments)]
-    fn fit<'py>(
-        &self,
-        py: Python<'py>,
-        alphas: Vec<f64>,
-        fit_intercept: bool,
-        solver: &str,
-        positive: bool,
-        tol: f64,
-        max_iter: Option<usize>,
-    ) -> PyResult<FitTuple<'py>> {
-        let prm = ridge_params(
-            alphas,
-            self.inner.n_targets(),
-            fit_intercept,
-            solver,
-            positive,
-            tol,
-            max_iter,
-        )?;
-        let stats = &self.inner;
-        let fit = py.detach(|| ridge::fit_stats(stats, &prm))?;
-        Ok(fit_tuple(py, fit))
-    }
-
-    /// Ridge path from the statistics; same return as `ridge_path`.
-    #[pyo3(signature = (alphas, *, fit_intercept))]
-    fn path<'py>(
-        &self,
-        py: Python<'py>,
-        alphas: Vec<f64>,
-        fit_intercept: bool,
-    ) -> PyResult<PathTuple<'py>> {
-        let stats = &self.inner;
-        let path = py.detach(|| ridge::path_stats(stats, &alphas, fit_intercept))?;
-        Ok(path_tuple(py, path))
-    }
+    Ok(RidgePathResult::concat(py, paths))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -513,7 +369,8 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ridge_path, m)?)?;
     m.add_function(wrap_pyfunction!(ridge_loo, m)?)?;
     m.add_function(wrap_pyfunction!(ridge_kfold, m)?)?;
-    m.add_function(wrap_pyfunction!(ridge_kfold_stats, m)?)?;
-    m.add_class::<PyGramStats>()?;
+    m.add_class::<RidgeResult>()?;
+    m.add_class::<RidgePathResult>()?;
+    m.add_class::<RidgeCvResult>()?;
     Ok(())
 }

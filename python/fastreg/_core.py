@@ -1,0 +1,100 @@
+"""The calls into the compiled core (``_fastreg``): X in core form (see ``as_design``) passed
+as one design argument, dense or CSC; the core answers with result objects with named fields
+(``EnetResult``, ``PathResult``, ``CvResult``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import _fastreg
+
+
+def design_arg(Xd):
+    """The design argument of the core: a Fortran array, or the CSC triple with n_samples."""
+    if sp.issparse(Xd):
+        return (Xd.data, Xd.indices, Xd.indptr, Xd.shape[0])
+    return Xd
+
+
+def fit_enet(Xd, y, sample_weight, coef_init, **params):
+    """One elastic-net fit of one target; ``params`` are ``_fastreg.enet_fit``'s keywords."""
+    return _fastreg.enet_fit(design_arg(Xd), y, sample_weight, coef_init, **params)
+
+
+def run_path(
+    Xd,
+    y,
+    *,
+    sample_weight=None,
+    coef_init=None,
+    penalty_factor=None,
+    lower_bounds=None,
+    upper_bounds=None,
+    alphas=None,
+    n_alphas=100,
+    eps=1e-3,
+    l1_ratio=1.0,
+    fit_intercept=False,
+    standardize=False,
+    max_iter=1000,
+    tol=1e-4,
+    rel_tol=0.0,
+    positive=False,
+    random_seed=None,
+    screening=True,
+    n_jobs=1,
+    early_stop=False,
+    precompute="auto",
+    dense_coef=True,
+):
+    """One target's path through the core; returns its ``PathResult``, whose ``coefs`` is an
+    ndarray of shape (n_features, n_alphas), or with ``dense_coef=False`` compressed sparse
+    columns when that is smaller and the array would take over 1 MiB (see ``path_coefs``)."""
+    opts = {
+        "alphas": None if alphas is None else np.asarray(alphas, dtype=np.float64).ravel().tolist(),
+        "n_alphas": int(n_alphas),
+        "eps": float(eps),
+        "l1_ratio": float(l1_ratio),
+        "fit_intercept": bool(fit_intercept),
+        "standardize": bool(standardize),
+        "max_iter": int(max_iter),
+        "tol": float(tol),
+        "rel_tol": float(rel_tol),
+        "positive": bool(positive),
+        "random_seed": random_seed,
+        "screening": bool(screening),
+        "n_jobs": int(n_jobs),
+        "early_stop": bool(early_stop),
+        "precompute": precompute,
+        "dense_coef": bool(dense_coef),
+    }
+    return _fastreg.enet_path(
+        design_arg(Xd),
+        y,
+        sample_weight,
+        coef_init,
+        penalty_factor,
+        lower_bounds,
+        upper_bounds,
+        opts,
+    )
+
+
+def path_coefs(result, n_features):
+    """A ``PathResult``'s coefficients as an ndarray, or as a CSC matrix (int32 indices, no
+    copy) when the core returned compressed sparse columns."""
+    coefs = result.coefs
+    if isinstance(coefs, np.ndarray):
+        return coefs
+    indptr, indices, values = coefs
+    return sp.csc_matrix((values, indices, indptr), shape=(n_features, len(result.alphas)))
+
+
+def cross_validate(Xd, y, sample_weight, feature_options, train, test, opts, progress):
+    """Every (l1_ratio, fold) path through the core; ``feature_options`` is the checked
+    ``(penalty_factor, lower_bounds, upper_bounds)``. Returns its ``CvResult``."""
+    pf, lo, hi = feature_options
+    return _fastreg.enet_cv(
+        design_arg(Xd), y, sample_weight, pf, lo, hi, train, test, opts, progress
+    )

@@ -1,0 +1,197 @@
+//! Bindings for Gram statistics accumulated chunk by chunk (`GramStatsCore`, the core of
+//! `fastreg.GramStats`) and the Ridge fits, paths and K-fold CV computed from them alone.
+
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+
+use super::design::DesignArg;
+use super::ridge::{
+    ridge_params, Data, OnRidge, RidgeCvResult, RidgePathResult, RidgeResult, StatsTask,
+};
+use crate::gram::GramStats;
+use crate::ridge;
+
+/// K-fold cross-validation from per-fold statistics alone: coef `F×A×t×p` flat, intercept
+/// `F×A×t` flat, errors the test MSE `F×A×t` flat.
+#[pyfunction]
+#[pyo3(signature = (folds, alphas, *, fit_intercept))]
+fn ridge_kfold_stats<'py>(
+    py: Python<'py>,
+    folds: Vec<PyRef<'py, PyGramStats>>,
+    alphas: Vec<f64>,
+    fit_intercept: bool,
+) -> PyResult<RidgeCvResult> {
+    let parts: Vec<GramStats> = folds.iter().map(|f| f.inner.clone()).collect();
+    let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
+    Ok(RidgeCvResult::new(
+        py,
+        mse,
+        RidgePathResult::concat(py, paths),
+    ))
+}
+
+/// Weighted sufficient statistics accumulated chunk by chunk (the core of `fastreg.GramStats`).
+#[pyclass(name = "GramStatsCore", module = "fastreg._fastreg")]
+struct PyGramStats {
+    inner: GramStats,
+}
+
+#[pymethods]
+impl PyGramStats {
+    #[new]
+    fn new(n_features: usize, n_targets: usize) -> Self {
+        Self {
+            inner: GramStats::new(n_features, n_targets),
+        }
+    }
+
+    /// Add a chunk of rows.
+    #[pyo3(signature = (x, y, sample_weight))]
+    fn update<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: DesignArg<'py>,
+        y: PyReadonlyArray2<'py, f64>,
+        sample_weight: Option<PyReadonlyArray1<'py, f64>>,
+    ) -> PyResult<()> {
+        let chunk = x.run(
+            py,
+            &OnRidge(StatsTask(Data::borrow(&y, &sample_weight, None)?)),
+        )?;
+        if chunk.n_features() != self.inner.n_features() {
+            return Err(PyValueError::new_err(format!(
+                "X has {} features, the statistics have {}",
+                chunk.n_features(),
+                self.inner.n_features()
+            )));
+        }
+        if chunk.n_targets() != self.inner.n_targets() {
+            return Err(PyValueError::new_err(format!(
+                "y has {} targets, the statistics have {}",
+                chunk.n_targets(),
+                self.inner.n_targets()
+            )));
+        }
+        self.inner.merge(&chunk)?;
+        Ok(())
+    }
+
+    /// Pool another set of statistics into this one.
+    fn merge(&mut self, other: PyRef<'_, PyGramStats>) -> PyResult<()> {
+        Ok(self.inner.merge(&other.inner)?)
+    }
+
+    /// Rebuild from the values of the getters (used for pickling).
+    #[staticmethod]
+    #[allow(clippy::too_many_arguments)]
+    fn from_parts(
+        n_features: usize,
+        n_targets: usize,
+        count: usize,
+        weight_sum: f64,
+        x_mean: Vec<f64>,
+        y_mean: Vec<f64>,
+        xtx: Vec<f64>,
+        xty: Vec<f64>,
+        yty: Vec<f64>,
+    ) -> PyResult<Self> {
+        Ok(Self {
+            inner: GramStats::from_parts(
+                n_features, n_targets, count, weight_sum, x_mean, y_mean, xtx, xty, yty,
+            )?,
+        })
+    }
+
+    fn copy(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+        }
+    }
+
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+    #[getter]
+    fn n_targets(&self) -> usize {
+        self.inner.n_targets()
+    }
+    #[getter]
+    fn count(&self) -> usize {
+        self.inner.count()
+    }
+    #[getter]
+    fn weight_sum(&self) -> f64 {
+        self.inner.w_sum()
+    }
+    #[getter]
+    fn x_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.x_mean().to_vec().into_pyarray(py)
+    }
+    #[getter]
+    fn y_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.y_mean().to_vec().into_pyarray(py)
+    }
+    /// Centred XᵀWX, flat column-major p × p.
+    #[getter]
+    fn xtx<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.xx().to_vec().into_pyarray(py)
+    }
+    /// Centred XᵀWY, flat column-major p × t.
+    #[getter]
+    fn xty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.xy().to_vec().into_pyarray(py)
+    }
+    /// Centred YᵀWY, flat t × t.
+    #[getter]
+    fn yty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.yy().to_vec().into_pyarray(py)
+    }
+
+    /// Ridge from the statistics; same return as `ridge_fit`.
+    #[pyo3(signature = (alphas, *, fit_intercept, solver, positive, tol, max_iter))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit<'py>(
+        &self,
+        py: Python<'py>,
+        alphas: Vec<f64>,
+        fit_intercept: bool,
+        solver: &str,
+        positive: bool,
+        tol: f64,
+        max_iter: Option<usize>,
+    ) -> PyResult<RidgeResult> {
+        let prm = ridge_params(
+            alphas,
+            self.inner.n_targets(),
+            fit_intercept,
+            solver,
+            positive,
+            tol,
+            max_iter,
+        )?;
+        let stats = &self.inner;
+        let fit = py.detach(|| ridge::fit_stats(stats, &prm))?;
+        Ok(RidgeResult::new(py, fit))
+    }
+
+    /// Ridge path from the statistics; same return as `ridge_path`.
+    #[pyo3(signature = (alphas, *, fit_intercept))]
+    fn path<'py>(
+        &self,
+        py: Python<'py>,
+        alphas: Vec<f64>,
+        fit_intercept: bool,
+    ) -> PyResult<RidgePathResult> {
+        let stats = &self.inner;
+        let path = py.detach(|| ridge::path_stats(stats, &alphas, fit_intercept))?;
+        Ok(RidgePathResult::new(py, path))
+    }
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ridge_kfold_stats, m)?)?;
+    m.add_class::<PyGramStats>()?;
+    Ok(())
+}
