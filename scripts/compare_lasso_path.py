@@ -11,12 +11,11 @@ import sys
 import time
 import warnings
 
+import fastreg
 import numpy as np
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import lasso_path as sk_lasso_path
-
-import fastreg
 
 
 def dense_problem(n=500, p=10_000, rho=0.5, k=20, seed=0):
@@ -32,8 +31,9 @@ def dense_problem(n=500, p=10_000, rho=0.5, k=20, seed=0):
 
 def sparse_problem(n=20_000, p=50_000, density=0.002, k=100, seed=1):
     rng = np.random.default_rng(seed)
-    X = sp.random(n, p, density=density, format="csc", random_state=seed,
-                  data_rvs=rng.standard_normal)
+    X = sp.random(
+        n, p, density=density, format="csc", random_state=seed, data_rvs=rng.standard_normal
+    )
     beta = np.zeros(p)
     beta[rng.choice(p, k, replace=False)] = rng.standard_normal(k) * 2
     y = X @ beta + 0.5 * rng.standard_normal(n)
@@ -76,19 +76,26 @@ def compare(name, X, y, tol=1e-4, repeat=1):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             t_fr, (a_fr, c_fr, _) = timed(
-                lambda: fastreg.lasso_path(X, y, tol=tol_fr, **kw), repeat)
+                lambda tol_fr=tol_fr: fastreg.lasso_path(X, y, tol=tol_fr, **kw), repeat
+            )
         ex_fr = excess(a_fr, c_fr)
-        print(f"  fastreg lasso_path tol={tol_fr:g}: {t_fr:8.3f} s, max rel. objective excess "
-              f"{ex_fr:.2e}, sklearn/fastreg time ratio {t_sk / t_fr:.2f}")
+        print(
+            f"  fastreg lasso_path tol={tol_fr:g}: {t_fr:8.3f} s, max rel. objective excess "
+            f"{ex_fr:.2e}, sklearn/fastreg time ratio {t_sk / t_fr:.2f}"
+        )
         if ex_fr <= ex_sk:
             break
     # the certified variant: gap ≤ rel·objective at every α, rel = scikit-learn's excess
     rel = max(ex_sk, 1e-12)
-    t_rel, fit = timed(lambda: fastreg.path(X, y, alphas=a_sk, fit_intercept=False, tol=rel,
-                                            max_iter=100_000), repeat)
+    t_rel, fit = timed(
+        lambda: fastreg.path(X, y, alphas=a_sk, fit_intercept=False, tol=rel, max_iter=100_000),
+        repeat,
+    )
     ex_rel = float(np.max((fit.objective_ - ref_obj) / ref_obj))
-    print(f"  fastreg.path certified rel. gap {rel:.1e}: {t_rel:8.3f} s, max excess "
-          f"{ex_rel:.2e}, sklearn/fastreg time ratio {t_sk / t_rel:.2f}")
+    print(
+        f"  fastreg.path certified rel. gap {rel:.1e}: {t_rel:8.3f} s, max excess "
+        f"{ex_rel:.2e}, sklearn/fastreg time ratio {t_sk / t_rel:.2f}"
+    )
 
 
 if __name__ == "__main__":

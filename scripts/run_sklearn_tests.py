@@ -80,7 +80,9 @@ def __getattr__(name):
 # A pytest plugin recording one JSON line per test as it starts and as it ends, so a run that
 # dies (abort, segfault, timeout) still tells what finished and which test was running. On start
 # it deselects every test already recorded in the file, so rerunning the same command resumes.
-RECORDER_SOURCE = r'''"""Record each test's outcome as a JSON line in $SUITE_RECORD (see run_sklearn_tests.py)."""
+RECORDER_SOURCE = r'''"""Record each test's outcome as a JSON line in $SUITE_RECORD.
+
+See run_sklearn_tests.py."""
 import json
 import os
 

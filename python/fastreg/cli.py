@@ -275,7 +275,7 @@ def _number(name, *, low=None, high=None, low_open=False, kind=float):
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"not {'an integer' if kind is int else 'a number'}: {text!r}"
-            )
+            ) from None
         if not np.isfinite(value):
             raise argparse.ArgumentTypeError(f"{name} must be finite, got {text!r}")
         if low is not None and (value <= low if low_open else value < low):
