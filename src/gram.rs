@@ -11,55 +11,9 @@ use rayon::prelude::*;
 
 use crate::design::{CscDesign, Design, SparseIndex};
 use crate::error::{invalid, FastregError, Result};
-
-thread_local! {
-    /// Set while [`within`] runs work without a pool: the statistics are then built on this
-    /// thread alone, not on rayon's global pool.
-    static ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// A pool of `n_jobs` threads, or `None` for one thread (see [`within`]).
-pub(crate) fn thread_pool(n_jobs: usize) -> Result<Option<rayon::ThreadPool>> {
-    if n_jobs <= 1 {
-        return Ok(None);
-    }
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n_jobs)
-        .build()
-        .map(Some)
-        .map_err(|e| invalid("n_jobs", format!("cannot start the thread pool: {e}")))
-}
-
-/// Runs `f` on `pool`'s threads, or on the calling thread alone when there is no pool, so
-/// that `n_jobs = 1` is one thread also while the Gram matrix is built. (Through rayon's
-/// global pool, even of one thread, the hand-offs took wine's path from 0.27 to 0.52 ms; a
-/// pool of one thread of our own would cost 60 µs to start.)
-pub fn within<T: Send>(pool: Option<&rayon::ThreadPool>, f: impl FnOnce() -> T + Send) -> T {
-    match pool {
-        Some(pool) => pool.install(f),
-        None => {
-            struct Restore(bool);
-            impl Drop for Restore {
-                fn drop(&mut self) {
-                    ONE_THREAD.set(self.0);
-                }
-            }
-            let _restore = Restore(ONE_THREAD.replace(true));
-            f()
-        }
-    }
-}
-
-/// The parallelism the current context allows: `Par::Seq` on one thread, so that a
-/// single-threaded run never pays for task spawning.
-pub fn current_par() -> Par {
-    let threads = rayon::current_num_threads();
-    if threads <= 1 || ONE_THREAD.get() {
-        Par::Seq
-    } else {
-        Par::rayon(threads)
-    }
-}
+// The thread-pool helpers live in `parallel`; these paths stay for existing callers.
+pub(crate) use crate::parallel::thread_pool;
+pub use crate::parallel::{current_par, within};
 
 /// `(0..p).map(f)`, over the current context's threads.
 fn per_feature<T: Send>(p: usize, f: impl Fn(usize) -> T + Sync + Send) -> Vec<T> {
@@ -85,11 +39,8 @@ const SLICE_FEATURES: std::ops::RangeInclusive<usize> = 257..=512;
 
 /// Lower triangle of `dst (+)= lhsᵀ · rhs` for `lhs`, `rhs` of shape `depth × p`.
 ///
-/// On one thread, faer packs all p columns of a 512-deep slice of `lhs` at once when p < 512:
-/// more than 1 MiB from p = 257, 2 MiB at p = 500, a whole L2 here. Slices 256 deep halve
-/// that (measured, 100,000 × 500: 440 → 352 ms, 29 → 35 GFMA/s; p = 400 gains 10%). From
-/// about 512 features faer blocks the features itself and slices only cost (p = 1000:
-/// 41 → 33 GFMA/s), and on two threads one call was fastest too.
+/// On one thread with 257–512 features, faer would pack a 512-deep slice of all p columns at
+/// once, a whole L2; slices 256 deep halve that (benches/DECISIONS.md).
 pub(crate) fn gram_lower(
     mut dst: MatMut<'_, f64>,
     lhs: MatRef<'_, f64>,
@@ -201,8 +152,7 @@ fn weighted_mean(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> f64 {
 pub(crate) fn column_moments(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> (f64, f64) {
     match w {
         None => {
-            // the vectorised kernels: a 100,000 × 500 X in 50 ms instead of 91 (one pass from
-            // memory, the second from cache)
+            // the vectorised kernels: one pass from memory, the second from cache
             let raw = crate::design::sum(c) / w_sum;
             let (d, ss) = crate::design::centred_sums(c, raw);
             (raw + d / w_sum, (ss - d * d / w_sum).max(0.0))
@@ -212,8 +162,7 @@ pub(crate) fn column_moments(c: &[f64], w: Option<&[f64]>, w_sum: f64) -> (f64, 
 }
 
 /// [`column_moments`] with weights. Eight independent accumulators per sum, so the additions
-/// overlap instead of forming one chain of dependent additions per column (measured: the
-/// serial loops were 12% of a 100,000 × 500 path in covariance mode).
+/// overlap instead of forming one chain of dependent additions per column.
 fn weighted_moments(c: &[f64], w: &[f64], w_sum: f64) -> (f64, f64) {
     const K: usize = 8;
     let body = c.len() - c.len() % K;
@@ -348,15 +297,7 @@ impl GramStats {
         s.y_mean = (0..t)
             .map(|k| weighted_mean(&y[k * n..(k + 1) * n], w, w_sum))
             .collect();
-        // The centred, weighted response v = W(y − ȳ), column-major n × t.
-        let mut v = vec![0.0; n * t];
-        for k in 0..t {
-            let yk = &y[k * n..(k + 1) * n];
-            let vk = &mut v[k * n..(k + 1) * n];
-            for i in 0..n {
-                vk[i] = w.map_or(1.0, |w| w[i]) * (yk[i] - s.y_mean[k]);
-            }
-        }
+        let v = centred_weighted_response(y, n, t, w, &s.y_mean);
         // Per column, while it is in cache: mean and exact centred sum of squares (a NaN or
         // infinity anywhere makes them non-finite) and the raw cross products x_jᵀv_k, so X is
         // read from memory once before the Gram.
@@ -381,26 +322,7 @@ impl GramStats {
             let m2 = w_sum * s.x_mean[j] * s.x_mean[j];
             diag[j] > 0.0 && m2 > 1e8 * diag[j]
         });
-        let xm = MatRef::from_column_major_slice(x, n, p);
-        if w.is_none() && !ill {
-            let g = MatMut::from_column_major_slice_mut(&mut s.xx, p, p);
-            gram_lower(g, xm, xm, false, current_par());
-            for j in 0..p {
-                for i in j..p {
-                    s.xx[j * p + i] -= w_sum * s.x_mean[i] * s.x_mean[j];
-                }
-            }
-        } else {
-            let centre = if ill { Some(&s.x_mean[..]) } else { None };
-            dense_blocks_gram(x, n, p, w, centre, &mut s.xx);
-            if !ill {
-                for j in 0..p {
-                    for i in j..p {
-                        s.xx[j * p + i] -= w_sum * s.x_mean[i] * s.x_mean[j];
-                    }
-                }
-            }
-        }
+        dense_centred_gram(x, n, p, w, w_sum, &s.x_mean, ill, &mut s.xx);
         repair_diag(&mut s.xx, p, &diag);
         mirror_lower(&mut s.xx, p);
         // Cross products with the centred, weighted response: Xᵀ v − μ (Σ v), Σ v ≈ 0.
@@ -690,6 +612,62 @@ impl GramStats {
     }
 }
 
+/// The centred, weighted response `v = W(y − ȳ)`, column-major `n × t`.
+fn centred_weighted_response(
+    y: &[f64],
+    n: usize,
+    t: usize,
+    w: Option<&[f64]>,
+    y_mean: &[f64],
+) -> Vec<f64> {
+    let mut v = vec![0.0; n * t];
+    for k in 0..t {
+        let yk = &y[k * n..(k + 1) * n];
+        let vk = &mut v[k * n..(k + 1) * n];
+        for i in 0..n {
+            vk[i] = w.map_or(1.0, |w| w[i]) * (yk[i] - y_mean[k]);
+        }
+    }
+    v
+}
+
+/// Lower triangle of the centred `X̃ᵀWX̃` of a dense chunk into `xx`: one GEMM on X and the
+/// rank-one `Wμμᵀ` removed when that is exact enough (no weights, not `ill`), else by row
+/// blocks, centred explicitly when `ill`.
+#[allow(clippy::too_many_arguments)]
+fn dense_centred_gram(
+    x: &[f64],
+    n: usize,
+    p: usize,
+    w: Option<&[f64]>,
+    w_sum: f64,
+    x_mean: &[f64],
+    ill: bool,
+    xx: &mut [f64],
+) {
+    let xm = MatRef::from_column_major_slice(x, n, p);
+    if w.is_none() && !ill {
+        let g = MatMut::from_column_major_slice_mut(xx, p, p);
+        gram_lower(g, xm, xm, false, current_par());
+        subtract_mean_outer(xx, p, w_sum, x_mean);
+    } else {
+        let centre = if ill { Some(x_mean) } else { None };
+        dense_blocks_gram(x, n, p, w, centre, xx);
+        if !ill {
+            subtract_mean_outer(xx, p, w_sum, x_mean);
+        }
+    }
+}
+
+/// Lower triangle of `xx −= W μμᵀ`.
+fn subtract_mean_outer(xx: &mut [f64], p: usize, w_sum: f64, x_mean: &[f64]) {
+    for j in 0..p {
+        for i in j..p {
+            xx[j * p + i] -= w_sum * x_mean[i] * x_mean[j];
+        }
+    }
+}
+
 /// `dst ← dst + sign·src + f·a bᵀ` for column-major `rows × b.len()` matrices.
 fn outer_update(
     dst: &mut [f64],
@@ -857,25 +835,6 @@ mod tests {
                 close(s.xy(), &c, 1e-11);
             }
         }
-    }
-
-    /// `within(None, …)` is one thread even inside a pool of two, and only while it runs.
-    #[test]
-    fn within_no_pool_is_one_thread() {
-        let two = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
-        two.install(|| {
-            assert!(matches!(current_par(), Par::Rayon(_)));
-            assert!(matches!(within(None, current_par), Par::Seq));
-            assert!(matches!(
-                within(None, || within(None, current_par)),
-                Par::Seq
-            ));
-            assert!(matches!(within(Some(&two), current_par), Par::Rayon(_)));
-            assert!(matches!(current_par(), Par::Rayon(_)));
-        });
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod design;
 pub mod error;
 pub mod gram;
 pub mod kernels;
+pub mod linalg;
+pub mod parallel;
 pub mod params;
 pub mod path;
 pub mod problem;

@@ -220,8 +220,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             for (a, &j) in free.iter().enumerate() {
                 h[a * m + a] += self.l2 * pf[j];
             }
-            let l = crate::ridge::cholesky(&h, m, 0.0)?;
-            crate::ridge::cholesky_solve(&l, m, &mut step, 1);
+            let l = crate::linalg::cholesky(&h, m, 0.0)?;
+            crate::linalg::cholesky_solve(&l, m, &mut step, 1);
         }
         Some(step)
     }

@@ -1,0 +1,132 @@
+//! Direct solves of the normal equations: Cholesky (eigh when asked, or when `A + αI` is
+//! singular) on the Gram for n ≥ p, on the kernel for p > n; `positive` goes to coordinate
+//! descent on the Gram.
+
+use super::params::check_one_alpha_per_target;
+use super::positive::fit_positive;
+use super::prepared::{check_has_rows, dual_to_primal, intercepts, scaled_centred_y, Prepared};
+use super::{prepare, RidgeDesign, RidgeFit, RidgeParams, RidgeSolver, SolverUsed};
+use crate::error::{invalid, Result};
+use crate::gram::GramStats;
+use crate::linalg::{cholesky, cholesky_solve, Eigh};
+
+/// Solve `(A + α_k I) x_k = b_k` for every column k: Cholesky once per distinct α, falling
+/// back to the eigendecomposition (minimum-norm solution) when A + αI is singular.
+fn solve_shifted(
+    a: &[f64],
+    dim: usize,
+    b: &[f64],
+    alphas: &[f64],
+    use_eigh: bool,
+) -> Result<(Vec<f64>, bool)> {
+    let m = alphas.len();
+    let mut x = b.to_vec();
+    if !use_eigh {
+        let mut distinct: Vec<f64> = alphas.to_vec();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        let mut ok = true;
+        for &alpha in &distinct {
+            let Some(l) = cholesky(a, dim, alpha) else {
+                ok = false;
+                break;
+            };
+            let cols: Vec<usize> = (0..m).filter(|&k| alphas[k] == alpha).collect();
+            let mut rhs: Vec<f64> = cols
+                .iter()
+                .flat_map(|&k| b[k * dim..(k + 1) * dim].iter().copied())
+                .collect();
+            cholesky_solve(&l, dim, &mut rhs, cols.len());
+            for (c, &k) in cols.iter().enumerate() {
+                x[k * dim..(k + 1) * dim].copy_from_slice(&rhs[c * dim..(c + 1) * dim]);
+            }
+        }
+        if ok {
+            return Ok((x, false));
+        }
+    }
+    let e = Eigh::new(a, dim)?;
+    let z = e.project(b, m);
+    Ok((e.solve_projected(&z, alphas), true))
+}
+
+/// Fit from sufficient statistics (Cholesky, eigh or positive CD on the Gram).
+pub fn fit_stats(stats: &GramStats, prm: &RidgeParams) -> Result<RidgeFit> {
+    let (p, t) = (stats.n_features(), stats.n_targets());
+    check_one_alpha_per_target(prm, t)?;
+    check_has_rows(stats)?;
+    if prm.solver() == RidgeSolver::Cg {
+        return Err(invalid(
+            "solver",
+            "'sparse_cg' needs X; use 'auto', 'cholesky' or 'eigh'",
+        ));
+    }
+    let fi = prm.fit_intercept();
+    let (g, c) = stats.system(fi);
+    let (coef, solver, n_iter, converged) = if prm.positive() {
+        let (coef, it, conv) = fit_positive(&g, &c, p, t, prm);
+        (coef, SolverUsed::PositiveCd, it, conv)
+    } else {
+        let use_eigh = prm.solver() == RidgeSolver::Eigh;
+        let (coef, fell_back) = solve_shifted(&g, p, &c, prm.alphas(), use_eigh)?;
+        let s = if use_eigh || fell_back {
+            SolverUsed::Eigh
+        } else {
+            SolverUsed::Cholesky
+        };
+        (coef, s, 1, true)
+    };
+    let intercept = intercepts(&coef, p, stats.x_mean(), stats.y_mean(), fi);
+    Ok(RidgeFit {
+        coef,
+        intercept,
+        solver,
+        n_iter,
+        converged,
+    })
+}
+
+/// Cholesky or eigh on the Gram (n ≥ p) or on the kernel (p > n).
+pub(super) fn fit_direct<D: RidgeDesign>(
+    x: &D,
+    y: &[f64],
+    t: usize,
+    w: Option<&[f64]>,
+    prm: &RidgeParams,
+) -> Result<RidgeFit> {
+    if x.n_samples() >= x.n_features() {
+        fit_stats(&x.gram_stats(y, t, w)?, prm)
+    } else {
+        let pr = prepare(x, y, t, w, prm.fit_intercept(), true, false)?;
+        fit_dual(x, y, t, prm, &pr)
+    }
+}
+
+/// Kernel (dual) solve for p > n: `a = (K + αI)⁻¹ √w(y − ȳ)`, `β = (X − 1μᵀ)ᵀ D a`.
+pub(super) fn fit_dual<D: RidgeDesign>(
+    x: &D,
+    y: &[f64],
+    t: usize,
+    prm: &RidgeParams,
+    pr: &Prepared,
+) -> Result<RidgeFit> {
+    let fi = prm.fit_intercept();
+    let (n, p) = (pr.n, pr.p);
+    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
+    let rhs = scaled_centred_y(y, pr);
+    let use_eigh = prm.solver() == RidgeSolver::Eigh;
+    let (a, fell_back) = solve_shifted(&k, n, &rhs, prm.alphas(), use_eigh)?;
+    let coef = dual_to_primal(x, &a, t, pr);
+    let intercept = intercepts(&coef, p, &pr.x_mean, &pr.y_mean, fi);
+    Ok(RidgeFit {
+        coef,
+        intercept,
+        solver: if use_eigh || fell_back {
+            SolverUsed::EighDual
+        } else {
+            SolverUsed::CholeskyDual
+        },
+        n_iter: 1,
+        converged: true,
+    })
+}
