@@ -2,8 +2,8 @@
 //! affine combination of them that the differences of the window suggest is its limit (skglm's
 //! `utils/anderson.py`; Bertrand & Massias 2021).
 
-use crate::cd::projection::cholesky;
 use crate::design::dot;
+use crate::linalg::{cholesky_jittered, cholesky_jittered_solve};
 
 /// Rolling window of the last iterates (CD coefficients on a fixed feature list, or residuals)
 /// for Anderson extrapolation.
@@ -68,16 +68,10 @@ impl Anderson {
         if !(trace > 0.0 && trace.is_finite()) {
             return None;
         }
-        let l = cholesky(&gram, k, 1e-10 * trace);
+        // (jittered: the differences are often linearly dependent)
+        let l = cholesky_jittered(&gram, k, 1e-10 * trace);
         let mut z = vec![1.0; k];
-        for i in 0..k {
-            let s: f64 = (0..i).map(|m| l[i * k + m] * z[m]).sum();
-            z[i] = (z[i] - s) / l[i * k + i];
-        }
-        for i in (0..k).rev() {
-            let s: f64 = (i + 1..k).map(|m| l[m * k + i] * z[m]).sum();
-            z[i] = (z[i] - s) / l[i * k + i];
-        }
+        cholesky_jittered_solve(&l, k, &mut z);
         let total: f64 = z.iter().sum();
         if !(total.is_finite() && total.abs() > 0.0) {
             return None;

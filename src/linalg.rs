@@ -229,6 +229,39 @@ pub(crate) fn conjugate_gradients(
     (x, it, ok)
 }
 
+/// Cholesky factor (lower, row-major) of a small symmetric positive semi-definite m×m matrix,
+/// with `jitter` added to the diagonal and every pivot kept at least `jitter`, so that a
+/// singular matrix still factors: Anderson's window of iterate differences and the Gram block
+/// of collinear unpenalised columns are singular by nature, where [`cholesky`] gives up. Kept
+/// apart from [`cholesky`] because its answers differ in rounding (faer's order of summation),
+/// which changes the solvers' iterates and epochs.
+pub(crate) fn cholesky_jittered(a: &[f64], m: usize, jitter: f64) -> Vec<f64> {
+    let mut l = vec![0.0; m * m];
+    for i in 0..m {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i * m + k] * l[j * m + k]).sum();
+            if i == j {
+                l[i * m + i] = (a[i * m + i] + jitter - s).max(jitter).sqrt();
+            } else {
+                l[i * m + j] = (a[i * m + j] - s) / l[j * m + j];
+            }
+        }
+    }
+    l
+}
+
+/// Solves `L Lᵀ z = rhs` in place (`z` holds rhs) with a factor of [`cholesky_jittered`].
+pub(crate) fn cholesky_jittered_solve(l: &[f64], m: usize, z: &mut [f64]) {
+    for i in 0..m {
+        let s: f64 = (0..i).map(|k| l[i * m + k] * z[k]).sum();
+        z[i] = (z[i] - s) / l[i * m + i];
+    }
+    for i in (0..m).rev() {
+        let s: f64 = (i + 1..m).map(|k| l[k * m + i] * z[k]).sum();
+        z[i] = (z[i] - s) / l[i * m + i];
+    }
+}
+
 /// `out = A B` for faer views A (`r × k`) and B (`k × c`), into a column-major `r × c` slice.
 pub(crate) fn matmul_to(out: &mut [f64], a: MatRef<'_, f64>, b: MatRef<'_, f64>) {
     let (r, c) = (a.nrows(), b.ncols());

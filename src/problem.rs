@@ -153,89 +153,18 @@ impl<'a, D: Design> Problem<'a, D> {
     ) -> Result<Self> {
         let n = design.n_samples();
         let p = design.n_features();
-        if n == 0 {
-            return Err(FastregError::Shape("X has 0 samples".into()));
-        }
-        if p == 0 {
-            return Err(FastregError::Shape("X has 0 features".into()));
-        }
-        if y.len() != n {
-            return Err(FastregError::Shape(format!(
-                "X has {n} samples but y has {}",
-                y.len()
-            )));
-        }
-        if y.iter().any(|v| !v.is_finite()) {
-            return Err(FastregError::NonFinite("y"));
-        }
-        let weights = match sample_weight {
-            None => None,
-            Some(w) => {
-                if w.len() != n {
-                    return Err(FastregError::Shape(format!(
-                        "X has {n} samples but sample_weight has {}",
-                        w.len()
-                    )));
-                }
-                if w.iter().any(|v| !v.is_finite()) {
-                    return Err(FastregError::NonFinite("sample_weight"));
-                }
-                if w.iter().any(|&v| v < 0.0) {
-                    return Err(invalid("sample_weight", "must be non-negative"));
-                }
-                let total: f64 = w.iter().sum();
-                if total <= 0.0 {
-                    return Err(invalid("sample_weight", "must have a positive sum"));
-                }
-                let scale = n as f64 / total;
-                Some(w.iter().map(|v| v * scale).collect::<Vec<_>>())
-            }
-        };
+        check_response(n, p, y)?;
+        let weights = normalised_weights(sample_weight, n)?;
         check_len(opts.penalty_factor, p, "penalty_factor")?;
         check_len(opts.lower_bounds, p, "lower_bounds")?;
         check_len(opts.upper_bounds, p, "upper_bounds")?;
         let w = weights.as_deref();
         let w_sum = n as f64;
-        let mut x_mean = vec![0.0; if fit_intercept { p } else { 0 }];
-        let mut col_norm2 = vec![0.0; p];
-        let mut scale = vec![1.0; if opts.standardize { p } else { 0 }];
-        if let Some(s) = stats {
-            if s.n_features() != p || s.w_sum().is_nan() || s.w_sum() <= 0.0 {
-                return Err(FastregError::Shape(format!(
-                    "statistics of {} features (total weight {}) for X with {p} features",
-                    s.n_features(),
-                    s.w_sum()
-                )));
-            }
-        }
-        for j in 0..p {
-            let (mean, mut ss) = match stats {
-                Some(s) => s.moments(j, w_sum),
-                None => design.col_moments(j, w, w_sum),
-            };
-            if !(mean.is_finite() && ss.is_finite()) {
-                return Err(FastregError::NonFinite("X"));
-            }
-            // constant up to rounding (a weighted mean of equal values need not be exact)
-            if fit_intercept && ss <= 1e-20 * w_sum * mean * mean {
-                ss = 0.0;
-            }
-            let mut s2 = 1.0;
-            if opts.standardize && ss > 0.0 {
-                // glmnet: weighted population sd, centred even without an intercept.
-                scale[j] = 1.0 / (ss / w_sum).sqrt();
-                s2 = scale[j] * scale[j];
-            }
-            if fit_intercept {
-                x_mean[j] = mean;
-                col_norm2[j] = ss * s2;
-            } else {
-                col_norm2[j] = (ss + w_sum * mean * mean) * s2;
-            }
-        }
-        let x_mean = PerFeature::from_vec(x_mean);
+        let columns = ColumnScaling::of(design, w, fit_intercept, opts.standardize, stats)?;
+        let mut col_norm2 = columns.col_norm2;
+        let x_mean = PerFeature::from_vec(columns.x_mean);
         let inv_scale = if opts.standardize {
-            PerFeature::from_vec(scale)
+            PerFeature::from_vec(columns.scale)
         } else {
             PerFeature::Same(1.0)
         };
@@ -247,28 +176,8 @@ impl<'a, D: Design> Problem<'a, D> {
         for (e, &c) in excluded.iter_mut().zip(&col_norm2) {
             *e |= c == 0.0;
         }
-        let bound = |given: Option<&[f64]>, default: f64| -> Result<PerFeature> {
-            let Some(v) = given else {
-                return Ok(PerFeature::Same(default));
-            };
-            let wrong_side = |x: f64| if default < 0.0 { x > 0.0 } else { x < 0.0 };
-            if let Some(j) = (0..p).find(|&j| v[j].is_nan() || wrong_side(v[j])) {
-                let (lo, hi) = (
-                    opts.lower_bounds.map_or(f64::NEG_INFINITY, |v| v[j]),
-                    opts.upper_bounds.map_or(f64::INFINITY, |v| v[j]),
-                );
-                return Err(invalid(
-                    "lower_bounds/upper_bounds",
-                    format!("need lower ≤ 0 ≤ upper, feature {j} has [{lo}, {hi}]"),
-                ));
-            }
-            // Bounds are given on the original scale; β = b / s, so b's bound is s · bound.
-            Ok(PerFeature::from_vec(
-                (0..p).map(|j| v[j] / inv_scale[j]).collect(),
-            ))
-        };
-        let lower = bound(opts.lower_bounds, f64::NEG_INFINITY)?;
-        let upper = bound(opts.upper_bounds, f64::INFINITY)?;
+        let lower = internal_bound(opts, opts.lower_bounds, f64::NEG_INFINITY, &inv_scale, p)?;
+        let upper = internal_bound(opts, opts.upper_bounds, f64::INFINITY, &inv_scale, p)?;
         for (j, e) in excluded.iter_mut().enumerate() {
             *e |= lower[j] == 0.0 && upper[j] == 0.0;
             if *e {
@@ -450,6 +359,144 @@ pub fn rescale_penalty_factor(pf: Option<&[f64]>, p: usize) -> Result<(PerFeatur
     Ok((
         PerFeature::from_vec(counted.iter().map(|v| v * scale).collect()),
         excluded,
+    ))
+}
+
+/// X and y shapes agree, neither is empty, and y is finite.
+fn check_response(n: usize, p: usize, y: &[f64]) -> Result<()> {
+    if n == 0 {
+        return Err(FastregError::Shape("X has 0 samples".into()));
+    }
+    if p == 0 {
+        return Err(FastregError::Shape("X has 0 features".into()));
+    }
+    if y.len() != n {
+        return Err(FastregError::Shape(format!(
+            "X has {n} samples but y has {}",
+            y.len()
+        )));
+    }
+    if y.iter().any(|v| !v.is_finite()) {
+        return Err(FastregError::NonFinite("y"));
+    }
+    Ok(())
+}
+
+/// The sample weights checked and rescaled to sum to n.
+fn normalised_weights(sample_weight: Option<&[f64]>, n: usize) -> Result<Option<Vec<f64>>> {
+    let Some(w) = sample_weight else {
+        return Ok(None);
+    };
+    if w.len() != n {
+        return Err(FastregError::Shape(format!(
+            "X has {n} samples but sample_weight has {}",
+            w.len()
+        )));
+    }
+    if w.iter().any(|v| !v.is_finite()) {
+        return Err(FastregError::NonFinite("sample_weight"));
+    }
+    if w.iter().any(|&v| v < 0.0) {
+        return Err(invalid("sample_weight", "must be non-negative"));
+    }
+    let total: f64 = w.iter().sum();
+    if total <= 0.0 {
+        return Err(invalid("sample_weight", "must have a positive sum"));
+    }
+    let scale = n as f64 / total;
+    Ok(Some(w.iter().map(|v| v * scale).collect::<Vec<_>>()))
+}
+
+/// Per-column centring and scaling: the means (with an intercept), the squared norms of the
+/// internal columns, and the inverse standard deviations (when standardising).
+struct ColumnScaling {
+    x_mean: Vec<f64>,
+    col_norm2: Vec<f64>,
+    scale: Vec<f64>,
+}
+
+impl ColumnScaling {
+    /// From the design's column moments, or from `stats` when given (weights `w` summing to n).
+    fn of<D: Design>(
+        design: &D,
+        w: Option<&[f64]>,
+        fit_intercept: bool,
+        standardize: bool,
+        stats: Option<&GramStats>,
+    ) -> Result<Self> {
+        let (n, p) = (design.n_samples(), design.n_features());
+        let w_sum = n as f64;
+        let mut x_mean = vec![0.0; if fit_intercept { p } else { 0 }];
+        let mut col_norm2 = vec![0.0; p];
+        let mut scale = vec![1.0; if standardize { p } else { 0 }];
+        if let Some(s) = stats {
+            if s.n_features() != p || s.w_sum().is_nan() || s.w_sum() <= 0.0 {
+                return Err(FastregError::Shape(format!(
+                    "statistics of {} features (total weight {}) for X with {p} features",
+                    s.n_features(),
+                    s.w_sum()
+                )));
+            }
+        }
+        for j in 0..p {
+            let (mean, mut ss) = match stats {
+                Some(s) => s.moments(j, w_sum),
+                None => design.col_moments(j, w, w_sum),
+            };
+            if !(mean.is_finite() && ss.is_finite()) {
+                return Err(FastregError::NonFinite("X"));
+            }
+            // constant up to rounding (a weighted mean of equal values need not be exact)
+            if fit_intercept && ss <= 1e-20 * w_sum * mean * mean {
+                ss = 0.0;
+            }
+            let mut s2 = 1.0;
+            if standardize && ss > 0.0 {
+                // glmnet: weighted population sd, centred even without an intercept.
+                scale[j] = 1.0 / (ss / w_sum).sqrt();
+                s2 = scale[j] * scale[j];
+            }
+            if fit_intercept {
+                x_mean[j] = mean;
+                col_norm2[j] = ss * s2;
+            } else {
+                col_norm2[j] = (ss + w_sum * mean * mean) * s2;
+            }
+        }
+        Ok(ColumnScaling {
+            x_mean,
+            col_norm2,
+            scale,
+        })
+    }
+}
+
+/// A box's side on the internal scale from the bounds `given` on the original scale (`default`
+/// when none): each must be on its side of zero (`opts` names the feature's box otherwise).
+fn internal_bound(
+    opts: &FeatureOptions<'_>,
+    given: Option<&[f64]>,
+    default: f64,
+    inv_scale: &PerFeature,
+    p: usize,
+) -> Result<PerFeature> {
+    let Some(v) = given else {
+        return Ok(PerFeature::Same(default));
+    };
+    let wrong_side = |x: f64| if default < 0.0 { x > 0.0 } else { x < 0.0 };
+    if let Some(j) = (0..p).find(|&j| v[j].is_nan() || wrong_side(v[j])) {
+        let (lo, hi) = (
+            opts.lower_bounds.map_or(f64::NEG_INFINITY, |v| v[j]),
+            opts.upper_bounds.map_or(f64::INFINITY, |v| v[j]),
+        );
+        return Err(invalid(
+            "lower_bounds/upper_bounds",
+            format!("need lower ≤ 0 ≤ upper, feature {j} has [{lo}, {hi}]"),
+        ));
+    }
+    // Bounds are given on the original scale; β = b / s, so b's bound is s · bound.
+    Ok(PerFeature::from_vec(
+        (0..p).map(|j| v[j] / inv_scale[j]).collect(),
     ))
 }
 

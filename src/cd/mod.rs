@@ -25,7 +25,7 @@
 mod epoch;
 mod gap;
 mod newton;
-pub(crate) mod projection;
+mod projection;
 mod state;
 mod support_gram;
 mod sweep;

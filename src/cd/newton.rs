@@ -153,43 +153,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 (b != 0.0 || pf[j] == 0.0) && b > self.lower[j] && b < self.upper[j]
             })
             .collect();
-        let m = free.len();
-        if m == 0 {
+        if free.is_empty() {
             return false;
         }
-        let mut step: Vec<f64> = free
-            .iter()
-            .map(|&j| {
-                let b = self.coef[j];
-                self.gradient(j) - pf[j] * (self.l1 * f64::from(sign_of(b)) + self.l2 * b)
-            })
-            .collect();
-        if self.newton_costs(&free).2 {
-            step = self.newton_cg(&free, &step);
-        } else {
-            let mut h = self.gram_block(&free);
-            for (a, &j) in free.iter().enumerate() {
-                h[a * m + a] += self.l2 * pf[j];
-            }
-            let Some(l) = crate::ridge::cholesky(&h, m, 0.0) else {
-                return false;
-            };
-            crate::ridge::cholesky_solve(&l, m, &mut step, 1);
-        }
-        // The step's first zero crossing or bound
-        let mut t_first = 1.0f64;
-        for (&j, &d) in free.iter().zip(&step) {
-            let b = self.coef[j];
-            let end = b + d;
-            if pf[j] > 0.0 && end * b < 0.0 {
-                t_first = t_first.min(-b / d);
-            }
-            if end > self.upper[j] {
-                t_first = t_first.min((self.upper[j] - b) / d);
-            } else if end < self.lower[j] {
-                t_first = t_first.min((self.lower[j] - b) / d);
-            }
-        }
+        let Some(step) = self.newton_direction(&free) else {
+            return false;
+        };
+        let t_first = self.first_stop(&free, &step);
         // The point t·step away, with every coefficient that changed sign (or landed within
         // rounding of zero) set to zero and the box enforced.
         let point = |cd: &Self, t: f64| -> Vec<f64> {
@@ -228,6 +198,52 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             self.restore_updated(&saved, &free, &current);
         }
         false
+    }
+
+    /// The Newton direction on the `free` coefficients with their signs fixed: the solve with
+    /// their Gram block plus the ridge part, by conjugate gradients or Cholesky, whichever
+    /// [`Self::newton_costs`] finds cheaper. None when the block does not factor.
+    fn newton_direction(&mut self, free: &[usize]) -> Option<Vec<f64>> {
+        let pf = &self.pb.penalty_factor;
+        let m = free.len();
+        let mut step: Vec<f64> = free
+            .iter()
+            .map(|&j| {
+                let b = self.coef[j];
+                self.gradient(j) - pf[j] * (self.l1 * f64::from(sign_of(b)) + self.l2 * b)
+            })
+            .collect();
+        if self.newton_costs(free).2 {
+            step = self.newton_cg(free, &step);
+        } else {
+            let mut h = self.gram_block(free);
+            for (a, &j) in free.iter().enumerate() {
+                h[a * m + a] += self.l2 * pf[j];
+            }
+            let l = crate::linalg::cholesky(&h, m, 0.0)?;
+            crate::linalg::cholesky_solve(&l, m, &mut step, 1);
+        }
+        Some(step)
+    }
+
+    /// How far along `step` (at most 1) the `free` coefficients go before the first reaches
+    /// zero (crossing it) or a bound.
+    fn first_stop(&self, free: &[usize], step: &[f64]) -> f64 {
+        let pf = &self.pb.penalty_factor;
+        let mut t_first = 1.0f64;
+        for (&j, &d) in free.iter().zip(step) {
+            let b = self.coef[j];
+            let end = b + d;
+            if pf[j] > 0.0 && end * b < 0.0 {
+                t_first = t_first.min(-b / d);
+            }
+            if end > self.upper[j] {
+                t_first = t_first.min((self.upper[j] - b) / d);
+            } else if end < self.lower[j] {
+                t_first = t_first.min((self.lower[j] - b) / d);
+            }
+        }
+        t_first
     }
 
     /// After a point is certified: one coordinate step for each zero feature of `entering`

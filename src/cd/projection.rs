@@ -1,6 +1,7 @@
 //! Projection of the dual point off the unpenalised features (see the module doc of `cd`).
 
 use crate::design::Design;
+use crate::linalg::{cholesky_jittered, cholesky_jittered_solve};
 use crate::problem::Problem;
 
 use super::state::weighted_sum;
@@ -64,33 +65,10 @@ impl Projection {
             }
         }
         let trace: f64 = (0..m).map(|a| g[a * m + a]).sum();
-        let l = cholesky(&g, m, 1e-12 * trace.max(f64::MIN_POSITIVE));
+        // (jittered: collinear unpenalised columns still factor)
+        let l = cholesky_jittered(&g, m, 1e-12 * trace.max(f64::MIN_POSITIVE));
         let mut z = rhs.to_vec();
-        for i in 0..m {
-            let s: f64 = (0..i).map(|k| l[i * m + k] * z[k]).sum();
-            z[i] = (z[i] - s) / l[i * m + i];
-        }
-        for i in (0..m).rev() {
-            let s: f64 = (i + 1..m).map(|k| l[k * m + i] * z[k]).sum();
-            z[i] = (z[i] - s) / l[i * m + i];
-        }
+        cholesky_jittered_solve(&l, m, &mut z);
         z
     }
-}
-
-/// Cholesky factor of a symmetric positive semi-definite m×m matrix, with `jitter` added to
-/// the diagonal so collinear unpenalised columns still factor.
-pub(crate) fn cholesky(a: &[f64], m: usize, jitter: f64) -> Vec<f64> {
-    let mut l = vec![0.0; m * m];
-    for i in 0..m {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|k| l[i * m + k] * l[j * m + k]).sum();
-            if i == j {
-                l[i * m + i] = (a[i * m + i] + jitter - s).max(jitter).sqrt();
-            } else {
-                l[i * m + j] = (a[i * m + j] - s) / l[j * m + j];
-            }
-        }
-    }
-    l
 }

@@ -559,9 +559,9 @@ fn newton_cg_solves_the_gram_block_system() {
                 hv[a]
             );
         }
-        let l = crate::ridge::cholesky(&h, m, 0.0).unwrap();
+        let l = crate::linalg::cholesky(&h, m, 0.0).unwrap();
         let mut direct = v.clone();
-        crate::ridge::cholesky_solve(&l, m, &mut direct, 1);
+        crate::linalg::cholesky_solve(&l, m, &mut direct, 1);
         let cg = cd.newton_cg(&features, &v);
         for (a, b) in cg.iter().zip(&direct) {
             assert!(

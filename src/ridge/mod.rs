@@ -33,6 +33,5 @@ pub use results::{RidgeFit, RidgeLoo, RidgePath};
 
 use prepared::prepare;
 
-// `crate::ridge::{cholesky, cholesky_solve, Eigh}` stay valid paths for existing callers.
+// `crate::ridge::Eigh` stays a valid path for existing callers (cd calls `crate::linalg`).
 pub use crate::linalg::Eigh;
-pub(crate) use crate::linalg::{cholesky, cholesky_solve};
