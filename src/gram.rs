@@ -100,7 +100,8 @@ pub struct GramStats {
     yy: Vec<f64>,
 }
 
-fn check_weights(w: Option<&[f64]>, n: usize) -> Result<f64> {
+/// Checks sample weights (length n, finite, non-negative) and returns their total (n without).
+pub(crate) fn check_weights(w: Option<&[f64]>, n: usize) -> Result<f64> {
     match w {
         None => Ok(n as f64),
         Some(w) => {

@@ -384,22 +384,10 @@ fn check_response(n: usize, p: usize, y: &[f64]) -> Result<()> {
 
 /// The sample weights checked and rescaled to sum to n.
 fn normalised_weights(sample_weight: Option<&[f64]>, n: usize) -> Result<Option<Vec<f64>>> {
+    let total = crate::gram::check_weights(sample_weight, n)?;
     let Some(w) = sample_weight else {
         return Ok(None);
     };
-    if w.len() != n {
-        return Err(FastregError::Shape(format!(
-            "X has {n} samples but sample_weight has {}",
-            w.len()
-        )));
-    }
-    if w.iter().any(|v| !v.is_finite()) {
-        return Err(FastregError::NonFinite("sample_weight"));
-    }
-    if w.iter().any(|&v| v < 0.0) {
-        return Err(invalid("sample_weight", "must be non-negative"));
-    }
-    let total: f64 = w.iter().sum();
     if total <= 0.0 {
         return Err(invalid("sample_weight", "must have a positive sum"));
     }

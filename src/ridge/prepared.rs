@@ -84,21 +84,7 @@ fn check_response_and_weights(
     if y.iter().any(|v| !v.is_finite()) {
         return Err(FastregError::NonFinite("y"));
     }
-    if let Some(w) = w {
-        if w.len() != n {
-            return Err(FastregError::Shape(format!(
-                "X has {n} samples but sample_weight has {}",
-                w.len()
-            )));
-        }
-        if w.iter().any(|v| !v.is_finite()) {
-            return Err(FastregError::NonFinite("sample_weight"));
-        }
-        if w.iter().any(|&v| v < 0.0) {
-            return Err(invalid("sample_weight", "must be non-negative"));
-        }
-    }
-    let w_sum = w.map_or(n as f64, |w| w.iter().sum());
+    let w_sum = crate::gram::check_weights(w, n)?;
     if !(w_sum > 0.0) {
         return Err(invalid("sample_weight", "must have a positive sum"));
     }
