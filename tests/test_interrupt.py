@@ -37,12 +37,14 @@ SETUP = textwrap.dedent(
         return {
             "lasso": lambda: fastreg.Lasso(alpha=1e-4, tol=0.0, max_iter=it),
             "enet_cv": lambda: fastreg.ElasticNetCV(
-                l1_ratio=[0.5, 0.9], cv=3, n_jobs=2, tol=0.0, max_iter=it, n_alphas=5
+                l1_ratio=[0.5, 0.9], cv=3, n_jobs=2, tol=0.0, max_iter=it, alphas=5
             ),
             "ridge_cg": lambda: fastreg.Ridge(
                 alpha=1e-10, solver="sparse_cg", tol=0.0, max_iter=it, n_jobs=2
             ),
-            "enet_path": lambda: (fastreg.enet_path, dict(l1_ratio=0.5, tol=0.0, max_iter=it)),
+            "enet_path": lambda: (
+                fastreg.enet_path, dict(l1_ratio=0.9, alphas=[1e-4, 1e-5], tol=0.0, max_iter=it)
+            ),
             "path": lambda: (fastreg.path, dict(tol=0.0, max_iter=it, n_jobs=2)),
             "ridge_cv": lambda: (fastreg.RidgeCV(alphas=[1.0, 2.0], cv=20), Xn, yn),
         }, Xs, ys
