@@ -283,7 +283,7 @@ pub fn cross_validate<D: Design>(
     check_splits(splits, sample_weight, n)?;
     let n_folds = splits.len();
     let pool = crate::gram::thread_pool(prm.n_jobs)?;
-    let pool = pool.as_ref();
+    let pool = pool.as_deref();
     // the statistics with the pairs' threads, or on this thread alone
     let total = crate::gram::within(pool, || {
         shared_statistics(design, y, sample_weight, prm, splits)
@@ -292,6 +292,7 @@ pub fn cross_validate<D: Design>(
         .flat_map(|l| (0..n_folds).map(move |f| (l, f)))
         .collect();
     let run = |&(l, f): &(usize, usize)| {
+        crate::interrupt::check()?;
         let stats = match &total {
             None => None,
             Some(total) => {
@@ -319,7 +320,11 @@ pub fn cross_validate<D: Design>(
     let results: Vec<Result<FoldResult>> = match pool {
         None => crate::gram::within(None, || pairs.iter().map(run).collect()),
         // `collect` on an indexed parallel iterator keeps the input order.
-        Some(pool) => pool.install(|| pairs.par_iter().map(run).collect()),
+        Some(pool) => {
+            let flag = crate::interrupt::current();
+            let run = |pair| crate::interrupt::with_flag(flag.as_ref(), || run(pair));
+            crate::gram::within(Some(pool), || pairs.par_iter().map(run).collect())
+        }
     };
     let mut mse = vec![Vec::with_capacity(n_folds); prm.paths.len()];
     let mut n_nonzero = vec![Vec::with_capacity(n_folds); prm.paths.len()];

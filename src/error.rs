@@ -13,6 +13,10 @@ pub enum FastregError {
     NonFinite(&'static str),
     #[error("invalid sparse matrix: {0}")]
     InvalidSparse(String),
+    /// The caller asked to stop (Ctrl-C, see `interrupt`); the bindings raise what the
+    /// signal handler raised instead.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 pub type Result<T> = std::result::Result<T, FastregError>;

@@ -9,6 +9,7 @@ pub mod cv;
 pub mod design;
 pub mod error;
 pub mod gram;
+pub mod interrupt;
 pub mod kernels;
 pub mod linalg;
 pub mod parallel;

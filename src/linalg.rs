@@ -187,7 +187,8 @@ pub(crate) fn conjugate_gradients(
     let mut q = vec![0.0; m];
     let mut it = 0;
     let mut true_residual = vec![0.0; m];
-    while it < max_iter {
+    // (an interrupted solve returns unconverged; the caller's `check` turns it into the error)
+    while it < max_iter && !crate::interrupt::requested() {
         if dot(&r, &r).sqrt() <= tol * b_norm {
             // The updated residual drifts from b − (A + αI)x in floating point: recompute it
             // before declaring convergence, and carry on from it if they disagree.

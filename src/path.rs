@@ -283,7 +283,7 @@ pub fn fit_design_path<D: Design>(
     }
     // (a pool that cannot start leaves the path on this thread)
     let pool = crate::gram::thread_pool(prm.n_jobs).unwrap_or(None);
-    let pool = pool.as_ref();
+    let pool = pool.as_deref();
     let stats = crate::gram::within(pool, || design.gram_stats(y, 1, sample_weight))?;
     let pb = Problem::with_stats(design, y, sample_weight, fit_intercept, opts, &stats)?;
     fit_path_in(&pb, prm, coef_init, Some(&stats), pool)
@@ -299,7 +299,7 @@ pub fn fit_path_from<D: Design>(
 ) -> Result<PathFit> {
     // (a pool that cannot start leaves the path on this thread)
     let pool = crate::gram::thread_pool(prm.n_jobs).unwrap_or(None);
-    fit_path_in(pb, prm, coef_init, stats, pool.as_ref())
+    fit_path_in(pb, prm, coef_init, stats, pool.as_deref())
 }
 
 /// [`fit_path_from`] on `pool`'s threads (`None`: this thread alone).
@@ -323,6 +323,7 @@ fn fit_path_in<D: Design>(
     let mut path = PathDriver::new(cd, pb, prm, pool, grad, bounds);
     path.l1_prev = path.l1_of(alpha_max_value.unwrap_or(alphas[0]).max(alphas[0]));
     for (k, &alpha) in alphas.iter().enumerate() {
+        crate::interrupt::check()?;
         let l1 = path.start_alpha(alpha, k);
         let next_l1 = alphas.get(k + 1).map(|&next| path.l1_of(next));
         let (mut info, n_iter) = path.solve_and_check(l1, next_l1, &mut fit.kkt_resolves);
@@ -336,6 +337,7 @@ fn fit_path_in<D: Design>(
             }
         }
     }
+    crate::interrupt::check()?;
     Ok(fit)
 }
 
@@ -541,6 +543,10 @@ impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
                 (point.max_iter().saturating_sub(n_iter) / 2).max(1),
             );
             n_iter += res.n_iter;
+            if crate::interrupt::requested() {
+                // (the path stops at its next α; this point is not recorded)
+                break res.info;
+            }
             // Gradients provably below both this α's KKT threshold and the next α's strong
             // rule threshold are not computed (they would change no decision).
             let limit = match next_l1 {

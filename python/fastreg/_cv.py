@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ._core import cross_validate
 from ._grids import glmnet_alpha_grid, sklearn_alpha_grid
 from ._linear import ElasticNet
+from ._state import restores_state_on_error
 from ._validation import (
     as_design,
     check_bool,
@@ -148,6 +149,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             alpha_values = np.sort(alpha_values)[::-1]
         return n_grid, alpha_values
 
+    @restores_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model for each l1_ratio over the α grid by cross-validation, then refit on
         all the data with the chosen α (``alpha_rule``) and l1_ratio.
@@ -592,6 +594,7 @@ mse_mean_path_, mse_se_path_, n_nonzero_path_, n_folds_
     def _l1_ratios(self):
         return [1.0]
 
+    @restores_state_on_error
     def fit(self, X, y, sample_weight=None):
         super().fit(X, y, sample_weight=sample_weight)
         # scikit-learn's LassoCV has no l1_ratio_.

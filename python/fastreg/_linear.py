@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._core import fit_enet, run_path
+from ._state import restores_state_on_error
 from ._validation import (
     as_design,
     check_bool,
@@ -149,6 +150,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             )
         return alpha, l1_ratio
 
+    @restores_state_on_error
     def fit(
         self,
         X: Any,

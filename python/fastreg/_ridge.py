@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
 from ._core import design_arg
+from ._state import restores_state_on_error
 from ._validation import (
     as_design,
     check_bool,
@@ -256,6 +257,7 @@ class Ridge(_RidgeBase):
             )
         return self
 
+    @restores_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit the model; X may be dense or scipy.sparse (never densified)."""
         params = self._core_params()
@@ -271,6 +273,7 @@ class Ridge(_RidgeBase):
         )
         return self._finish(result, y.ndim, dtype, Xd.shape[1])
 
+    @restores_state_on_error
     def fit_gram(self, stats):
         """Fit from accumulated :class:`GramStats` (no access to X needed)."""
         if not isinstance(stats, GramStats):
@@ -456,6 +459,7 @@ class RidgeCV(_RidgeBase):
             list(np.ravel(alphas)), "alphas", None, strictly_positive=self.cv is None
         )
 
+    @restores_state_on_error
     def fit(self, X, y, sample_weight=None):
         """Fit Ridge with the alpha chosen by cross-validation (LOO by default)."""
         alphas = self._check_params()
@@ -466,6 +470,7 @@ class RidgeCV(_RidgeBase):
             self._fit_cv(X, Xd, y, Y, sw, alphas, dtype, sample_weight)
         return self
 
+    @restores_state_on_error
     def fit_gram(self, folds):
         """K-fold cross-validation from per-fold :class:`GramStats` alone (no access to X).
 

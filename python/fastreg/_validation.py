@@ -35,16 +35,88 @@ def check_int(value, name, *, low=1):
 
 
 def check_n_jobs(n_jobs):
-    """scikit-learn's ``n_jobs``: None stays None (the caller's default), -1 is every CPU, -2
-    all but one, and so on; 0 or a non-integer is an error."""
+    """scikit-learn's ``n_jobs`` as a thread count between 1 and :func:`usable_cpu_count`:
+    None stays None (the caller's default), -1 is every usable CPU, -2 all but one, and so on
+    (at least one); 0 or a non-integer is an error."""
     if n_jobs is None:
         return None
-    n_jobs = check_int(n_jobs, "n_jobs", low=-(10**6))
+    if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
+        raise TypeError(f"n_jobs must be an integer, got {type(n_jobs).__name__}")
+    n_jobs = int(n_jobs)
     if n_jobs == 0:
         raise ValueError("n_jobs must be a non-zero integer or None")
+    usable = usable_cpu_count()
     if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return n_jobs
+        return max(1, usable + 1 + n_jobs)
+    return min(n_jobs, usable)
+
+
+def usable_cpu_count(*, cgroup_root="/sys/fs/cgroup", proc_cgroup="/proc/self/cgroup"):
+    """The CPUs this process may use: its affinity mask, lowered to its cgroup's CPU quota
+    (rounded down, at least 1), as Rust's ``available_parallelism`` reads them for the core's
+    own cap. More threads than this only queue for the same cores."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    quota = _cgroup_cpu_quota(cgroup_root, proc_cgroup)
+    if quota is not None:
+        count = min(count, max(1, int(quota)))
+    return max(1, count)
+
+
+def _cgroup_cpu_quota(root, proc_cgroup):
+    """The tightest CPU quota (in CPUs) on this process's cgroup or its ancestors, cgroup v2
+    (``cpu.max``) or v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``); None when unlimited or
+    unknown."""
+    try:
+        with open(proc_cgroup) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    quotas = []
+    for line in lines:
+        parts = line.split(":", 2)
+        if len(parts) != 3:
+            continue
+        _, controllers, group = parts
+        if controllers == "":
+            mounts, read = [root], _read_cpu_max
+        elif "cpu" in controllers.split(","):
+            names = ("cpu", "cpu,cpuacct", "cpuacct,cpu")
+            mounts, read = [os.path.join(root, m) for m in names], _read_cfs_quota
+        else:
+            continue
+        for mount in mounts:
+            group_dir = os.path.normpath(os.path.join(mount, group.lstrip("/")))
+            while True:
+                quota = read(group_dir)
+                if quota is not None:
+                    quotas.append(quota)
+                if group_dir == os.path.normpath(mount) or not group_dir.startswith(mount):
+                    break
+                group_dir = os.path.dirname(group_dir)
+    return min(quotas) if quotas else None
+
+
+def _read_cpu_max(group_dir):
+    try:
+        with open(os.path.join(group_dir, "cpu.max")) as f:
+            quota, period = f.read().split()[:2]
+        return None if quota == "max" else int(quota) / int(period)
+    except (OSError, ValueError, ZeroDivisionError):
+        return None
+
+
+def _read_cfs_quota(group_dir):
+    try:
+        with open(os.path.join(group_dir, "cpu.cfs_quota_us")) as f:
+            quota = int(f.read())
+        with open(os.path.join(group_dir, "cpu.cfs_period_us")) as f:
+            period = int(f.read())
+        return None if quota <= 0 or period <= 0 else quota / period
+    except (OSError, ValueError):
+        return None
 
 
 def check_bool(value, name):

@@ -94,5 +94,7 @@ pub fn fit_enet<D: Design>(
     prm: &EnetParams,
     coef_init: Option<&[f64]>,
 ) -> Result<EnetFit> {
-    Ok(CoordinateDescent::new(pb, prm, coef_init)?.run(prm))
+    let fit = CoordinateDescent::new(pb, prm, coef_init)?.run(prm);
+    crate::interrupt::check()?;
+    Ok(fit)
 }

@@ -93,6 +93,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let (mut info, _) = self.gap_on(&ws);
         let mut converged = target.reached(info.gap, info.primal);
         while !converged && n_iter < max_iter {
+            // (an interrupted solve returns unconverged; the caller's `check` turns it into
+            // the error)
+            if crate::interrupt::requested() {
+                break;
+            }
             self.epoch(&ws);
             n_iter += 1;
             if extrapolate_dual {
@@ -113,7 +118,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             };
             let grad = (!moved).then_some(&active_grad[..]);
             let mut round = self.start_inner_round(&active, grad);
-            while n_iter < max_iter {
+            while n_iter < max_iter && !crate::interrupt::requested() {
                 let due = self.inner_epoch(&active, &mut round);
                 n_iter += 1;
                 let jumped = self.accelerate(&active, &mut round, due);

@@ -1,6 +1,6 @@
 //! The design argument every binding takes (a dense Fortran array or a CSC triple), its layout
 //! checks, and the dispatch that builds the core's design and runs a task on it with the GIL
-//! released.
+//! released (and Ctrl-C polled, see `signals`).
 
 use numpy::{PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -99,7 +99,9 @@ fn run_on_dense<T: LayoutTask>(
     let xs = x
         .as_slice()
         .map_err(|_| PyValueError::new_err("X must be contiguous"))?;
-    Ok(py.detach(|| DenseDesign::new(xs, n, p).and_then(|d| task.run_dense(&d)))?)
+    super::signals::detach(py, || {
+        DenseDesign::new(xs, n, p).and_then(|d| task.run_dense(&d))
+    })
 }
 
 /// Runs `task` on a CSC matrix given by scipy's three arrays (int32 or int64 indices).
@@ -119,9 +121,9 @@ fn run_on_csc<T: LayoutTask>(
         n_samples: usize,
         task: &T,
     ) -> PyResult<T::Output> {
-        Ok(py.detach(|| {
+        super::signals::detach(py, || {
             CscDesign::new(data, indices, indptr, n_samples).and_then(|d| task.run_csc(&d))
-        })?)
+        })
     }
     let data = slice(data, "data")?;
     match (indices, indptr) {

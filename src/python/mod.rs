@@ -9,6 +9,7 @@
 //! - `ridge`: Ridge fits, paths, leave-one-out and K-fold
 //! - `gram`: Gram statistics accumulated in chunks (`GramStatsCore`)
 //! - `error`: the core's error as a Python exception
+//! - `signals`: the GIL released around the core, with Ctrl-C polled
 
 use pyo3::prelude::*;
 
@@ -19,6 +20,7 @@ mod error;
 mod gram;
 mod path;
 mod ridge;
+mod signals;
 
 #[pymodule]
 fn _fastreg(m: &Bound<'_, PyModule>) -> PyResult<()> {

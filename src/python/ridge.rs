@@ -131,20 +131,17 @@ fn response<'a>(y: &'a PyReadonlyArray2<'_, f64>) -> PyResult<(&'a [f64], usize)
     ))
 }
 
-/// Run `f` on a rayon pool of `threads` threads (the global pool when `None`).
+/// Run `f` on a pool of `threads` threads, by default as many as rayon's global pool has
+/// (a cached pool of that size rather than the global pool itself, so that Ctrl-C is polled
+/// while it works, see `parallel::within`).
 fn with_threads<T: Send>(
     threads: Option<usize>,
     f: impl FnOnce() -> crate::Result<T> + Send,
 ) -> crate::Result<T> {
-    match threads {
-        None => f(),
-        Some(k) => match rayon::ThreadPoolBuilder::new()
-            .num_threads(k.max(1))
-            .build()
-        {
-            Ok(pool) => pool.install(f),
-            Err(_) => f(),
-        },
+    let threads = threads.unwrap_or_else(rayon::current_num_threads);
+    match crate::parallel::cached_pool(threads) {
+        Ok(pool) => crate::parallel::within(Some(&pool), f),
+        Err(_) => f(),
     }
 }
 

@@ -68,6 +68,7 @@ pub(super) fn fit_cg<D: RidgeDesign>(
     } else {
         cg_on_gram(x, t, w, prm, pr, &ys, limits, stop_on_miss)
     };
+    crate::interrupt::check()?;
     let intercept = intercepts(&coef, p, &pr.x_mean, &pr.y_mean, prm.fit_intercept());
     Ok(RidgeFit {
         coef,

@@ -26,12 +26,21 @@ pub fn kfold_paths<D: RidgeDesign>(
     check_partition(folds, n)?;
     let parts: Vec<GramStats> = folds
         .iter()
-        .map(|f| x.row_stats(f, y, t, w))
+        .map(|f| {
+            crate::interrupt::check()?;
+            x.row_stats(f, y, t, w)
+        })
         .collect::<Result<_>>()?;
     let total = pooled(&parts, x.n_features(), t)?;
+    let flag = crate::interrupt::current();
     parts
         .par_iter()
-        .map(|part| path_stats(&training_stats(&total, part)?, alphas, fit_intercept))
+        .map(|part| {
+            crate::interrupt::with_flag(flag.as_ref(), || {
+                crate::interrupt::check()?;
+                path_stats(&training_stats(&total, part)?, alphas, fit_intercept)
+            })
+        })
         .collect()
 }
 
@@ -107,9 +116,11 @@ pub fn kfold_from_parts(
     }
     let (p, t) = (first.n_features(), first.n_targets());
     let total = pooled(parts, p, t)?;
+    let flag = crate::interrupt::current();
     let results: Vec<(RidgePath, Vec<f64>)> = parts
         .par_iter()
         .map(|part| {
+            crate::interrupt::with_flag(flag.as_ref(), crate::interrupt::check)?;
             let path = path_stats(&training_stats(&total, part)?, alphas, fit_intercept)?;
             let mut mse = Vec::with_capacity(alphas.len() * t);
             for a in 0..alphas.len() {
