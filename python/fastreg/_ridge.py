@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, r2_score
 from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
@@ -43,6 +44,19 @@ _CORE_SOLVER = {
     "sag": "cg",
     "saga": "cg",
     "lbfgs": "auto",
+}
+
+# The core's algorithms that serve each requested name as asked; when one of these ran, solver_
+# is the name the user gave (as in scikit-learn), otherwise (a fallback, or 'auto') the core's.
+_SERVED_BY = {
+    "cholesky": ("cholesky", "cholesky_dual"),
+    "svd": ("eigh", "eigh_dual"),
+    "eigh": ("eigh", "eigh_dual"),
+    "sparse_cg": ("sparse_cg",),
+    "lsqr": ("sparse_cg",),
+    "sag": ("sparse_cg",),
+    "saga": ("sparse_cg",),
+    "lbfgs": ("positive_cd",),
 }
 
 _ACCEPT_SPARSE = ["csr", "csc", "coo"]
@@ -76,7 +90,9 @@ def _response(y, n_samples):
 def _check_alphas(alphas, name, n_targets, *, strictly_positive=False):
     """A scalar or one value per target; finite and >= 0 (> 0 when asked)."""
     if np.ndim(alphas) == 0:
-        values = [check_real(alphas, name, low=0.0, low_open=strictly_positive)]
+        # A 0-d array (``np.array(1.0)``) is a scalar to scikit-learn too.
+        scalar = alphas.item() if isinstance(alphas, np.ndarray) else alphas
+        values = [check_real(scalar, name, low=0.0, low_open=strictly_positive)]
     else:
         try:
             arr = np.asarray(alphas, dtype=np.float64).ravel()
@@ -115,16 +131,17 @@ def _as_design_and_weights(est, X, y, sample_weight, reset=True):
 
 class _RidgeBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _set_fit(self, coef, intercept, y_ndim, fit_intercept, dtype):
-        n_targets = coef.shape[0]
-        if y_ndim == 1:
-            self.coef_ = coef[0].astype(dtype, copy=False)
-            self.intercept_ = float(intercept[0]) if fit_intercept else 0.0
+        """coef_ and intercept_ shaped and typed as scikit-learn 1.9's: coef_ is 1-D for one
+        target, even given as a column (whose intercept_ stays an array of one); intercept_ is
+        a scalar of X's dtype for 1-D y, and the Python float 0.0 without an intercept."""
+        one_target = coef.shape[0] == 1
+        self.coef_ = (coef[0] if one_target else coef).astype(dtype, copy=False)
+        if not fit_intercept:
+            self.intercept_ = 0.0
+        elif y_ndim == 1:
+            self.intercept_ = np.dtype(dtype).type(intercept[0])
         else:
-            # scikit-learn: one target given as a column keeps 2-D coef_ in Ridge but not in
-            # RidgeCV; without an intercept, intercept_ is the scalar 0.0.
-            ravel = n_targets == 1 and isinstance(self, RidgeCV)
-            self.coef_ = (coef[0] if ravel else coef).astype(dtype, copy=False)
-            self.intercept_ = intercept.astype(dtype, copy=False) if fit_intercept else 0.0
+            self.intercept_ = intercept.astype(dtype, copy=False)
 
     def predict(self, X):
         """Predict with the fitted linear model."""
@@ -177,6 +194,9 @@ class Ridge(_RidgeBase):
         Iterations of the iterative solvers at most.
     tol : float, default=1e-4
         Relative residual of the iterative solvers.
+    random_state : int, RandomState instance or None, default=None
+        Accepted for compatibility and validated; unused, as every solver here is
+        deterministic (scikit-learn uses it only to shuffle data for 'sag' / 'saga').
 
     Attributes
     ----------
@@ -200,6 +220,7 @@ class Ridge(_RidgeBase):
         n_jobs=None,
         max_iter=None,
         tol=1e-4,
+        random_state=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -209,6 +230,7 @@ class Ridge(_RidgeBase):
         self.n_jobs = n_jobs
         self.max_iter = max_iter
         self.tol = tol
+        self.random_state = random_state
 
     def _core_params(self):
         check_bool(self.fit_intercept, "fit_intercept")
@@ -218,12 +240,13 @@ class Ridge(_RidgeBase):
             raise ValueError(f"solver must be one of {sorted(_CORE_SOLVER)}, got {self.solver!r}")
         if self.positive and self.solver not in ("auto", "lbfgs"):
             raise ValueError(
-                "only 'lbfgs' (or 'auto') can be used when positive=True, "
-                f"got solver={self.solver!r}"
+                f"solver={self.solver!r} does not support positive fitting. Please set the "
+                "solver to 'auto' or 'lbfgs', or set `positive=False`"
             )
         if self.solver == "lbfgs" and not self.positive:
             raise ValueError("'lbfgs' solver can be used only when positive=True")
         max_iter = None if self.max_iter is None else check_int(self.max_iter, "max_iter")
+        check_random_state(self.random_state)
         return {
             "fit_intercept": bool(self.fit_intercept),
             "solver": _CORE_SOLVER[self.solver],
@@ -237,7 +260,8 @@ class Ridge(_RidgeBase):
         coef = result.coef.reshape(-1, n_features)
         self._set_fit(coef, result.intercept, y_ndim, self.fit_intercept, dtype)
         solver_used, n_iter, converged = result.solver, result.n_iter, result.converged
-        self.solver_ = solver_used
+        served = solver_used in _SERVED_BY.get(self.solver, ())
+        self.solver_ = self.solver if served else solver_used
         self.n_iter_ = n_iter if solver_used in ("sparse_cg", "positive_cd") else None
         if self.solver in ("auto", "cholesky") and solver_used in ("eigh", "eigh_dual"):
             warnings.warn(
@@ -249,7 +273,7 @@ class Ridge(_RidgeBase):
             )
         if not converged:
             warnings.warn(
-                f"Ridge solver {solver_used!r} did not converge in {n_iter} iterations "
+                f"{self.solver_} solver did not converge in {n_iter} iterations "
                 f"(tol={self.tol}); increase max_iter or tol.",
                 ConvergenceWarning,
                 stacklevel=3,
@@ -461,6 +485,16 @@ class RidgeCV(_RidgeBase):
         alphas = self._check_params()
         Xd, y, Y, sw, dtype = _as_design_and_weights(self, X, y, sample_weight)
         if self.cv is None:
+            if self.gcv_mode == "svd" and sp.issparse(Xd):
+                # scikit-learn 1.9's deprecation, word for word; the fit is the same either way.
+                warnings.warn(
+                    "The 'svd' mode is not supported for sparse X, we fallback to "
+                    "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will raise "
+                    "an error in 1.11, use the default or pass `gcv_mode='eigen'` to "
+                    "suppress this warning.",
+                    FutureWarning,
+                    stacklevel=2,
+                )
             self._fit_loo(Xd, y, Y, sw, alphas, dtype)
         else:
             self._fit_cv(X, Xd, y, Y, sw, alphas, dtype, sample_weight)
@@ -619,7 +653,9 @@ class RidgeCV(_RidgeBase):
             Xd, y, sample_weight=sw
         )
         self.coef_ = final.coef_.astype(dtype, copy=False)
-        self.intercept_ = final.intercept_
+        # The final fit ran on the float64 design: give intercept_ X's dtype, as coef_.
+        icpt = final.intercept_
+        self.intercept_ = icpt if not self.fit_intercept else np.asarray(icpt, dtype=dtype)[()]
 
     def _fit_grid_search(self, X, y, sample_weight, alphas):
         from sklearn.model_selection import GridSearchCV
