@@ -88,22 +88,30 @@ def _response(y, n_samples):
 
 
 def _check_alphas(alphas, name, n_targets, *, strictly_positive=False):
-    """A scalar or one value per target; finite and >= 0 (> 0 when asked)."""
+    """A scalar or one value per target; finite and >= 0 (> 0 when asked). An element's error
+    is worded as scikit-learn's (``alphas[1] == -1, must be > 0.0.``), which its users match."""
     if np.ndim(alphas) == 0:
         # A 0-d array (``np.array(1.0)``) is a scalar to scikit-learn too.
         scalar = alphas.item() if isinstance(alphas, np.ndarray) else alphas
-        values = [check_real(scalar, name, low=0.0, low_open=strictly_positive)]
-    else:
+        return [check_real(scalar, name, low=0.0, low_open=strictly_positive)]
+    # As objects, so that a string among numbers stays a string (a float array would parse it).
+    items = np.asarray(alphas, dtype=object).ravel().tolist()
+    if not items:
+        raise ValueError(f"{name} must not be empty")
+    values = []
+    for i, a in enumerate(items):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Real):
+            raise TypeError(f"{name}[{i}] must be an instance of float, not {type(a).__name__}")
         try:
-            arr = np.asarray(alphas, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a real number or an array of them") from None
-        values = [
-            check_real(float(a), f"{name}[{i}]", low=0.0, low_open=strictly_positive)
-            for i, a in enumerate(arr)
-        ]
-        if not values:
-            raise ValueError(f"{name} must not be empty")
+            value = float(a)
+        except OverflowError:  # an integer beyond float64
+            value = float("inf")
+        if not np.isfinite(value):
+            raise ValueError(f"{name}[{i}] must be finite, got {a}")
+        if value < 0 or (strictly_positive and value == 0):
+            op = ">" if strictly_positive else ">="
+            raise ValueError(f"{name}[{i}] == {a}, must be {op} 0.0.")
+        values.append(value)
     return values
 
 
@@ -288,7 +296,7 @@ class Ridge(_RidgeBase):
         if len(alphas) not in (1, Y.shape[1]):
             raise ValueError(
                 f"Number of targets and number of penalties do not correspond: "
-                f"{Y.shape[1]} != {len(alphas)}"
+                f"{len(alphas)} != {Y.shape[1]}"
             )
         result = _fastreg.ridge_fit(
             design_arg(Xd), Y, sw, alphas, threads=check_n_jobs(self.n_jobs), **params
@@ -307,7 +315,7 @@ class Ridge(_RidgeBase):
         if len(alphas) not in (1, core.n_targets):
             raise ValueError(
                 f"Number of targets and number of penalties do not correspond: "
-                f"{core.n_targets} != {len(alphas)}"
+                f"{len(alphas)} != {core.n_targets}"
             )
         result = core.fit(alphas, **params)
         self.n_features_in_ = core.n_features
@@ -339,9 +347,7 @@ def ridge_path(
     intercepts : ndarray of shape (n_alphas,) or (n_targets, n_alphas)
     """
     check_bool(fit_intercept, "fit_intercept")
-    if np.ndim(alphas) == 0:
-        alphas = [alphas]
-    alpha_list = _check_alphas(list(np.ravel(alphas)), "alphas", None)
+    alpha_list = _check_alphas(alphas, "alphas", None)
     if isinstance(X, GramStats):
         if y is not None:
             raise ValueError("y must be None when X is a GramStats")
@@ -473,12 +479,7 @@ class RidgeCV(_RidgeBase):
                 raise ValueError("cv!=None and store_cv_results=True are incompatible")
             if self.alpha_per_target:
                 raise ValueError("cv!=None and alpha_per_target=True are incompatible")
-        alphas = self.alphas
-        if np.ndim(alphas) == 0:
-            alphas = [alphas]
-        return _check_alphas(
-            list(np.ravel(alphas)), "alphas", None, strictly_positive=self.cv is None
-        )
+        return _check_alphas(self.alphas, "alphas", None, strictly_positive=self.cv is None)
 
     def fit(self, X, y, sample_weight=None):
         """Fit Ridge with the alpha chosen by cross-validation (LOO by default)."""
@@ -518,8 +519,7 @@ class RidgeCV(_RidgeBase):
         folds = list(folds)
         if len(folds) < 2 or not all(isinstance(f, GramStats) for f in folds):
             raise TypeError("folds must be a sequence of at least two GramStats")
-        alphas = self.alphas if np.ndim(self.alphas) else [self.alphas]
-        alphas = _check_alphas(list(np.ravel(alphas)), "alphas", None)
+        alphas = _check_alphas(self.alphas, "alphas", None)
         cores = [f._require_core() for f in folds]
         result = _fastreg.ridge_kfold_stats(cores, alphas, fit_intercept=bool(self.fit_intercept))
         nf, na, t = len(cores), len(alphas), cores[0].n_targets
