@@ -170,8 +170,10 @@ class Ridge(_RidgeBase):
     ``solver`` accepts scikit-learn's names: 'cholesky' (primal Gram when n ≥ p, kernel when
     p > n), 'svd'/'eigh' (eigendecomposition of the same matrix), 'sparse_cg', 'lsqr', 'sag' and
     'saga' (all served by matrix-free conjugate gradients), 'lbfgs' (only with
-    ``positive=True``, served by coordinate descent on the Gram). ``solver_`` names the solver
-    actually used, which may be 'eigh' after a Cholesky failure on a singular system.
+    ``positive=True``, served by coordinate descent on the Gram). ``solver_`` is the name asked
+    for when the algorithm serving it ran (as in scikit-learn), and otherwise the core's: 'eigh'
+    after a Cholesky failure on a singular system, and with 'auto' the algorithm chosen
+    ('cholesky', 'cholesky_dual', 'eigh', 'eigh_dual', 'sparse_cg' or 'positive_cd').
 
     With 'auto' on dense X whose smaller dimension is at least 256, conjugate gradients are
     tried first (one pass over X per iteration: on the kernel when p > n, on the Gram applied
@@ -211,9 +213,10 @@ class Ridge(_RidgeBase):
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
     solver_ : str
-        The solver used.
+        The solver used (see above).
     n_iter_ : int or None
-        Iterations of the iterative solver, None for a direct solve.
+        Iterations of conjugate gradients (the most over targets) or of the positive
+        coordinate descent; None for a direct solve.
     n_features_in_ : int
     """
 
@@ -254,7 +257,13 @@ class Ridge(_RidgeBase):
         if self.solver == "lbfgs" and not self.positive:
             raise ValueError("'lbfgs' solver can be used only when positive=True")
         max_iter = None if self.max_iter is None else check_int(self.max_iter, "max_iter")
-        check_random_state(self.random_state)
+        try:
+            check_random_state(self.random_state)
+        except ValueError:
+            raise ValueError(
+                "random_state must be None, an int or a numpy RandomState, "
+                f"got {self.random_state!r}"
+            ) from None
         return {
             "fit_intercept": bool(self.fit_intercept),
             "solver": _CORE_SOLVER[self.solver],
@@ -407,7 +416,7 @@ class RidgeCV(_RidgeBase):
     each fold is the total Gram minus the fold's own; other splitters fall back to
     ``GridSearchCV`` over :class:`Ridge`. ``gcv_mode`` is accepted for compatibility: the
     eigendecomposition of the smaller of XᵀWX and the kernel is used whatever its value (all
-    modes compute the same exact LOO errors). :meth:`fit_gram` cross-validates from per-fold
+    modes compute the same exact LOO errors); 'svd' with sparse X warns as scikit-learn 1.9 does. :meth:`fit_gram` cross-validates from per-fold
     :class:`GramStats` alone.
 
     Parameters
