@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn.linear_model as sk
-
 from fastreg import GramStats, Ridge, RidgeCV
 
 
@@ -14,7 +13,7 @@ def make_data(n=30, p=5, seed=0, n_targets=None):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, p))
     shape = (n,) if n_targets is None else (n, n_targets)
-    y = X @ rng.standard_normal(p) if n_targets is None else X @ rng.standard_normal((p,) + shape[1:])
+    y = X @ rng.standard_normal((p,) + shape[1:])
     return X, y + 0.3 * rng.standard_normal(shape) + 2.0
 
 

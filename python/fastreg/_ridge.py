@@ -416,8 +416,8 @@ class RidgeCV(_RidgeBase):
     each fold is the total Gram minus the fold's own; other splitters fall back to
     ``GridSearchCV`` over :class:`Ridge`. ``gcv_mode`` is accepted for compatibility: the
     eigendecomposition of the smaller of XᵀWX and the kernel is used whatever its value (all
-    modes compute the same exact LOO errors); 'svd' with sparse X warns as scikit-learn 1.9 does. :meth:`fit_gram` cross-validates from per-fold
-    :class:`GramStats` alone.
+    modes compute the same exact LOO errors); 'svd' with sparse X warns as scikit-learn 1.9
+    does. :meth:`fit_gram` cross-validates from per-fold :class:`GramStats` alone.
 
     Parameters
     ----------
