@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, MultiOutputMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, r2_score
 from sklearn.model_selection import check_cv
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
@@ -44,6 +45,19 @@ _CORE_SOLVER = {
     "sag": "cg",
     "saga": "cg",
     "lbfgs": "auto",
+}
+
+# The core's algorithms that serve each requested name as asked; when one of these ran, solver_
+# is the name the user gave (as in scikit-learn), otherwise (a fallback, or 'auto') the core's.
+_SERVED_BY = {
+    "cholesky": ("cholesky", "cholesky_dual"),
+    "svd": ("eigh", "eigh_dual"),
+    "eigh": ("eigh", "eigh_dual"),
+    "sparse_cg": ("sparse_cg",),
+    "lsqr": ("sparse_cg",),
+    "sag": ("sparse_cg",),
+    "saga": ("sparse_cg",),
+    "lbfgs": ("positive_cd",),
 }
 
 _ACCEPT_SPARSE = ["csr", "csc", "coo"]
@@ -75,20 +89,30 @@ def _response(y, n_samples):
 
 
 def _check_alphas(alphas, name, n_targets, *, strictly_positive=False):
-    """A scalar or one value per target; finite and >= 0 (> 0 when asked)."""
+    """A scalar or one value per target; finite and >= 0 (> 0 when asked). An element's error
+    is worded as scikit-learn's (``alphas[1] == -1, must be > 0.0.``), which its users match."""
     if np.ndim(alphas) == 0:
-        values = [check_real(alphas, name, low=0.0, low_open=strictly_positive)]
-    else:
+        # A 0-d array (``np.array(1.0)``) is a scalar to scikit-learn too.
+        scalar = alphas.item() if isinstance(alphas, np.ndarray) else alphas
+        return [check_real(scalar, name, low=0.0, low_open=strictly_positive)]
+    # As objects, so that a string among numbers stays a string (a float array would parse it).
+    items = np.asarray(alphas, dtype=object).ravel().tolist()
+    if not items:
+        raise ValueError(f"{name} must not be empty")
+    values = []
+    for i, a in enumerate(items):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Real):
+            raise TypeError(f"{name}[{i}] must be an instance of float, not {type(a).__name__}")
         try:
-            arr = np.asarray(alphas, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a real number or an array of them") from None
-        values = [
-            check_real(float(a), f"{name}[{i}]", low=0.0, low_open=strictly_positive)
-            for i, a in enumerate(arr)
-        ]
-        if not values:
-            raise ValueError(f"{name} must not be empty")
+            value = float(a)
+        except OverflowError:  # an integer beyond float64
+            value = float("inf")
+        if not np.isfinite(value):
+            raise ValueError(f"{name}[{i}] must be finite, got {a}")
+        if value < 0 or (strictly_positive and value == 0):
+            op = ">" if strictly_positive else ">="
+            raise ValueError(f"{name}[{i}] == {a}, must be {op} 0.0.")
+        values.append(value)
     return values
 
 
@@ -116,16 +140,17 @@ def _as_design_and_weights(est, X, y, sample_weight, reset=True):
 
 class _RidgeBase(MultiOutputMixin, RegressorMixin, BaseEstimator):
     def _set_fit(self, coef, intercept, y_ndim, fit_intercept, dtype):
-        n_targets = coef.shape[0]
-        if y_ndim == 1:
-            self.coef_ = coef[0].astype(dtype, copy=False)
-            self.intercept_ = float(intercept[0]) if fit_intercept else 0.0
+        """coef_ and intercept_ shaped and typed as scikit-learn 1.9's: coef_ is 1-D for one
+        target, even given as a column (whose intercept_ stays an array of one); intercept_ is
+        a scalar of X's dtype for 1-D y, and the Python float 0.0 without an intercept."""
+        one_target = coef.shape[0] == 1
+        self.coef_ = (coef[0] if one_target else coef).astype(dtype, copy=False)
+        if not fit_intercept:
+            self.intercept_ = 0.0
+        elif y_ndim == 1:
+            self.intercept_ = np.dtype(dtype).type(intercept[0])
         else:
-            # scikit-learn: one target given as a column keeps 2-D coef_ in Ridge but not in
-            # RidgeCV; without an intercept, intercept_ is the scalar 0.0.
-            ravel = n_targets == 1 and isinstance(self, RidgeCV)
-            self.coef_ = (coef[0] if ravel else coef).astype(dtype, copy=False)
-            self.intercept_ = intercept.astype(dtype, copy=False) if fit_intercept else 0.0
+            self.intercept_ = intercept.astype(dtype, copy=False)
 
     def predict(self, X):
         """Predict with the fitted linear model."""
@@ -146,8 +171,10 @@ class Ridge(_RidgeBase):
     ``solver`` accepts scikit-learn's names: 'cholesky' (primal Gram when n ≥ p, kernel when
     p > n), 'svd'/'eigh' (eigendecomposition of the same matrix), 'sparse_cg', 'lsqr', 'sag' and
     'saga' (all served by matrix-free conjugate gradients), 'lbfgs' (only with
-    ``positive=True``, served by coordinate descent on the Gram). ``solver_`` names the solver
-    actually used, which may be 'eigh' after a Cholesky failure on a singular system.
+    ``positive=True``, served by coordinate descent on the Gram). ``solver_`` is the name asked
+    for when the algorithm serving it ran (as in scikit-learn), and otherwise the core's: 'eigh'
+    after a Cholesky failure on a singular system, and with 'auto' the algorithm chosen
+    ('cholesky', 'cholesky_dual', 'eigh', 'eigh_dual', 'sparse_cg' or 'positive_cd').
 
     With 'auto' on dense X whose smaller dimension is at least 256, conjugate gradients are
     tried first (one pass over X per iteration: on the kernel when p > n, on the Gram applied
@@ -178,15 +205,19 @@ class Ridge(_RidgeBase):
         Iterations of the iterative solvers at most.
     tol : float, default=1e-4
         Relative residual of the iterative solvers.
+    random_state : int, RandomState instance or None, default=None
+        Accepted for compatibility and validated; unused, as every solver here is
+        deterministic (scikit-learn uses it only to shuffle data for 'sag' / 'saga').
 
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
     intercept_ : float or ndarray of shape (n_targets,)
     solver_ : str
-        The solver used.
+        The solver used (see above).
     n_iter_ : int or None
-        Iterations of the iterative solver, None for a direct solve.
+        Iterations of conjugate gradients (the most over targets) or of the positive
+        coordinate descent; None for a direct solve.
     n_features_in_ : int
     """
 
@@ -201,6 +232,7 @@ class Ridge(_RidgeBase):
         n_jobs=None,
         max_iter=None,
         tol=1e-4,
+        random_state=None,
     ):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -210,6 +242,7 @@ class Ridge(_RidgeBase):
         self.n_jobs = n_jobs
         self.max_iter = max_iter
         self.tol = tol
+        self.random_state = random_state
 
     def _core_params(self):
         check_bool(self.fit_intercept, "fit_intercept")
@@ -219,12 +252,19 @@ class Ridge(_RidgeBase):
             raise ValueError(f"solver must be one of {sorted(_CORE_SOLVER)}, got {self.solver!r}")
         if self.positive and self.solver not in ("auto", "lbfgs"):
             raise ValueError(
-                "only 'lbfgs' (or 'auto') can be used when positive=True, "
-                f"got solver={self.solver!r}"
+                f"solver={self.solver!r} does not support positive fitting. Please set the "
+                "solver to 'auto' or 'lbfgs', or set `positive=False`"
             )
         if self.solver == "lbfgs" and not self.positive:
             raise ValueError("'lbfgs' solver can be used only when positive=True")
         max_iter = None if self.max_iter is None else check_int(self.max_iter, "max_iter")
+        try:
+            check_random_state(self.random_state)
+        except ValueError:
+            raise ValueError(
+                "random_state must be None, an int or a numpy RandomState, "
+                f"got {self.random_state!r}"
+            ) from None
         return {
             "fit_intercept": bool(self.fit_intercept),
             "solver": _CORE_SOLVER[self.solver],
@@ -238,7 +278,8 @@ class Ridge(_RidgeBase):
         coef = result.coef.reshape(-1, n_features)
         self._set_fit(coef, result.intercept, y_ndim, self.fit_intercept, dtype)
         solver_used, n_iter, converged = result.solver, result.n_iter, result.converged
-        self.solver_ = solver_used
+        served = solver_used in _SERVED_BY.get(self.solver, ())
+        self.solver_ = self.solver if served else solver_used
         self.n_iter_ = n_iter if solver_used in ("sparse_cg", "positive_cd") else None
         if self.solver in ("auto", "cholesky") and solver_used in ("eigh", "eigh_dual"):
             warnings.warn(
@@ -250,7 +291,7 @@ class Ridge(_RidgeBase):
             )
         if not converged:
             warnings.warn(
-                f"Ridge solver {solver_used!r} did not converge in {n_iter} iterations "
+                f"{self.solver_} solver did not converge in {n_iter} iterations "
                 f"(tol={self.tol}); increase max_iter or tol.",
                 ConvergenceWarning,
                 stacklevel=3,
@@ -266,7 +307,7 @@ class Ridge(_RidgeBase):
         if len(alphas) not in (1, Y.shape[1]):
             raise ValueError(
                 f"Number of targets and number of penalties do not correspond: "
-                f"{Y.shape[1]} != {len(alphas)}"
+                f"{len(alphas)} != {Y.shape[1]}"
             )
         result = _fastreg.ridge_fit(
             design_arg(Xd), Y, sw, alphas, threads=check_n_jobs(self.n_jobs), **params
@@ -286,7 +327,7 @@ class Ridge(_RidgeBase):
         if len(alphas) not in (1, core.n_targets):
             raise ValueError(
                 f"Number of targets and number of penalties do not correspond: "
-                f"{core.n_targets} != {len(alphas)}"
+                f"{len(alphas)} != {core.n_targets}"
             )
         result = core.fit(alphas, **params)
         self.n_features_in_ = core.n_features
@@ -318,9 +359,7 @@ def ridge_path(
     intercepts : ndarray of shape (n_alphas,) or (n_targets, n_alphas)
     """
     check_bool(fit_intercept, "fit_intercept")
-    if np.ndim(alphas) == 0:
-        alphas = [alphas]
-    alpha_list = _check_alphas(list(np.ravel(alphas)), "alphas", None)
+    alpha_list = _check_alphas(alphas, "alphas", None)
     if isinstance(X, GramStats):
         if y is not None:
             raise ValueError("y must be None when X is a GramStats")
@@ -380,8 +419,8 @@ class RidgeCV(_RidgeBase):
     each fold is the total Gram minus the fold's own; other splitters fall back to
     ``GridSearchCV`` over :class:`Ridge`. ``gcv_mode`` is accepted for compatibility: the
     eigendecomposition of the smaller of XᵀWX and the kernel is used whatever its value (all
-    modes compute the same exact LOO errors). :meth:`fit_gram` cross-validates from per-fold
-    :class:`GramStats` alone.
+    modes compute the same exact LOO errors); 'svd' with sparse X warns as scikit-learn 1.9
+    does. :meth:`fit_gram` cross-validates from per-fold :class:`GramStats` alone.
 
     Parameters
     ----------
@@ -452,12 +491,7 @@ class RidgeCV(_RidgeBase):
                 raise ValueError("cv!=None and store_cv_results=True are incompatible")
             if self.alpha_per_target:
                 raise ValueError("cv!=None and alpha_per_target=True are incompatible")
-        alphas = self.alphas
-        if np.ndim(alphas) == 0:
-            alphas = [alphas]
-        return _check_alphas(
-            list(np.ravel(alphas)), "alphas", None, strictly_positive=self.cv is None
-        )
+        return _check_alphas(self.alphas, "alphas", None, strictly_positive=self.cv is None)
 
     @restores_state_on_error
     def fit(self, X, y, sample_weight=None):
@@ -465,6 +499,16 @@ class RidgeCV(_RidgeBase):
         alphas = self._check_params()
         Xd, y, Y, sw, dtype = _as_design_and_weights(self, X, y, sample_weight)
         if self.cv is None:
+            if self.gcv_mode == "svd" and sp.issparse(Xd):
+                # scikit-learn 1.9's deprecation, word for word; the fit is the same either way.
+                warnings.warn(
+                    "The 'svd' mode is not supported for sparse X, we fallback to "
+                    "`gcv_mode='eigen'`. Passing `gcv_mode='svd'` on sparse X will raise "
+                    "an error in 1.11, use the default or pass `gcv_mode='eigen'` to "
+                    "suppress this warning.",
+                    FutureWarning,
+                    stacklevel=2,
+                )
             self._fit_loo(Xd, y, Y, sw, alphas, dtype)
         else:
             self._fit_cv(X, Xd, y, Y, sw, alphas, dtype, sample_weight)
@@ -489,8 +533,7 @@ class RidgeCV(_RidgeBase):
         folds = list(folds)
         if len(folds) < 2 or not all(isinstance(f, GramStats) for f in folds):
             raise TypeError("folds must be a sequence of at least two GramStats")
-        alphas = self.alphas if np.ndim(self.alphas) else [self.alphas]
-        alphas = _check_alphas(list(np.ravel(alphas)), "alphas", None)
+        alphas = _check_alphas(self.alphas, "alphas", None)
         cores = [f._require_core() for f in folds]
         result = _fastreg.ridge_kfold_stats(cores, alphas, fit_intercept=bool(self.fit_intercept))
         nf, na, t = len(cores), len(alphas), cores[0].n_targets
@@ -624,7 +667,9 @@ class RidgeCV(_RidgeBase):
             Xd, y, sample_weight=sw
         )
         self.coef_ = final.coef_.astype(dtype, copy=False)
-        self.intercept_ = final.intercept_
+        # The final fit ran on the float64 design: give intercept_ X's dtype, as coef_.
+        icpt = final.intercept_
+        self.intercept_ = icpt if not self.fit_intercept else np.asarray(icpt, dtype=dtype)[()]
 
     def _fit_grid_search(self, X, y, sample_weight, alphas):
         from sklearn.model_selection import GridSearchCV

@@ -141,7 +141,13 @@ def check_sample_weight(sample_weight, n_samples):
         sw = np.asarray(sample_weight, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"sample_weight must be numeric: {exc}") from None
-    if sw.ndim != 1 or sw.shape[0] != n_samples:
+    if sw.ndim != 1:
+        # scikit-learn's wording, which its users' tests match.
+        raise ValueError(
+            f"Sample weights must be 1D array or scalar, got {sw.ndim}D array of shape "
+            f"{sw.shape}; expected shape ({n_samples},)"
+        )
+    if sw.shape[0] != n_samples:
         raise ValueError(f"sample_weight must have shape ({n_samples},), got {sw.shape}")
     if not np.all(np.isfinite(sw)):
         raise ValueError("sample_weight contains NaN or infinity")
