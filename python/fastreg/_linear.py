@@ -55,7 +55,9 @@ def _user_gram(X, sw, precompute, fit_intercept, check_input):
         f1 = X.shape[1] // 2
         f2 = min(f1 + 1, X.shape[1] - 1)
         root_w = np.sqrt(w)
-        expected = float(((X[:, f1] - x_offset[f1]) * root_w) @ ((X[:, f2] - x_offset[f2]) * root_w))
+        v1 = (X[:, f1] - x_offset[f1]) * root_w
+        v2 = (X[:, f2] - x_offset[f2]) * root_w
+        expected = float(v1 @ v2)
         actual = float(gram[f1, f2])
         rtol = 1e-4 if np.float32 in (X.dtype, gram.dtype) else 1e-7
         if not np.isclose(expected, actual, rtol=rtol, atol=1e-5):

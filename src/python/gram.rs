@@ -58,7 +58,9 @@ impl PyGramStats {
     /// The statistics, locked; a panic in another holder leaves them whole (every update is
     /// computed before the lock is taken), so a poisoned lock is still usable.
     fn stats(&self) -> MutexGuard<'_, GramStats> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
