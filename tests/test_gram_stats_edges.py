@@ -90,6 +90,26 @@ def test_updates_from_two_threads_match_sequential():
     np.testing.assert_allclose(shared.xty, xty, rtol=1e-9, atol=1e-9)
 
 
+def test_fresh_object_shared_by_threads_keeps_every_chunk():
+    X, Y = _data(n=400, p=10, seed=2)
+    for _ in range(20):
+        shared = GramStats()
+        barrier = threading.Barrier(2)
+
+        def work(rows, shared=shared, barrier=barrier):
+            barrier.wait()
+            shared.update(X[rows], Y[rows])
+
+        threads = [
+            threading.Thread(target=work, args=(r,)) for r in (slice(0, 200), slice(200, 400))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert shared.n_samples_seen == 400
+
+
 def test_1d_and_column_y_do_not_mix():
     X, Y = _data(t=1)
     one_d = GramStats().update(X[:20], Y[:20, 0])

@@ -10,6 +10,7 @@ conjugate gradients. X is never copied to centre it and never densified.
 from __future__ import annotations
 
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -664,6 +665,10 @@ class GramStats:
         Centred weighted cross-products.
     """
 
+    # Guards the first chunk's creation of the core, so threads sharing a fresh object never
+    # create two (the core serialises everything after that).
+    _create_lock = threading.Lock()
+
     def __init__(self):
         self._core = None
         self._y_ndim = None
@@ -694,11 +699,11 @@ class GramStats:
             return self
         y, Y = _response(y, Xd.shape[0])
         sw = _weights(sample_weight, Xd.shape[0])
-        if self._core is None:
-            self._core = _fastreg.GramStatsCore(Xd.shape[1], Y.shape[1])
-            self._y_ndim = y.ndim
-        else:
-            self._check_y_ndim(y.ndim)
+        with GramStats._create_lock:
+            if self._core is None:
+                self._core = _fastreg.GramStatsCore(Xd.shape[1], Y.shape[1])
+                self._y_ndim = y.ndim
+        self._check_y_ndim(y.ndim)
         self._core.update(design_arg(Xd), Y, sw)
         return self
 
