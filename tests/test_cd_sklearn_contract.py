@@ -40,6 +40,10 @@ def test_check_input_false_needs_fortran_float_x():
     fastreg.ElasticNet().fit(np.asfortranarray(X), y, check_input=False)
     with pytest.raises(ValueError, match="Fortran-ordered"):
         fastreg.ElasticNet().fit(np.ascontiguousarray(X), y, check_input=False)
+    # scikit-learn rescales a copy of X when weighted, so any layout is fine then
+    w = np.full(len(y), 1.25)
+    fastreg.ElasticNet().fit(np.ascontiguousarray(X), y, sample_weight=w, check_input=False)
+    np.testing.assert_array_equal(w, 1.25)
 
 
 @pytest.mark.parametrize("cls", [fastreg.LassoCV, fastreg.ElasticNetCV])

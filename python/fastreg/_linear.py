@@ -70,9 +70,12 @@ def _user_gram(X, sw, precompute, fit_intercept, check_input):
     return precompute
 
 
-def _check_unchecked_layout(X):
-    """scikit-learn's contract for ``check_input=False``: its solver reads a dense X in place,
-    so one in another layout is refused there; fastreg refuses it too, in words."""
+def _check_unchecked_layout(X, sample_weight, precompute):
+    """scikit-learn's contract for ``check_input=False``: without weights or a Gram matrix its
+    solver reads a dense X in place, so one in another layout is refused there; fastreg
+    refuses it too, in words. (Weights make scikit-learn rescale a copy of X first.)"""
+    if sample_weight is not None or precompute is not False:
+        return
     if isinstance(X, np.ndarray) and not (
         X.dtype in (np.float64, np.float32) and X.flags.f_contiguous
     ):
@@ -215,9 +218,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             Each target is fitted on its own.
         sample_weight : array-like of shape (n_samples,) or float, default=None
         check_input : bool, default=True
-            With False the caller promises what scikit-learn requires then: a dense X is a
-            Fortran-ordered float64 / float32 array (else ValueError). Inputs are checked
-            either way, which costs one pass over X.
+            With False the caller promises what scikit-learn requires then: without
+            sample_weight and precompute, a dense X is a Fortran-ordered float64 / float32
+            array (else ValueError). Inputs are checked either way (one pass over X).
 
         Returns
         -------
@@ -226,7 +229,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         """
         alpha, l1_ratio = self._check_params()
         if not check_input:
-            _check_unchecked_layout(X)
+            _check_unchecked_layout(X, sample_weight, self.precompute)
         X, y = validate_data(
             self,
             X,
