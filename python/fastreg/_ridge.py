@@ -649,6 +649,11 @@ class GramStats:
     depend on the chunking or the merge order beyond rounding. :meth:`Ridge.fit_gram` and
     :func:`ridge_path` fit from the statistics alone.
 
+    A chunk of zero rows adds nothing; ``g.merge(g)`` counts the data twice; one object may
+    be updated from several threads (the updates are applied one at a time). A 1-D y and a
+    2-D y (even of one column) give coefficients of different shapes, so statistics of the
+    two never mix (ValueError).
+
     Attributes
     ----------
     n_features, n_targets : int
