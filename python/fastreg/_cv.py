@@ -89,6 +89,36 @@ def _check_cv_sample_weight(sample_weight, n_samples):
     return check_sample_weight(sample_weight, n_samples)
 
 
+def _check_alpha_values(alphas):
+    """A given α grid as float64, each value checked in scikit-learn's words (``alphas[1] ==
+    -1, must be >= 0.0.``)."""
+    if isinstance(alphas, np.ndarray) and alphas.dtype.kind in "biuf":
+        values = alphas.ravel()
+    else:
+        values = np.ravel(np.asarray(alphas, dtype=object))
+    if values.size == 0:
+        raise ValueError("alphas must be an int or a non-empty array of floats")
+    for i, a in enumerate(values):
+        if isinstance(a, (bool, np.bool_)) or not isinstance(a, numbers.Real):
+            raise TypeError(f"alphas[{i}] must be an instance of float, not {type(a).__name__}")
+        if not np.isfinite(a):
+            raise ValueError(f"alphas[{i}] == {a}, must be finite")
+        if a < 0:
+            raise ValueError(f"alphas[{i}] == {a}, must be >= 0.0.")
+    return values.astype(np.float64)
+
+
+def _reject_routed_params(params):
+    """scikit-learn's answer to ``fit(X, y, groups=...)`` without metadata routing."""
+    if params:
+        names = ", ".join(sorted(params))
+        raise ValueError(
+            f"Passing fit parameters ({names}) is only supported if "
+            "enable_metadata_routing=True in scikit-learn, and fastreg does not route metadata: "
+            "pass the splits as cv instead, e.g. cv=list(GroupKFold().split(X, y, groups))"
+        )
+
+
 class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
     """Shared fit of LassoCV and ElasticNetCV."""
 
@@ -138,19 +168,11 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             if isinstance(self.n_alphas, str):
                 n_grid = check_int(self.alphas, "alphas")
         elif self.alphas is not None:
-            try:
-                alpha_values = np.asarray(self.alphas, dtype=np.float64).ravel()
-            except (TypeError, ValueError) as exc:
-                raise TypeError(f"alphas must be an int or an array of floats: {exc}") from None
-            if alpha_values.size == 0 or not np.all(np.isfinite(alpha_values)):
-                raise ValueError("alphas must be a non-empty array of finite values")
-            if np.any(alpha_values < 0):
-                raise ValueError("alphas must be >= 0")
-            alpha_values = np.sort(alpha_values)[::-1]
+            alpha_values = np.sort(_check_alpha_values(self.alphas))[::-1]
         return n_grid, alpha_values
 
     @restores_state_on_error
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, **params):
         """Fit the model for each l1_ratio over the α grid by cross-validation, then refit on
         all the data with the chosen α (``alpha_rule``) and l1_ratio.
 
@@ -162,12 +184,16 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,) or float, default=None
             Weights both the fits and each fold's held-out mean squared error; the CV error
             is the unweighted mean over folds (scikit-learn's convention).
+        **params
+            Refused: scikit-learn routes them (e.g. ``groups``) only with metadata routing
+            enabled; fastreg has no routing, so give ``cv`` the splits instead.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
+        _reject_routed_params(params)
         X, y = self._validate_xy(X, y)
         n_samples, n_features = X.shape
         l1_ratios, eps, n_grid, alpha_values, max_iter, tol = self._check_params(n_features)
@@ -595,8 +621,8 @@ mse_mean_path_, mse_se_path_, n_nonzero_path_, n_folds_
         return [1.0]
 
     @restores_state_on_error
-    def fit(self, X, y, sample_weight=None):
-        super().fit(X, y, sample_weight=sample_weight)
+    def fit(self, X, y, sample_weight=None, **params):
+        super().fit(X, y, sample_weight=sample_weight, **params)
         # scikit-learn's LassoCV has no l1_ratio_.
         del self.l1_ratio_
         return self

@@ -34,6 +34,59 @@ def _gap_tolerance(y, sample_weight, est):
     return est.tol * float(np.dot(w * yc, yc)) / len(y)
 
 
+def _user_gram(X, sw, precompute, fit_intercept, check_input):
+    """scikit-learn's handling of a Gram matrix given as ``precompute`` (``_pre_fit``): when X
+    is not centred and an intercept is fitted the matrix cannot be X̂ᵀWX̂, so it is dropped
+    with a warning ('auto'); otherwise one element is checked against X, so a matrix of other
+    data is an error rather than silently ignored (the core builds its own either way)."""
+    if sp.issparse(X) or not hasattr(precompute, "__array__"):
+        return precompute
+    w = np.ones(X.shape[0]) if sw is None else sw * (X.shape[0] / sw.sum())
+    x_offset = np.average(X, axis=0, weights=w) if fit_intercept else np.zeros(X.shape[1])
+    if fit_intercept and not np.allclose(x_offset, 0):
+        warnings.warn(
+            "Gram matrix was provided but X was centered to fit intercept: "
+            "recomputing Gram matrix.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return "auto"
+    gram = np.asarray(precompute)
+    if check_input and gram.shape == (X.shape[1], X.shape[1]):
+        f1 = X.shape[1] // 2
+        f2 = min(f1 + 1, X.shape[1] - 1)
+        root_w = np.sqrt(w)
+        v1 = (X[:, f1] - x_offset[f1]) * root_w
+        v2 = (X[:, f2] - x_offset[f2]) * root_w
+        expected = float(v1 @ v2)
+        actual = float(gram[f1, f2])
+        rtol = 1e-4 if np.float32 in (X.dtype, gram.dtype) else 1e-7
+        if not np.isclose(expected, actual, rtol=rtol, atol=1e-5):
+            raise ValueError(
+                "Gram matrix passed in via 'precompute' parameter did not pass validation "
+                "when a single element was checked - please check that it was computed "
+                f"properly. For element ({f1},{f2}) we computed {expected} but the "
+                f"user-supplied value was {actual}."
+            )
+    return precompute
+
+
+def _check_unchecked_layout(X, sample_weight, precompute):
+    """scikit-learn's contract for ``check_input=False``: without weights or a Gram matrix its
+    solver reads a dense X in place, so one in another layout is refused there; fastreg
+    refuses it too, in words. (Weights make scikit-learn rescale a copy of X first.)"""
+    if sample_weight is not None or precompute is not False:
+        return
+    if isinstance(X, np.ndarray) and not (
+        X.dtype in (np.float64, np.float32) and X.flags.f_contiguous
+    ):
+        raise ValueError(
+            "With check_input=False, X must be a Fortran-ordered (column-major) float64 or "
+            f"float32 array, got a {'C' if X.flags.c_contiguous else 'non'}-contiguous "
+            f"{X.dtype} array; pass check_input=True or np.asfortranarray(X)"
+        )
+
+
 class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     """Linear regression with combined L1 and L2 priors, fitted by coordinate descent.
 
@@ -143,8 +196,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         check_bool(self.standardize, "standardize")
         if alpha == 0:
             warnings.warn(
-                "With alpha=0, coordinate descent does not converge well; "
-                "consider ordinary least squares.",
+                "With alpha=0, this algorithm does not converge well. You are advised to use "
+                "the LinearRegression estimator (scikit-learn's wording: ordinary least squares).",
                 UserWarning,
                 stacklevel=3,
             )
@@ -167,8 +220,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             Each target is fitted on its own.
         sample_weight : array-like of shape (n_samples,) or float, default=None
         check_input : bool, default=True
-            Accepted for compatibility; inputs are always checked, which costs one pass
-            over X.
+            With False the caller promises what scikit-learn requires then: without
+            sample_weight and precompute, a dense X is a Fortran-ordered float64 / float32
+            array (else ValueError). Inputs are checked either way (one pass over X).
 
         Returns
         -------
@@ -176,6 +230,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         alpha, l1_ratio = self._check_params()
+        if not check_input:
+            _check_unchecked_layout(X, sample_weight, self.precompute)
         X, y = validate_data(
             self,
             X,
@@ -194,7 +250,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         sw = check_sample_weight(sample_weight, n_samples)
         Y = y.reshape(n_samples, -1)
         init = self._warm_start_coef(n_features, Y.shape[1])
-        solve_one = self._target_solver(Xd, sw, alpha, l1_ratio)
+        precompute = _user_gram(X, sw, self.precompute, self.fit_intercept, check_input)
+        solve_one = self._target_solver(Xd, sw, alpha, l1_ratio, precompute)
         coef, intercept, gaps, n_iter = self._fit_targets(solve_one, Y, sw, init, n_features)
         self._set_fitted(coef, intercept, gaps, n_iter, y.ndim, out_dtype)
         return self
@@ -206,7 +263,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
         init = np.asarray(self.coef_, dtype=np.float64).reshape(-1, n_features)
         return init if init.shape[0] == n_targets else None
 
-    def _target_solver(self, Xd, sw, alpha, l1_ratio):
+    def _target_solver(self, Xd, sw, alpha, l1_ratio, precompute):
         """A function fitting one target ``(y_k, coef_init_k)`` and returning ``(coef,
         intercept, dual_gap, n_iter, converged)``: the point solver, or a one-α path when
         glmnet's options or covariance mode are asked for."""
@@ -218,7 +275,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             "positive": bool(self.positive),
             "random_seed": random_seed(self.selection, self.random_state),
         }
-        gram_mode = check_precompute(self.precompute, n_features)
+        gram_mode = check_precompute(precompute, n_features)
         pf, lo, hi = check_feature_options(
             self.penalty_factor, self.lower_bounds, self.upper_bounds, n_features
         )
@@ -277,15 +334,19 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
 
     def _set_fitted(self, coef, intercept, gaps, n_iter, y_ndim, out_dtype):
         """The fitted attributes, shaped as scikit-learn's for a 1-D or 2-D y."""
+        # scikit-learn 1.9: scalars of X's dtype (np.float32 for a float32 fit); a y of shape
+        # (n, 1) keeps a (1,) intercept_ but a 1-D coef_; no intercept is the float 0.0.
         n_targets = coef.shape[0]
+        scalar = out_dtype.type
+        gaps = gaps.astype(out_dtype)
         if n_targets == 1 and y_ndim == 1:
             self.coef_ = coef[0].astype(out_dtype, copy=False)
-            self.intercept_ = float(intercept[0]) if self.fit_intercept else 0.0
-            self.dual_gap_ = float(gaps[0])
+            self.intercept_ = scalar(intercept[0]) if self.fit_intercept else 0.0
+            self.dual_gap_ = gaps[0]
             self.n_iter_ = n_iter[0]
         else:
             self.coef_ = (coef[0] if n_targets == 1 else coef).astype(out_dtype, copy=False)
-            self.intercept_ = intercept.astype(out_dtype, copy=False)
+            self.intercept_ = intercept.astype(out_dtype) if self.fit_intercept else 0.0
             self.dual_gap_ = gaps[0] if n_targets == 1 else gaps
             self.n_iter_ = n_iter[0] if n_targets == 1 else n_iter
 

@@ -43,7 +43,8 @@ def _enet_path_grid(n_alphas, alphas):
         n_grid = 100
     else:
         warnings.warn(
-            "'n_alphas' is deprecated (as in scikit-learn 1.9); pass an integer 'alphas'.",
+            "'n_alphas' was deprecated in 1.9 and will be removed in 1.11 (as in "
+            "scikit-learn); pass an integer 'alphas'.",
             FutureWarning,
             stacklevel=3,
         )
@@ -52,7 +53,8 @@ def _enet_path_grid(n_alphas, alphas):
         return n_grid, None
     if alphas is None:
         warnings.warn(
-            "'alphas=None' is deprecated (as in scikit-learn 1.9); pass 'alphas=100'.",
+            "'alphas=None' is deprecated and will be removed in 1.11 (as in scikit-learn); "
+            "pass 'alphas=100'.",
             FutureWarning,
             stacklevel=3,
         )
@@ -95,13 +97,14 @@ def _enet_path_data(X, y, check_input, positive):
     y = np.asarray(y, dtype=np.float64)
     multi_output = y.ndim != 1
     if multi_output:
+        # scikit-learn's check comes first: it holds for multi-task paths too.
+        if positive:
+            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
         if y.ndim != 2 or y.shape[1] != 1:
             raise NotImplementedError(
                 "fastreg.enet_path supports one target (y 1-D or of shape (n, 1)); "
                 "multi-task paths are not implemented"
             )
-        if positive:
-            raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
     y1 = np.ascontiguousarray(y.reshape(-1))
     if y1.shape[0] != Xd.shape[0]:
         raise ValueError(f"X has {Xd.shape[0]} samples but y has {y1.shape[0]}")

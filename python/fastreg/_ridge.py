@@ -10,6 +10,7 @@ conjugate gradients. X is never copied to centre it and never densified.
 from __future__ import annotations
 
 import numbers
+import threading
 import warnings
 
 import numpy as np
@@ -698,6 +699,11 @@ class GramStats:
     depend on the chunking or the merge order beyond rounding. :meth:`Ridge.fit_gram` and
     :func:`ridge_path` fit from the statistics alone.
 
+    A chunk of zero rows adds nothing; ``g.merge(g)`` counts the data twice; one object may
+    be updated from several threads (the updates are applied one at a time). A 1-D y and a
+    2-D y (even of one column) give coefficients of different shapes, so statistics of the
+    two never mix (ValueError).
+
     Attributes
     ----------
     n_features, n_targets : int
@@ -713,6 +719,10 @@ class GramStats:
     yty : ndarray of shape (n_targets, n_targets)
         Centred weighted cross-products.
     """
+
+    # Guards the first chunk's creation of the core, so threads sharing a fresh object never
+    # create two (the core serialises everything after that).
+    _create_lock = threading.Lock()
 
     def __init__(self):
         self._core = None
@@ -736,17 +746,49 @@ class GramStats:
             Xd = as_design(Xd)
         if np.shape(y)[:1] != (Xd.shape[0],):
             raise ValueError(f"X has {Xd.shape[0]} samples but y has shape {np.shape(y)}")
+        if np.ndim(y) not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D, got shape {np.shape(y)}")
+        if Xd.shape[0] == 0:
+            # A streaming source may yield an empty chunk: nothing to add, but it must fit.
+            self._check_empty_chunk(Xd, y, sample_weight)
+            return self
         y, Y = _response(y, Xd.shape[0])
-        if y.ndim not in (1, 2):
-            raise ValueError(f"y must be 1-D or 2-D, got shape {y.shape}")
         sw = _weights(sample_weight, Xd.shape[0])
-        if self._core is None:
-            self._core = _fastreg.GramStatsCore(Xd.shape[1], Y.shape[1])
-            self._y_ndim = y.ndim
-        elif self._y_ndim == 1 and y.ndim == 2 or self._y_ndim == 2 and y.ndim == 1:
-            raise ValueError("y must keep the same number of dimensions across chunks")
+        with GramStats._create_lock:
+            if self._core is None:
+                self._core = _fastreg.GramStatsCore(Xd.shape[1], Y.shape[1])
+                self._y_ndim = y.ndim
+        self._check_y_ndim(y.ndim)
         self._core.update(design_arg(Xd), Y, sw)
         return self
+
+    def _check_y_ndim(self, y_ndim):
+        """A 1-D y and an (n, 1) y give coefficients of different shapes, so they never mix."""
+        if self._y_ndim is not None and y_ndim != self._y_ndim:
+            shapes = {1: "1-D y", 2: "2-D y (n_samples, n_targets)"}
+            raise ValueError(
+                f"y must keep the same number of dimensions across chunks and merges: these "
+                f"statistics hold a {shapes[self._y_ndim]}, the new data a {shapes[y_ndim]}"
+            )
+
+    def _check_empty_chunk(self, Xd, y, sample_weight):
+        """The checks ``update`` makes of a chunk's shapes, for a chunk of zero rows."""
+        n_targets = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+        if sample_weight is not None and not isinstance(sample_weight, numbers.Number):
+            if np.shape(sample_weight) != (0,):
+                raise ValueError(
+                    f"sample_weight must have shape (0,), got {np.shape(sample_weight)}"
+                )
+        if self._core is not None:
+            self._check_y_ndim(np.ndim(y))
+            if Xd.shape[1] != self._core.n_features:
+                raise ValueError(
+                    f"X has {Xd.shape[1]} features, the statistics have {self._core.n_features}"
+                )
+            if n_targets != self._core.n_targets:
+                raise ValueError(
+                    f"y has {n_targets} targets, the statistics have {self._core.n_targets}"
+                )
 
     def merge(self, other):
         """Pool the statistics of ``other`` into these; returns self."""
@@ -758,6 +800,8 @@ class GramStats:
             self._core = other._core.copy()
             self._y_ndim = other._y_ndim
             return self
+        self._check_y_ndim(other._y_ndim)
+        # g.merge(g) is the same data seen twice; the core copies other before it locks self.
         self._core.merge(other._core)
         return self
 

@@ -13,6 +13,8 @@ from sklearn.utils import check_random_state
 
 def check_real(value, name, *, low=None, high=None, low_open=False):
     """A finite real scalar within bounds; TypeError if not a number, ValueError if out of range."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]  # np.array(1.0), as numpy reductions hand back
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     value = float(value)

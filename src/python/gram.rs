@@ -1,6 +1,8 @@
 //! Bindings for Gram statistics accumulated chunk by chunk (`GramStatsCore`, the core of
 //! `fastreg.GramStats`) and the Ridge fits, paths and K-fold CV computed from them alone.
 
+use std::sync::{Mutex, MutexGuard};
+
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -22,7 +24,7 @@ fn ridge_kfold_stats<'py>(
     alphas: Vec<f64>,
     fit_intercept: bool,
 ) -> PyResult<RidgeCvResult> {
-    let parts: Vec<GramStats> = folds.iter().map(|f| f.inner.clone()).collect();
+    let parts: Vec<GramStats> = folds.iter().map(|f| f.stats().clone()).collect();
     let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
     Ok(RidgeCvResult::new(
         py,
@@ -32,24 +34,47 @@ fn ridge_kfold_stats<'py>(
 }
 
 /// Weighted sufficient statistics accumulated chunk by chunk (the core of `fastreg.GramStats`).
-#[pyclass(name = "GramStatsCore", module = "fastreg._fastreg")]
+/// Frozen with a lock inside, so one object shared by several Python threads takes their
+/// updates one at a time instead of failing to borrow. The lock is only ever taken either
+/// with the GIL held and released before returning, or inside `detach` (never both at
+/// once), so a thread waiting for it cannot hold the GIL another thread needs.
+#[pyclass(name = "GramStatsCore", module = "fastreg._fastreg", frozen)]
 struct PyGramStats {
-    inner: GramStats,
+    inner: Mutex<GramStats>,
+    // Fixed at construction; kept outside the lock so shape checks never wait on a fit.
+    n_features: usize,
+    n_targets: usize,
+}
+
+impl PyGramStats {
+    fn wrap(stats: GramStats) -> Self {
+        Self {
+            n_features: stats.n_features(),
+            n_targets: stats.n_targets(),
+            inner: Mutex::new(stats),
+        }
+    }
+
+    /// The statistics, locked; a panic in another holder leaves them whole (every update is
+    /// computed before the lock is taken), so a poisoned lock is still usable.
+    fn stats(&self) -> MutexGuard<'_, GramStats> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 #[pymethods]
 impl PyGramStats {
     #[new]
     fn new(n_features: usize, n_targets: usize) -> Self {
-        Self {
-            inner: GramStats::new(n_features, n_targets),
-        }
+        Self::wrap(GramStats::new(n_features, n_targets))
     }
 
     /// Add a chunk of rows.
     #[pyo3(signature = (x, y, sample_weight))]
     fn update<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         x: DesignArg<'py>,
         y: PyReadonlyArray2<'py, f64>,
@@ -59,27 +84,31 @@ impl PyGramStats {
             py,
             &OnRidge(StatsTask(Data::borrow(&y, &sample_weight, None)?)),
         )?;
-        if chunk.n_features() != self.inner.n_features() {
+        let (n_features, n_targets) = (self.n_features, self.n_targets);
+        if chunk.n_features() != n_features {
             return Err(PyValueError::new_err(format!(
                 "X has {} features, the statistics have {}",
                 chunk.n_features(),
-                self.inner.n_features()
+                n_features
             )));
         }
-        if chunk.n_targets() != self.inner.n_targets() {
+        if chunk.n_targets() != n_targets {
             return Err(PyValueError::new_err(format!(
                 "y has {} targets, the statistics have {}",
                 chunk.n_targets(),
-                self.inner.n_targets()
+                n_targets
             )));
         }
-        self.inner.merge(&chunk)?;
+        py.detach(|| self.stats().merge(&chunk))?;
         Ok(())
     }
 
-    /// Pool another set of statistics into this one.
-    fn merge(&mut self, other: PyRef<'_, PyGramStats>) -> PyResult<()> {
-        Ok(self.inner.merge(&other.inner)?)
+    /// Pool another set of statistics into this one. `other` is copied first, so merging an
+    /// object with itself (the same data twice) is well defined and two threads merging a
+    /// and b in opposite directions never wait on each other's lock.
+    fn merge(&self, py: Python<'_>, other: PyRef<'_, PyGramStats>) -> PyResult<()> {
+        let theirs = other.stats().clone();
+        Ok(py.detach(|| self.stats().merge(&theirs))?)
     }
 
     /// Rebuild from the values of the getters (used for pickling).
@@ -96,57 +125,53 @@ impl PyGramStats {
         xty: Vec<f64>,
         yty: Vec<f64>,
     ) -> PyResult<Self> {
-        Ok(Self {
-            inner: GramStats::from_parts(
-                n_features, n_targets, count, weight_sum, x_mean, y_mean, xtx, xty, yty,
-            )?,
-        })
+        Ok(Self::wrap(GramStats::from_parts(
+            n_features, n_targets, count, weight_sum, x_mean, y_mean, xtx, xty, yty,
+        )?))
     }
 
     fn copy(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-        }
+        Self::wrap(self.stats().clone())
     }
 
     #[getter]
     fn n_features(&self) -> usize {
-        self.inner.n_features()
+        self.n_features
     }
     #[getter]
     fn n_targets(&self) -> usize {
-        self.inner.n_targets()
+        self.n_targets
     }
     #[getter]
     fn count(&self) -> usize {
-        self.inner.count()
+        self.stats().count()
     }
     #[getter]
     fn weight_sum(&self) -> f64 {
-        self.inner.w_sum()
+        self.stats().w_sum()
     }
     #[getter]
     fn x_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.x_mean().to_vec().into_pyarray(py)
+        self.stats().x_mean().to_vec().into_pyarray(py)
     }
     #[getter]
     fn y_mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.y_mean().to_vec().into_pyarray(py)
+        self.stats().y_mean().to_vec().into_pyarray(py)
     }
     /// Centred XᵀWX, flat column-major p × p.
     #[getter]
     fn xtx<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.xx().to_vec().into_pyarray(py)
+        self.stats().xx().to_vec().into_pyarray(py)
     }
     /// Centred XᵀWY, flat column-major p × t.
     #[getter]
     fn xty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.xy().to_vec().into_pyarray(py)
+        self.stats().xy().to_vec().into_pyarray(py)
     }
     /// Centred YᵀWY, flat t × t.
     #[getter]
     fn yty<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.inner.yy().to_vec().into_pyarray(py)
+        self.stats().yy().to_vec().into_pyarray(py)
     }
 
     /// Ridge from the statistics; same return as `ridge_fit`.
@@ -164,15 +189,14 @@ impl PyGramStats {
     ) -> PyResult<RidgeResult> {
         let prm = ridge_params(
             alphas,
-            self.inner.n_targets(),
+            self.n_targets,
             fit_intercept,
             solver,
             positive,
             tol,
             max_iter,
         )?;
-        let stats = &self.inner;
-        let fit = py.detach(|| ridge::fit_stats(stats, &prm))?;
+        let fit = py.detach(|| ridge::fit_stats(&self.stats(), &prm))?;
         Ok(RidgeResult::new(py, fit))
     }
 
@@ -184,8 +208,7 @@ impl PyGramStats {
         alphas: Vec<f64>,
         fit_intercept: bool,
     ) -> PyResult<RidgePathResult> {
-        let stats = &self.inner;
-        let path = py.detach(|| ridge::path_stats(stats, &alphas, fit_intercept))?;
+        let path = py.detach(|| ridge::path_stats(&self.stats(), &alphas, fit_intercept))?;
         Ok(RidgePathResult::new(py, path))
     }
 }
