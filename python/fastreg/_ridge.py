@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
 from ._core import design_arg
+from ._scaling import Rescaling
 from ._validation import (
     as_design,
     check_bool,
@@ -266,10 +267,16 @@ class Ridge(_RidgeBase):
                 f"Number of targets and number of penalties do not correspond: "
                 f"{Y.shape[1]} != {len(alphas)}"
             )
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_fit(
-            design_arg(Xd), Y, sw, alphas, threads=check_n_jobs(self.n_jobs), **params
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
+            sc.penalties(alphas),
+            threads=check_n_jobs(self.n_jobs),
+            **params,
         )
-        return self._finish(result, y.ndim, dtype, Xd.shape[1])
+        return self._finish(sc.ridge_result(result), y.ndim, dtype, Xd.shape[1])
 
     def fit_gram(self, stats):
         """Fit from accumulated :class:`GramStats` (no access to X needed)."""
@@ -334,14 +341,16 @@ def ridge_path(
             raise ValueError(f"X has {Xd.shape[0]} samples but y has shape {np.shape(y)}")
         y, Y = _response(y, Xd.shape[0])
         sw = _weights(sample_weight, Xd.shape[0])
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_path(
-            design_arg(Xd),
-            Y,
-            sw,
-            alpha_list,
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
+            sc.penalties(alpha_list),
             fit_intercept=bool(fit_intercept),
             threads=check_n_jobs(n_jobs),
         )
+        result = sc.ridge_result(result)
         p, t, y_ndim = Xd.shape[1], Y.shape[1], y.ndim
     na = len(alpha_list)
     coef, intercept = result.coef, result.intercept
@@ -520,16 +529,18 @@ class RidgeCV(_RidgeBase):
         n, p = Xd.shape
         t = Y.shape[1]
         na = len(alphas)
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_loo(
-            design_arg(Xd),
-            Y,
-            sw,
-            alphas,
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
+            sc.penalties(alphas),
             fit_intercept=bool(self.fit_intercept),
             mode="auto",
             threads=check_n_jobs(self.n_jobs),
         )
-        looe = result.errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
+        result = sc.ridge_result(result)
+        looe = sc.loo_errors_out(result.errors).reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
         coef = result.coef.reshape(na, t, p)
         intercept = result.intercept.reshape(na, t)
         per_target = self.alpha_per_target and t > 1
@@ -583,15 +594,17 @@ class RidgeCV(_RidgeBase):
             self._fit_grid_search(X, y, sample_weight, alphas)
             return
         folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_kfold(
-            design_arg(Xd),
-            Y,
-            sw,
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
             folds,
-            alphas,
+            sc.penalties(alphas),
             fit_intercept=bool(self.fit_intercept),
             threads=check_n_jobs(self.n_jobs),
         )
+        result = sc.ridge_result(result)
         nf, na = len(folds), len(alphas)
         coef = result.coef.reshape(nf, na, t, p)
         intercept = result.intercept.reshape(nf, na, t)
