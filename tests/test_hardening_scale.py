@@ -4,13 +4,12 @@ Integer parameters too large for the core are named in the error."""
 
 import warnings
 
+import fastreg as fr
 import numpy as np
 import pytest
 import sklearn.linear_model as sk
 from sklearn.datasets import make_regression
 from sklearn.exceptions import ConvergenceWarning
-
-import fastreg as fr
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +205,19 @@ def test_enetcv_data_times_1e100(data):
     _close(cv1.coef_, cv0.coef_, 1e-6)
     _close(cv1.mse_path_ / (s * s), cv0.mse_path_, 1e-6)
     _close(cv1.mse_se_path_ / (s * s), cv0.mse_se_path_, 1e-6)
+
+
+def test_enetcv_x_alone_times_1e160(data):
+    """With X times 1e160 the L2 part of the penalty is ~1e-160 of the L1 part: the chosen fit
+    is the lasso at alpha_·l1_ratio/s of the unscaled X."""
+    X, y = data
+    s = 1e160
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        cv = fr.ElasticNetCV(l1_ratio=0.5, cv=3, tol=1e-10).fit(X * s, y)
+    ref = sk.Lasso(alpha=cv.alpha_ * 0.5 / s, tol=1e-10).fit(X, y)
+    _close(cv.coef_ * s, ref.coef_, 1e-6)
+    assert np.all(np.isfinite(cv.mse_path_))
 
 
 _HUGE = 10**20

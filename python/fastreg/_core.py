@@ -20,10 +20,13 @@ def design_arg(Xd):
 
 def fit_enet(Xd, y, sample_weight, coef_init, **params):
     """One elastic-net fit of one target; ``params`` are ``_fastreg.enet_fit``'s keywords."""
-    sc = Rescaling.for_enet(Xd, y, sample_weight, independent=True, standardize=False)
+    sc = Rescaling.for_enet(Xd, y, sample_weight, standardize=False)
     params = {**params, "l1": sc.penalty(params["l1"]), "l2": sc.l2_penalty(params["l2"])}
     result = _fastreg.enet_fit(
-        design_arg(sc.design(Xd)), sc.target(y), sc.weights(sample_weight), sc.coef_in(coef_init),
+        design_arg(sc.design(Xd)),
+        sc.target(y),
+        sc.weights(sample_weight),
+        sc.coef_in(coef_init),
         **params,
     )
     return sc.enet_result(result)
@@ -76,10 +79,9 @@ def run_path(
         "precompute": precompute,
         "dense_coef": bool(dense_coef),
     }
-    sc = Rescaling.for_enet(
-        Xd, y, sample_weight, independent=float(l1_ratio) == 1.0, standardize=bool(standardize)
-    )
-    opts["alphas"] = sc.penalties(opts["alphas"])
+    sc = Rescaling.for_enet(Xd, y, sample_weight, standardize=bool(standardize))
+    opts["alphas"] = sc.enet_alphas(opts["alphas"], l1_ratio)
+    opts["l1_ratio"] = sc.enet_l1_ratio(l1_ratio)
     result = _fastreg.enet_path(
         design_arg(sc.design(Xd)),
         sc.target(y),
@@ -90,7 +92,7 @@ def run_path(
         sc.coef_in(upper_bounds),
         opts,
     )
-    return sc.path_result(result)
+    return sc.path_result(result, l1_ratio)
 
 
 def path_coefs(result, n_features):
@@ -107,14 +109,13 @@ def cross_validate(Xd, y, sample_weight, feature_options, train, test, opts, pro
     """Every (l1_ratio, fold) path through the core; ``feature_options`` is the checked
     ``(penalty_factor, lower_bounds, upper_bounds)``. Returns its ``CvResult``."""
     pf, lo, hi = feature_options
-    sc = Rescaling.for_enet(
-        Xd,
-        y,
-        sample_weight,
-        independent=all(r == 1.0 for r in opts["l1_ratios"]),
-        standardize=bool(opts["standardize"]),
-    )
-    opts = {**opts, "alphas": [sc.penalties(grid) for grid in opts["alphas"]]}
+    sc = Rescaling.for_enet(Xd, y, sample_weight, standardize=bool(opts["standardize"]))
+    ratios = opts["l1_ratios"]
+    opts = {
+        **opts,
+        "alphas": [sc.enet_alphas(g, r) for g, r in zip(opts["alphas"], ratios)],
+        "l1_ratios": [sc.enet_l1_ratio(r) for r in ratios],
+    }
     result = _fastreg.enet_cv(
         design_arg(sc.design(Xd)),
         sc.target(y),

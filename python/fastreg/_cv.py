@@ -17,9 +17,9 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._core import cross_validate
-from ._scaling import std_in_range
 from ._grids import glmnet_alpha_grid, sklearn_alpha_grid
 from ._linear import ElasticNet
+from ._scaling import std_in_range
 from ._validation import (
     as_design,
     check_bool,

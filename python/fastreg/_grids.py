@@ -50,12 +50,13 @@ def sklearn_alpha_grid(
             "`alphas=` argument."
         )
     sw = sample_weight
-    # α_max computed on X and y brought into range (see _scaling), then scaled back
+    # α_max computed on X and y brought into range (see _scaling), then scaled back: it is
+    # max|Xᵀy|/(n·l1_ratio), an L1 strength
     sc = Rescaling()
     if Xy is not None:
         Xyw = np.asarray(Xy).ravel()
     else:
-        sc = Rescaling.for_enet(X, y, sw, independent=True, standardize=False)
+        sc = Rescaling.for_enet(X, y, sw, standardize=False)
         X, y, sw = sc.design(X), sc.target(y), sc.weights(sw)
         if fit_intercept:
             y = y - np.average(y, weights=sw)
@@ -68,7 +69,7 @@ def sklearn_alpha_grid(
     n = X.shape[0] if sw is None else sw.sum()
     top = max(0.0, float(np.max(Xyw))) if positive else float(np.max(np.abs(Xyw)))
     # the grid is made in the scaled units, so "vanishing" means the same at every scale
-    grid = sc.alpha_out(geometric_grid(top / (n * l1_ratio), eps, n_alphas))
+    grid = sc.enet_alphas_out(geometric_grid(top / (n * l1_ratio), eps, n_alphas), 1.0)
     if not np.all(np.isfinite(grid)):
         raise _grid_overflow()
     return grid

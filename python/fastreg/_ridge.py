@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
 from ._core import design_arg
-from ._scaling import Rescaling
+from ._scaling import Rescaling, check_finite_solution
 from ._validation import (
     as_design,
     check_bool,
@@ -293,6 +293,7 @@ class Ridge(_RidgeBase):
                 f"{core.n_targets} != {len(alphas)}"
             )
         result = core.fit(alphas, **params)
+        check_finite_solution(result.coef, result.intercept)
         self.n_features_in_ = core.n_features
         return self._finish(result, stats._y_ndim, np.float64, core.n_features)
 
@@ -330,6 +331,7 @@ def ridge_path(
             raise ValueError("y must be None when X is a GramStats")
         core = X._require_core()
         result = core.path(alpha_list, fit_intercept=bool(fit_intercept))
+        check_finite_solution(result.coef, result.intercept)
         p, t, y_ndim = core.n_features, core.n_targets, X._y_ndim
     else:
         if y is None:

@@ -1,7 +1,8 @@
 """Extreme data brought into float64's comfortable range before the core and the results
 brought back: X, y and sample weights are multiplied by powers of two (exact), the penalty
-scaled to keep the same problem, and the solution unscaled exactly. Data whose magnitudes lie
-within 2^±64 is passed as given (no copy, identical results)."""
+scaled to keep the same problem (exactly, but for an elastic-net α whose two parts scale
+differently: a new l1_ratio then carries the mix), and the solution unscaled exactly. Data
+whose magnitudes lie within 2^±64 is passed as given (no copy, identical results)."""
 
 from __future__ import annotations
 
@@ -92,55 +93,44 @@ class _Unscaled:
 
 @dataclass(frozen=True)
 class Rescaling:
-    """X·2^kx, y·2^ky, weights·2^kw; penalties times 2^ka. The solution in the scaled units is
-    β' = β·2^(ky−kx), b' = b·2^ky, and squared-error quantities (gaps, objectives, MSE) are
-    multiplied by 2^(2ky)."""
+    """X·2^kx, y·2^ky, weights·2^kw; the ridge or L1 penalty times 2^ka, the elastic net's L2
+    penalty times 2^k2. The solution in the scaled units is β' = β·2^(ky−kx), b' = b·2^ky,
+    and squared-error quantities (gaps, objectives, MSE) are multiplied by 2^(2ky)."""
 
     kx: int = 0
     ky: int = 0
     kw: int = 0
     ka: int = 0
+    k2: int = 0
 
     @property
     def identity(self):
-        return self.kx == self.ky == self.kw == self.ka == 0
+        return self.kx == self.ky == self.kw == self.ka == self.k2 == 0
 
     @staticmethod
-    def _weight_exponent(sample_weight):
-        # Even, so that the √w of the leave-one-out residuals scales exactly too.
-        e = _exponent(sample_weight)
-        return 0 if _in_band(e) else -2 * (e // 2)
+    def _exponents(X, y, sample_weight):
+        ex, ey, ew = _exponent(X), _exponent(y), _exponent(sample_weight)
+        kx = 0 if _in_band(ex) else -ex
+        ky = 0 if _in_band(ey) else -ey
+        # even, so that the √w of the leave-one-out residuals scales exactly too
+        kw = 0 if _in_band(ew) else -2 * (ew // 2)
+        return kx, ky, kw
 
     @classmethod
     def for_ridge(cls, X, Y, sample_weight):
-        """Ridge, ``Σ w r² + α‖β‖²``: X, y and w scaled independently, α by 2^(kw + 2kx)."""
-        ex, ey = _exponent(X), _exponent(Y)
-        kx = 0 if _in_band(ex) else -ex
-        ky = 0 if _in_band(ey) else -ey
-        kw = cls._weight_exponent(sample_weight)
-        return cls(kx, ky, kw, kw + 2 * kx)
+        """Ridge, ``Σ w r² + α‖β‖²``: α times 2^(kw + 2kx)."""
+        kx, ky, kw = cls._exponents(X, Y, sample_weight)
+        return cls(kx, ky, kw, kw + 2 * kx, kw + 2 * kx)
 
     @classmethod
-    def for_enet(cls, X, y, sample_weight, *, independent, standardize):
-        """The elastic net, ``1/(2Σw)·Σ w r² + λ1‖β‖₁ + λ2/2‖β‖²``: the weights are normalised
-        by the core, so only their magnitude is brought in range. Scaled by s_x and s_y, λ1
-        becomes λ1·s_y·s_x (``penalty``) and λ2 becomes λ2·s_x² (``l2_penalty``); with
-        ``standardize``, λ1·s_y and λ2, the X scale dropping out. X and y are scaled apart
-        when ``independent`` (the lasso, or λ1 and λ2 passed apart); otherwise one factor
-        must serve both penalties (an α with an l1_ratio), so X and y are scaled together, or
-        with ``standardize`` y is left as given."""
-        ex, ey = _exponent(X), _exponent(y)
-        kw = cls._weight_exponent(sample_weight)
-        kx = 0 if _in_band(ex) else -ex
-        ky = 0 if _in_band(ey) else -ey
+    def for_enet(cls, X, y, sample_weight, *, standardize):
+        """The elastic net, ``1/(2Σw)·Σ w r² + λ1‖β‖₁ + λ2/2‖β‖²``, whose weights the core
+        normalises: λ1 times s_y·s_x and λ2 times s_x², or with ``standardize`` (the X scale
+        drops out) λ1 times s_y and λ2 as given."""
+        kx, ky, kw = cls._exponents(X, y, sample_weight)
         if standardize:
-            ky = ky if independent else 0
-            return cls(kx, ky, kw, ky)
-        if not independent and (kx or ky):
-            # one factor for both, chosen to balance their magnitudes
-            k = -round(((ex or 0) + (ey if ey is not None else (ex or 0))) / 2)
-            kx = ky = k
-        return cls(kx, ky, kw, kx + ky)
+            return cls(kx, ky, kw, ky, 0)
+        return cls(kx, ky, kw, kx + ky, 2 * kx)
 
     def design(self, X):
         return _times_pow2(X, self.kx)
@@ -155,27 +145,52 @@ class Rescaling:
         """Coefficients (a warm start) or coefficient bounds in the scaled units."""
         return _times_pow2(coef, self.ky - self.kx)
 
-    def penalty(self, alpha):
-        """A penalty strength in the scaled units; an error when float64 cannot hold it."""
-        scaled = _scalar_pow2(alpha, self.ka)
-        if not np.isfinite(scaled):
+    @staticmethod
+    def _finite(scaled, alpha):
+        # a NaN or infinite alpha is left for the usual checks to name
+        if np.isfinite(alpha) and not np.isfinite(scaled):
             raise ValueError(
-                f"alpha={alpha} is too large for data of this scale: the equivalent problem on "
+                f"alpha={alpha} is too large for data of this scale: the same problem on the "
                 "data rescaled into float64's range needs a penalty above 1.8e308; rescale X"
             )
         return scaled
 
+    def penalty(self, alpha):
+        """A ridge or L1 penalty strength in the scaled units."""
+        return self._finite(_scalar_pow2(alpha, self.ka), alpha)
+
     def l2_penalty(self, alpha):
-        """The elastic net's λ2 (without ``standardize``) in the scaled units."""
-        scaled = _scalar_pow2(alpha, 2 * self.kx)
-        if not np.isfinite(scaled):
-            raise ValueError(
-                f"the L2 penalty {alpha} is too large for X of this scale; rescale X"
-            )
-        return scaled
+        """The elastic net's L2 penalty strength in the scaled units."""
+        return self._finite(_scalar_pow2(alpha, self.k2), alpha)
 
     def penalties(self, alphas):
         return None if alphas is None else [self.penalty(a) for a in alphas]
+
+    def _mix(self, l1_ratio):
+        """``(m, k, l1_ratio')``: an elastic-net α with this l1_ratio is α·m·2^k in the scaled
+        units, with l1_ratio'; exact (m = 1) when both penalties scale alike."""
+        if l1_ratio == 1.0 or self.ka == self.k2:
+            return 1.0, self.ka, l1_ratio
+        if l1_ratio == 0.0:
+            return 1.0, self.k2, l1_ratio
+        k = max(self.ka, self.k2)
+        part1 = l1_ratio * 2.0 ** (self.ka - k)
+        m = part1 + (1.0 - l1_ratio) * 2.0 ** (self.k2 - k)
+        return m, k, part1 / m
+
+    def enet_l1_ratio(self, l1_ratio):
+        return self._mix(float(l1_ratio))[2]
+
+    def enet_alphas(self, alphas, l1_ratio):
+        """An elastic-net α grid in the scaled units (None stays None: the core's grid)."""
+        if alphas is None:
+            return None
+        m, k, _ = self._mix(float(l1_ratio))
+        return [self._finite(_scalar_pow2(a * m, k), a) for a in alphas]
+
+    def enet_alphas_out(self, alphas, l1_ratio):
+        m, k, _ = self._mix(float(l1_ratio))
+        return _times_pow2(np.asarray(alphas) / m if m != 1.0 else alphas, -k)
 
     def coef_out(self, coef):
         return _times_pow2(coef, self.kx - self.ky)
@@ -185,9 +200,6 @@ class Rescaling:
 
     def loss_out(self, value):
         return _times_pow2(value, -2 * self.ky)
-
-    def alpha_out(self, alphas):
-        return _times_pow2(alphas, -self.ka)
 
     def enet_result(self, r):
         """An ``EnetResult`` in the caller's units, checked finite."""
@@ -201,7 +213,7 @@ class Rescaling:
         check_finite_solution(r.coef, r.intercept)
         return r
 
-    def path_result(self, r):
+    def path_result(self, r, l1_ratio):
         """A ``PathResult`` in the caller's units, checked finite."""
         if not self.identity:
             coefs = r.coefs
@@ -212,7 +224,7 @@ class Rescaling:
                 coefs = (indptr, indices, self.coef_out(values))
             r = _Unscaled(
                 r,
-                alphas=self.alpha_out(r.alphas),
+                alphas=self.enet_alphas_out(r.alphas, l1_ratio),
                 coefs=coefs,
                 intercepts=self.intercept_out(r.intercepts),
                 dual_gaps=self.loss_out(r.dual_gaps),
