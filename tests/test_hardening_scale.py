@@ -187,6 +187,19 @@ def test_finite_x_times_1e160_fits(data):
     _close(cv1.mse_path_, cv0.mse_path_, 1e-6)
 
 
+def test_gramstats_overflow_is_named_as_such(data):
+    """GramStats keeps XᵀWX in the data's units: with X near 1e160 it cannot be float64, and
+    the error must say so rather than blame NaN in X."""
+    X, y = data
+    with pytest.raises(ValueError, match="overflow float64") as info:
+        fr.GramStats().update(X * 1e160, y)
+    assert "NaN" not in str(info.value)
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fr.GramStats().update(bad, y)
+
+
 def test_lassocv_data_times_1e200_names_the_overflow(data):
     """α_max = max|Xᵀy|/n would be about 1e400: no alphas were passed, so the error must not
     blame them."""

@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
 from ._core import design_arg
-from ._scaling import Rescaling, check_finite_solution
+from ._scaling import Rescaling, check_finite_solution, name_overflow
 from ._validation import (
     as_design,
     check_bool,
@@ -710,7 +710,10 @@ class GramStats:
             self._y_ndim = y.ndim
         elif self._y_ndim == 1 and y.ndim == 2 or self._y_ndim == 2 and y.ndim == 1:
             raise ValueError("y must keep the same number of dimensions across chunks")
-        self._core.update(design_arg(Xd), Y, sw)
+        try:
+            self._core.update(design_arg(Xd), Y, sw)
+        except ValueError as exc:
+            raise name_overflow(exc, Xd, Y) from None
         return self
 
     def merge(self, other):

@@ -62,7 +62,23 @@ def std_in_range(a, **kwargs):
 
 
 def _scalar_pow2(v, k):
-    return float(np.ldexp(float(v), k))
+    with np.errstate(over="ignore", under="ignore"):
+        return float(np.ldexp(float(v), k))
+
+
+def name_overflow(exc, X, Y):
+    """The core's "contains NaN or infinity" for finite X and y means a quantity derived from
+    them overflowed: the error to raise instead, naming that."""
+    finite = all(
+        np.all(np.isfinite(a.data if sp.issparse(a) else a)) for a in (X, Y) if a is not None
+    )
+    if not finite or "NaN or infinity" not in str(exc):
+        return exc
+    return ValueError(
+        "X and y are finite but their cross-products overflow float64 (largest |X| = "
+        f"{_max_abs(X):.3g}, largest |y| = {_max_abs(Y):.3g}); GramStats keeps them in the "
+        "data's units: rescale X and y (e.g. divide by a constant)"
+    )
 
 
 def check_finite_solution(*parts):
