@@ -257,3 +257,20 @@ def test_integer_too_large_for_the_core_is_named(data, fit):
     X, y = data
     with pytest.raises(ValueError, match=r"must be an int in \[.*2\*\*63-1\]"):
         fit(X, y)
+
+
+def test_scaled_fits_leave_caller_arrays_alone_and_match_sparse(data):
+    import scipy.sparse as sp
+
+    X, y = data
+    s = 1e200
+    Xs, ys, w = X * s, y.copy(), np.full(len(y), 1e250)
+    before = (Xs.copy(), ys.copy(), w.copy())
+    dense = fr.Lasso(alpha=0.1 * s).fit(Xs, ys, sample_weight=w).coef_
+    sparse = fr.Lasso(alpha=0.1 * s).fit(sp.csc_matrix(Xs), ys, sample_weight=w).coef_
+    _close(sparse, dense, 1e-8)
+    r_dense = fr.Ridge().fit(Xs, ys, sample_weight=w).coef_
+    r_sparse = fr.Ridge().fit(sp.csr_matrix(Xs), ys, sample_weight=w).coef_
+    _close(r_sparse, r_dense, 1e-8)
+    for a, b in zip((Xs, ys, w), before):
+        assert np.array_equal(a, b)
