@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import _fastreg
+from ._scaling import Rescaling
 
 
 def design_arg(Xd):
@@ -19,7 +20,16 @@ def design_arg(Xd):
 
 def fit_enet(Xd, y, sample_weight, coef_init, **params):
     """One elastic-net fit of one target; ``params`` are ``_fastreg.enet_fit``'s keywords."""
-    return _fastreg.enet_fit(design_arg(Xd), y, sample_weight, coef_init, **params)
+    sc = Rescaling.for_enet(Xd, y, sample_weight, standardize=False)
+    params = {**params, "l1": sc.penalty(params["l1"]), "l2": sc.l2_penalty(params["l2"])}
+    result = _fastreg.enet_fit(
+        design_arg(sc.design(Xd)),
+        sc.target(y),
+        sc.weights(sample_weight),
+        sc.coef_in(coef_init),
+        **params,
+    )
+    return sc.enet_result(result)
 
 
 def run_path(
@@ -69,16 +79,20 @@ def run_path(
         "precompute": precompute,
         "dense_coef": bool(dense_coef),
     }
-    return _fastreg.enet_path(
-        design_arg(Xd),
-        y,
-        sample_weight,
-        coef_init,
+    sc = Rescaling.for_enet(Xd, y, sample_weight, standardize=bool(standardize))
+    opts["alphas"] = sc.enet_alphas(opts["alphas"], l1_ratio)
+    opts["l1_ratio"] = sc.enet_l1_ratio(l1_ratio)
+    result = _fastreg.enet_path(
+        design_arg(sc.design(Xd)),
+        sc.target(y),
+        sc.weights(sample_weight),
+        sc.coef_in(coef_init),
         penalty_factor,
-        lower_bounds,
-        upper_bounds,
+        sc.coef_in(lower_bounds),
+        sc.coef_in(upper_bounds),
         opts,
     )
+    return sc.path_result(result, l1_ratio)
 
 
 def path_coefs(result, n_features):
@@ -95,6 +109,23 @@ def cross_validate(Xd, y, sample_weight, feature_options, train, test, opts, pro
     """Every (l1_ratio, fold) path through the core; ``feature_options`` is the checked
     ``(penalty_factor, lower_bounds, upper_bounds)``. Returns its ``CvResult``."""
     pf, lo, hi = feature_options
-    return _fastreg.enet_cv(
-        design_arg(Xd), y, sample_weight, pf, lo, hi, train, test, opts, progress
+    sc = Rescaling.for_enet(Xd, y, sample_weight, standardize=bool(opts["standardize"]))
+    ratios = opts["l1_ratios"]
+    opts = {
+        **opts,
+        "alphas": [sc.enet_alphas(g, r) for g, r in zip(opts["alphas"], ratios)],
+        "l1_ratios": [sc.enet_l1_ratio(r) for r in ratios],
+    }
+    result = _fastreg.enet_cv(
+        design_arg(sc.design(Xd)),
+        sc.target(y),
+        sc.weights(sample_weight),
+        pf,
+        sc.coef_in(lo),
+        sc.coef_in(hi),
+        train,
+        test,
+        opts,
+        progress,
     )
+    return sc.cv_result(result)

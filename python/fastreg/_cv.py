@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ._core import cross_validate
 from ._grids import glmnet_alpha_grid, sklearn_alpha_grid
 from ._linear import ElasticNet
+from ._scaling import std_in_range
 from ._state import restores_state_on_error
 from ._validation import (
     as_design,
@@ -296,7 +297,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
         """Choose l1_ratio and α from the CV errors and set the CV attributes."""
         n_folds = mse.shape[1]
         mean = mse.mean(axis=1)
-        se = mse.std(axis=1, ddof=1) / np.sqrt(n_folds)
+        se = std_in_range(mse, axis=1, ddof=1) / np.sqrt(n_folds)
 
         # scikit-learn's choice: the first l1_ratio reaching the smallest mean error, at the
         # first (largest) α of its grid doing so.

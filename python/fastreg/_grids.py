@@ -7,13 +7,23 @@ from __future__ import annotations
 import numpy as np
 
 from ._core import run_path
+from ._scaling import Rescaling
 
 _RESOLUTION = np.finfo(np.float64).resolution
+
+
+def _grid_overflow():
+    return ValueError(
+        "the automatic alpha grid overflows float64: alpha_max = max|Xᵀy|/(n·l1_ratio) is "
+        "above 1.8e308 for X and y of this magnitude; rescale X or y, or pass alphas"
+    )
 
 
 def geometric_grid(alpha_max, eps, n_alphas):
     """``n_alphas`` values from α_max down to eps·α_max, evenly spaced on a log scale; a
     vanishing α_max (y orthogonal to X) gives a constant grid at float64 resolution."""
+    if not np.isfinite(alpha_max):
+        raise _grid_overflow()
     if alpha_max <= _RESOLUTION:
         return np.full(n_alphas, _RESOLUTION)
     return np.geomspace(alpha_max, alpha_max * eps, num=n_alphas)
@@ -40,9 +50,14 @@ def sklearn_alpha_grid(
             "`alphas=` argument."
         )
     sw = sample_weight
+    # α_max computed on X and y brought into range (see _scaling), then scaled back: it is
+    # max|Xᵀy|/(n·l1_ratio), an L1 strength
+    sc = Rescaling()
     if Xy is not None:
         Xyw = np.asarray(Xy).ravel()
     else:
+        sc = Rescaling.for_enet(X, y, sw, standardize=False)
+        X, y, sw = sc.design(X), sc.target(y), sc.weights(sw)
         if fit_intercept:
             y = y - np.average(y, weights=sw)
         yw = y if sw is None else y * sw
@@ -53,7 +68,11 @@ def sklearn_alpha_grid(
             Xyw = Xyw - x_mean * yw.sum()
     n = X.shape[0] if sw is None else sw.sum()
     top = max(0.0, float(np.max(Xyw))) if positive else float(np.max(np.abs(Xyw)))
-    return geometric_grid(top / (n * l1_ratio), eps, n_alphas)
+    # the grid is made in the scaled units, so "vanishing" means the same at every scale
+    grid = sc.enet_alphas_out(geometric_grid(top / (n * l1_ratio), eps, n_alphas), 1.0)
+    if not np.all(np.isfinite(grid)):
+        raise _grid_overflow()
+    return grid
 
 
 def glmnet_alpha_grid(

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _fastreg
 from ._core import design_arg
+from ._scaling import Rescaling, check_finite_solution, name_overflow
 from ._state import restores_state_on_error
 from ._validation import (
     as_design,
@@ -310,10 +311,16 @@ class Ridge(_RidgeBase):
                 f"Number of targets and number of penalties do not correspond: "
                 f"{len(alphas)} != {Y.shape[1]}"
             )
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_fit(
-            design_arg(Xd), Y, sw, alphas, threads=check_n_jobs(self.n_jobs), **params
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
+            sc.penalties(alphas),
+            threads=check_n_jobs(self.n_jobs),
+            **params,
         )
-        return self._finish(result, y.ndim, dtype, Xd.shape[1])
+        return self._finish(sc.ridge_result(result), y.ndim, dtype, Xd.shape[1])
 
     @restores_state_on_error
     def fit_gram(self, stats):
@@ -331,6 +338,7 @@ class Ridge(_RidgeBase):
                 f"{len(alphas)} != {core.n_targets}"
             )
         result = core.fit(alphas, **params)
+        check_finite_solution(result.coef, result.intercept)
         self.n_features_in_ = core.n_features
         return self._finish(result, stats._y_ndim, np.float64, core.n_features)
 
@@ -366,6 +374,7 @@ def ridge_path(
             raise ValueError("y must be None when X is a GramStats")
         core = X._require_core()
         result = core.path(alpha_list, fit_intercept=bool(fit_intercept))
+        check_finite_solution(result.coef, result.intercept)
         p, t, y_ndim = core.n_features, core.n_targets, X._y_ndim
     else:
         if y is None:
@@ -377,14 +386,16 @@ def ridge_path(
             raise ValueError(f"X has {Xd.shape[0]} samples but y has shape {np.shape(y)}")
         y, Y = _response(y, Xd.shape[0])
         sw = _weights(sample_weight, Xd.shape[0])
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_path(
-            design_arg(Xd),
-            Y,
-            sw,
-            alpha_list,
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
+            sc.penalties(alpha_list),
             fit_intercept=bool(fit_intercept),
             threads=check_n_jobs(n_jobs),
         )
+        result = sc.ridge_result(result)
         p, t, y_ndim = Xd.shape[1], Y.shape[1], y.ndim
     na = len(alpha_list)
     coef, intercept = result.coef, result.intercept
@@ -569,16 +580,18 @@ class RidgeCV(_RidgeBase):
         n, p = Xd.shape
         t = Y.shape[1]
         na = len(alphas)
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_loo(
-            design_arg(Xd),
-            Y,
-            sw,
-            alphas,
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
+            sc.penalties(alphas),
             fit_intercept=bool(self.fit_intercept),
             mode="auto",
             threads=check_n_jobs(self.n_jobs),
         )
-        looe = result.errors.reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
+        result = sc.ridge_result(result)
+        looe = sc.loo_errors_out(result.errors).reshape(na, t, n).transpose(2, 1, 0)  # (n, t, A)
         coef = result.coef.reshape(na, t, p)
         intercept = result.intercept.reshape(na, t)
         per_target = self.alpha_per_target and t > 1
@@ -632,15 +645,17 @@ class RidgeCV(_RidgeBase):
             self._fit_grid_search(X, y, sample_weight, alphas)
             return
         folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
+        sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_kfold(
-            design_arg(Xd),
-            Y,
-            sw,
+            design_arg(sc.design(Xd)),
+            sc.target(Y),
+            sc.weights(sw),
             folds,
-            alphas,
+            sc.penalties(alphas),
             fit_intercept=bool(self.fit_intercept),
             threads=check_n_jobs(self.n_jobs),
         )
+        result = sc.ridge_result(result)
         nf, na = len(folds), len(alphas)
         coef = result.coef.reshape(nf, na, t, p)
         intercept = result.intercept.reshape(nf, na, t)
@@ -759,7 +774,10 @@ class GramStats:
                 self._core = _fastreg.GramStatsCore(Xd.shape[1], Y.shape[1])
                 self._y_ndim = y.ndim
         self._check_y_ndim(y.ndim)
-        self._core.update(design_arg(Xd), Y, sw)
+        try:
+            self._core.update(design_arg(Xd), Y, sw)
+        except ValueError as exc:
+            raise name_overflow(exc, Xd, Y) from None
         return self
 
     def _check_y_ndim(self, y_ndim):

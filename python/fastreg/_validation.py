@@ -28,11 +28,18 @@ def check_real(value, name, *, low=None, high=None, low_open=False):
     return value
 
 
+# The core's counts are 64-bit: a larger Python int cannot reach it.
+_INT_MAX = 2**63 - 1
+
+
 def check_int(value, name, *, low=1):
+    """An integer in [low, 2**63-1]; TypeError if not an integer, ValueError if out of range."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
+    if value > _INT_MAX:
+        raise ValueError(f"{name} must be an int in [{low}, 2**63-1], got {value}")
     return int(value)
 
 
