@@ -82,9 +82,16 @@ def check_sample_weight(sample_weight, n_samples):
 
 def as_design(X):
     """The design in the form the core reads without copying where possible: a Fortran-ordered
-    float64 ndarray, or a CSC matrix with float64 data (CSR/COO converted, never densified)."""
+    float64 ndarray, or a CSC matrix with float64 data (CSR/COO converted, never densified) in
+    canonical format (duplicates summed, indices sorted), so the core reads it as scipy does."""
     if sp.issparse(X):
+        given = X
         X = X.tocsc() if X.format != "csc" else X
+        if not X.has_canonical_format:
+            # The core's Gram and moments read each stored entry as its own value; summing on a
+            # copy leaves the caller's matrix as it was.
+            X = X.copy() if X is given else X
+            X.sum_duplicates()
         if X.data.dtype != np.float64:
             X = X.astype(np.float64)
         if X.indices.dtype != X.indptr.dtype:
