@@ -147,12 +147,19 @@ def resolve_n_jobs(n_jobs):
     return check_n_jobs(n_jobs) or 1
 
 
-def check_precompute(precompute, n_features):
+def check_precompute(precompute, n_features, *, sparse=False):
     """scikit-learn's values of ``precompute`` as the core's covariance-mode choice: 'auto'
     (Gram mode for dense X with more samples than features), True ('always') or False
     ('never'). A Gram matrix given as an array is checked for shape and symmetry and selects
     covariance mode; the core builds its own from X (centred, weighted and scaled as the fit
-    needs), so the result never depends on how the caller's matrix was made."""
+    needs), so the result never depends on how the caller's matrix was made. With ``sparse``
+    X it is 'never' whatever was asked, as scikit-learn ignores ``precompute`` for sparse X
+    (whose p × p Gram may be far larger than X)."""
+    mode = _precompute_mode(precompute, n_features)
+    return "never" if sparse else mode
+
+
+def _precompute_mode(precompute, n_features):
     if isinstance(precompute, str):
         if precompute != "auto":
             raise ValueError(

@@ -40,10 +40,10 @@ struct PyGramStats {
 #[pymethods]
 impl PyGramStats {
     #[new]
-    fn new(n_features: usize, n_targets: usize) -> Self {
-        Self {
-            inner: GramStats::new(n_features, n_targets),
-        }
+    fn new(n_features: usize, n_targets: usize) -> PyResult<Self> {
+        Ok(Self {
+            inner: GramStats::new(n_features, n_targets)?,
+        })
     }
 
     /// Add a chunk of rows.

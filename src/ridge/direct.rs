@@ -27,7 +27,7 @@ fn solve_shifted(
         distinct.dedup();
         let mut ok = true;
         for &alpha in &distinct {
-            let Some(l) = cholesky(a, dim, alpha) else {
+            let Some(l) = cholesky(a, dim, alpha)? else {
                 ok = false;
                 break;
             };
@@ -62,7 +62,7 @@ pub fn fit_stats(stats: &GramStats, prm: &RidgeParams) -> Result<RidgeFit> {
         ));
     }
     let fi = prm.fit_intercept();
-    let (g, c) = stats.system(fi);
+    let (g, c) = stats.system(fi)?;
     let (coef, solver, n_iter, converged) = if prm.positive() {
         let (coef, it, conv) = fit_positive(&g, &c, p, t, prm);
         (coef, SolverUsed::PositiveCd, it, conv)
@@ -112,7 +112,7 @@ pub(super) fn fit_dual<D: RidgeDesign>(
 ) -> Result<RidgeFit> {
     let fi = prm.fit_intercept();
     let (n, p) = (pr.n, pr.p);
-    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
+    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w)?;
     let rhs = scaled_centred_y(y, pr);
     let use_eigh = prm.solver() == RidgeSolver::Eigh;
     let (a, fell_back) = solve_shifted(&k, n, &rhs, prm.alphas(), use_eigh)?;
