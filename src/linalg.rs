@@ -6,6 +6,7 @@
 //!   (`shrink`, `project`, `expand`, `solve_projected`) that serve many α from one factorisation.
 //! - [`conjugate_gradients`] solves `(A + αI) x = b` with A given as an operator closure, optionally
 //!   Jacobi-preconditioned, with a true-residual check before it reports convergence.
+//! - [`least_squares`] solves `min ‖AX − B‖` by Householder QR; [`thin_qr`] gives Q and R.
 //! - [`matmul_to`] writes the product of two faer views into a column-major slice.
 
 // `!(a > b)` is deliberate: it is also true for NaN. Index loops mirror the formulas.
@@ -15,7 +16,8 @@ use faer::diag::DiagMut;
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::llt::{factor, solve};
 use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
-use faer::{Accum, Conj, MatMut, MatRef};
+use faer::linalg::solvers::SolveLstsq;
+use faer::{Accum, Conj, Mat, MatMut, MatRef};
 
 use crate::alloc::{try_copy, try_zeros};
 use crate::design::dot;
@@ -276,6 +278,36 @@ pub(crate) fn cholesky_jittered_solve(l: &[f64], m: usize, z: &mut [f64]) {
         let s: f64 = (i + 1..m).map(|k| l[k * m + i] * z[k]).sum();
         z[i] = (z[i] - s) / l[i * m + i];
     }
+}
+
+/// `argmin ‖A X − B‖` by Householder QR, for a column-major `rows × cols` A of full column
+/// rank (`rows ≥ cols`) and `rows × m` B; returns the column-major `cols × m` X.
+pub(crate) fn least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64], m: usize) -> Vec<f64> {
+    let qr = MatRef::from_column_major_slice(a, rows, cols).qr();
+    let mut x = Mat::<f64>::zeros(rows, m);
+    x.copy_from(MatRef::from_column_major_slice(b, rows, m));
+    qr.solve_lstsq_in_place(x.as_mut());
+    (0..m)
+        .flat_map(|c| (0..cols).map(move |i| (c, i)))
+        .map(|(c, i)| x[(i, c)])
+        .collect()
+}
+
+/// Thin QR `A = QR` of a column-major `rows × cols` A (`rows ≥ cols`): Q (`rows × cols`) and
+/// the upper-triangular R (`cols × cols`), both column-major.
+pub(crate) fn thin_qr(a: &[f64], rows: usize, cols: usize) -> (Vec<f64>, Vec<f64>) {
+    let qr = MatRef::from_column_major_slice(a, rows, cols).qr();
+    let q = qr.compute_thin_Q();
+    let r = qr.thin_R();
+    let q = (0..cols)
+        .flat_map(|c| (0..rows).map(move |i| (i, c)))
+        .map(|(i, c)| q[(i, c)])
+        .collect();
+    let r = (0..cols)
+        .flat_map(|c| (0..cols).map(move |i| (i, c)))
+        .map(|(i, c)| if i <= c { r[(i, c)] } else { 0.0 })
+        .collect();
+    (q, r)
 }
 
 /// `out = A B` for faer views A (`r × k`) and B (`k × c`), into a column-major `r × c` slice.

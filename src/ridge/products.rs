@@ -29,6 +29,10 @@ pub trait RidgeDesign: Design {
     fn xt_mul(&self, v: &[f64], m: usize) -> Vec<f64>;
     /// An owned copy of the rows `rows` (ascending).
     fn copy_rows(&self, rows: &[usize]) -> Result<RowsCopy>;
+    /// X's column-major values when X is dense (for solves that need X itself).
+    fn dense_values(&self) -> Option<&[f64]> {
+        None
+    }
 
     /// `out = X̃ X̃ᵀ s` with `X̃ = X − 1μᵀ`, the kernel applied without forming it. Each column
     /// is read once: its dot with `s` and its axpy into `out` run while it is in cache, so an
@@ -155,6 +159,9 @@ impl RidgeDesign for DenseDesign<'_> {
     }
     fn copy_rows(&self, rows: &[usize]) -> Result<RowsCopy> {
         RowsCopy::of_dense(self, rows)
+    }
+    fn dense_values(&self) -> Option<&[f64]> {
+        Some(self.data())
     }
     /// One pass over X per call, fused by row blocks: `u_B = W_B(X_B v − μᵀv)` and then
     /// `X_Bᵀ u_B` while the block is still in cache (`fused_gram_block`). Each thread takes a
