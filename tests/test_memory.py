@@ -92,9 +92,6 @@ print("OK")
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_very_wide_data_never_aborts(case):
     code = textwrap.dedent(SETUP) + textwrap.dedent(CASES[case])
-    run = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600
-    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, f"exit {run.returncode}\n{run.stdout}\n{run.stderr[-3000:]}"
     assert run.stdout.strip().splitlines()[-1].split()[0] in ("OK", "MemoryError")
-
