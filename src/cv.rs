@@ -296,7 +296,7 @@ pub fn cross_validate<D: Design>(
         let stats = match &total {
             None => None,
             Some(total) => {
-                let mut train = total.clone();
+                let mut train = total.try_clone()?;
                 let held_out = design.row_stats(&splits[f].test, y, 1, sample_weight)?;
                 train.remove(&held_out)?;
                 Some(train)

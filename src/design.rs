@@ -268,6 +268,33 @@ pub struct CscDesign<'a, I: SparseIndex> {
     n_samples: usize,
 }
 
+/// The first `(column, row)` stored twice, if any. The solvers read each stored entry as the
+/// value at its row (moments, Gram), so duplicates would be counted apart, not summed as scipy
+/// does. Unsorted rows are fine; sorted columns are checked without the marker array.
+fn duplicate_entry<I: SparseIndex>(
+    indices: &[I],
+    indptr: &[I],
+    n_samples: usize,
+) -> Option<(usize, usize)> {
+    let mut last_col: Vec<usize> = Vec::new();
+    for j in 0..indptr.len() - 1 {
+        let col = &indices[indptr[j].to_usize()..indptr[j + 1].to_usize()];
+        if col.windows(2).all(|w| w[0].to_usize() < w[1].to_usize()) {
+            continue;
+        }
+        if last_col.is_empty() {
+            last_col = vec![usize::MAX; n_samples];
+        }
+        for i in col {
+            let i = i.to_usize();
+            if std::mem::replace(&mut last_col[i], j) == j {
+                return Some((j, i));
+            }
+        }
+    }
+    None
+}
+
 impl<'a, I: SparseIndex> CscDesign<'a, I> {
     /// Checks the structure once so the solvers can index without further checks.
     pub fn new(
@@ -308,6 +335,12 @@ impl<'a, I: SparseIndex> CscDesign<'a, I> {
             .any(|i| i.try_usize().is_none_or(|i| i >= n_samples))
         {
             return Err(FastregError::InvalidSparse("row index out of range".into()));
+        }
+        if let Some((j, i)) = duplicate_entry(indices, indptr, n_samples) {
+            return Err(FastregError::InvalidSparse(format!(
+                "column {j} stores row {i} more than once; sum duplicate entries first \
+                 (scipy: sum_duplicates())"
+            )));
         }
         Ok(Self {
             data,
@@ -544,5 +577,22 @@ mod coarse_tests {
         // below the size threshold: none
         let d = DenseDesign::new(&x, n, p).unwrap();
         assert!(!d.cols_dot_coarse(&features, &v, v_norm, &mut out, &mut err));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csc_with_duplicate_entries_is_refused_and_unsorted_rows_are_not() {
+        let data = [1.0, 2.0, 3.0, 4.0];
+        // column 0: rows 2, 0 (unsorted, legal); column 1: row 1 twice
+        let unsorted = CscDesign::new(&data[..2], &[2i32, 0], &[0i32, 2, 2], 3).unwrap();
+        assert_eq!(unsorted.col_dot(0, &[1.0, 10.0, 100.0]), 102.0);
+        let err = CscDesign::new(&data, &[2i32, 0, 1, 1], &[0i32, 2, 4], 3).unwrap_err();
+        assert!(err.to_string().contains("column 1 stores row 1"), "{err}");
+        let err = CscDesign::new(&data[..3], &[0i64, 1, 0], &[0i64, 3], 2).unwrap_err();
+        assert!(matches!(err, FastregError::InvalidSparse(_)));
     }
 }

@@ -1,5 +1,5 @@
 //! The one error type of the core. Every fallible public function returns it; the Python
-//! bindings map it to `ValueError` in a single `From` impl.
+//! bindings map it to `ValueError` (`MemoryError` for `OutOfMemory`) in a single `From` impl.
 
 use thiserror::Error;
 
@@ -17,6 +17,9 @@ pub enum FastregError {
     /// signal handler raised instead.
     #[error("interrupted")]
     Interrupted,
+    /// A buffer sized by the data that cannot be allocated (`what` names it for the user).
+    #[error("{what} needs {}, more memory than could be allocated", crate::alloc::human_bytes(*.bytes))]
+    OutOfMemory { what: String, bytes: u128 },
 }
 
 pub type Result<T> = std::result::Result<T, FastregError>;

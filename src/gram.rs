@@ -9,6 +9,7 @@ use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
+use crate::alloc::{try_copy, try_zeros};
 use crate::design::{CscDesign, Design, SparseIndex};
 use crate::error::{invalid, FastregError, Result};
 // The thread-pool helpers live in `parallel`; these paths stay for existing callers.
@@ -209,25 +210,48 @@ pub(crate) fn check_rows(rows: &[usize], n: usize) -> Result<()> {
     Ok(())
 }
 
+/// How an error names the `p × p` Gram matrix.
+pub(crate) fn gram_name(p: usize) -> String {
+    format!("the Gram matrix of {p} features")
+}
+
 /// Rows per block when X has to be copied block by block (weights or explicit centring).
 fn block_rows(p: usize) -> usize {
     (1 << 21) / p.max(1) + 64
 }
 
 impl GramStats {
-    /// Empty statistics (no rows yet).
-    pub fn new(n_features: usize, n_targets: usize) -> Self {
-        Self {
+    /// Empty statistics (no rows yet); `OutOfMemory` when the `p × p` Gram cannot be held.
+    pub fn new(n_features: usize, n_targets: usize) -> Result<Self> {
+        let (p, t) = (n_features, n_targets);
+        Ok(Self {
             n_features,
             n_targets,
             count: 0,
             w_sum: 0.0,
-            x_mean: vec![0.0; n_features],
-            y_mean: vec![0.0; n_targets],
-            xx: vec![0.0; n_features * n_features],
-            xy: vec![0.0; n_features * n_targets],
-            yy: vec![0.0; n_targets * n_targets],
-        }
+            x_mean: vec![0.0; p],
+            y_mean: vec![0.0; t],
+            xx: try_zeros(p, p, || gram_name(p))?,
+            xy: try_zeros(p, t, || {
+                format!("the cross-products of {p} features and {t} targets")
+            })?,
+            yy: try_zeros(t, t, || format!("the cross-products of {t} targets"))?,
+        })
+    }
+
+    /// A copy, failing with `OutOfMemory` (not aborting) when the Gram cannot be copied.
+    pub fn try_clone(&self) -> Result<Self> {
+        let (p, t) = (self.n_features, self.n_targets);
+        Ok(Self {
+            x_mean: self.x_mean.clone(),
+            y_mean: self.y_mean.clone(),
+            xx: try_copy(&self.xx, p, p, || gram_name(p))?,
+            xy: try_copy(&self.xy, p, t, || {
+                format!("the cross-products of {p} features")
+            })?,
+            yy: self.yy.clone(),
+            ..*self
+        })
     }
 
     pub fn n_features(&self) -> usize {
@@ -285,7 +309,7 @@ impl GramStats {
         }
         check_y(y, n, t)?;
         let w_sum = check_weights(w, n)?;
-        let mut s = Self::new(p, t);
+        let mut s = Self::new(p, t)?;
         s.count = n;
         if n == 0 || w_sum <= 0.0 {
             if x.iter().any(|v| !v.is_finite()) {
@@ -363,7 +387,7 @@ impl GramStats {
         if data.iter().any(|v| !v.is_finite()) {
             return Err(FastregError::NonFinite("X"));
         }
-        let mut s = Self::new(p, t);
+        let mut s = Self::new(p, t)?;
         s.count = n;
         if n == 0 || w_sum <= 0.0 {
             return Ok(s);
@@ -451,7 +475,7 @@ impl GramStats {
         }
         if self.w_sum <= 0.0 {
             let count = self.count;
-            *self = other.clone();
+            *self = other.try_clone()?;
             self.count = count;
             return Ok(());
         }
@@ -482,12 +506,12 @@ impl GramStats {
         if wa <= w * 1e-12 {
             *self = Self {
                 count: self.count,
-                ..Self::new(self.n_features, self.n_targets)
+                ..Self::new(self.n_features, self.n_targets)?
             };
             return Ok(());
         }
         // Means of the remaining rows, then M_a = M − M_b − (W_a W_b / W) δ δᵀ with δ = μ_a − μ_b.
-        let mut rest = self.clone();
+        let mut rest = self.try_clone()?;
         for (m, mb) in rest.x_mean.iter_mut().zip(&part.x_mean) {
             *m = (w * *m - part.w_sum * mb) / wa;
         }
@@ -544,9 +568,9 @@ impl GramStats {
 
     /// The normal equations `(G, C)` of the problem: centred when fitting an intercept,
     /// otherwise the raw second moments `M + W μ μᵀ`.
-    pub fn system(&self, fit_intercept: bool) -> (Vec<f64>, Vec<f64>) {
+    pub fn system(&self, fit_intercept: bool) -> Result<(Vec<f64>, Vec<f64>)> {
         let (p, t) = (self.n_features, self.n_targets);
-        let mut g = self.xx.clone();
+        let mut g = try_copy(&self.xx, p, p, || gram_name(p))?;
         let mut c = self.xy.clone();
         if !fit_intercept {
             let w = self.w_sum;
@@ -561,7 +585,7 @@ impl GramStats {
                 }
             }
         }
-        (g, c)
+        Ok((g, c))
     }
 
     /// `Σ w (y_k − ȳ_k)²` (centred) or `Σ w y_k²` for target k.
@@ -894,7 +918,7 @@ mod tests {
             })
             .collect();
         for order in [[0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]] {
-            let mut acc = GramStats::new(p, t);
+            let mut acc = GramStats::new(p, t).unwrap();
             for k in order {
                 acc.merge(&parts[k]).unwrap();
             }

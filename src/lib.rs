@@ -3,6 +3,7 @@
 //! The core is pure Rust (designs, problems, solvers); `src/python/` adds the PyO3 bindings
 //! behind the `python` feature.
 
+mod alloc;
 mod anderson;
 pub mod cd;
 pub mod cv;

@@ -1,61 +1,79 @@
 //! Dense linear algebra, the crate's one home for it (faer underneath, no system BLAS):
 //!
 //! - [`cholesky`]`(a, dim, α)` factors `A + αI` (column-major, lower) or returns `None` when it
-//!   is not numerically positive definite; [`cholesky_solve`] then solves `L Lᵀ X = B` in place.
+//!   is not numerically positive definite (an error when it cannot be allocated); [`cholesky_solve`] then solves `L Lᵀ X = B` in place.
 //! - [`Eigh`] is the symmetric eigendecomposition, with the shifted pseudo-inverse solves
 //!   (`shrink`, `project`, `expand`, `solve_projected`) that serve many α from one factorisation.
 //! - [`conjugate_gradients`] solves `(A + αI) x = b` with A given as an operator closure, optionally
 //!   Jacobi-preconditioned, with a true-residual check before it reports convergence.
+//! - [`least_squares`] solves `min ‖AX − B‖` by Householder QR; [`thin_qr`] gives Q and R.
 //! - [`matmul_to`] writes the product of two faer views into a column-major slice.
 
 // `!(a > b)` is deliberate: it is also true for NaN. Index loops mirror the formulas.
 #![allow(clippy::neg_cmp_op_on_partial_ord, clippy::needless_range_loop)]
 
 use faer::diag::DiagMut;
-use faer::dyn_stack::{MemBuffer, MemStack};
+use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::llt::{factor, solve};
 use faer::linalg::evd::{self_adjoint_evd, self_adjoint_evd_scratch, ComputeEigenvectors};
-use faer::{Accum, Conj, MatMut, MatRef};
+use faer::linalg::solvers::SolveLstsq;
+use faer::{Accum, Conj, Mat, MatMut, MatRef};
 
+use crate::alloc::{try_copy, try_zeros};
 use crate::design::dot;
-use crate::error::{invalid, Result};
+use crate::error::{invalid, FastregError, Result};
 use crate::parallel::current_par;
 
 /// Cholesky factor of `A + αI` (lower, column-major), or `None` when A + αI is not numerically
 /// positive definite: a non-positive pivot, or squared pivots spread by more than 1e12 (a
 /// condition number that large leaves no trustworthy digits in a Cholesky solve).
-pub(crate) fn cholesky(a: &[f64], dim: usize, alpha: f64) -> Option<Vec<f64>> {
-    let mut l = a.to_vec();
+/// `OutOfMemory` when the factor cannot be allocated.
+pub(crate) fn cholesky(a: &[f64], dim: usize, alpha: f64) -> Result<Option<Vec<f64>>> {
+    let mut l = try_copy(a, dim, dim, || factor_name(dim))?;
     for j in 0..dim {
         l[j * dim + j] += alpha;
     }
     let par = current_par();
-    let mut mem = MemBuffer::new(factor::cholesky_in_place_scratch::<f64>(
+    let mut mem = scratch(
+        factor::cholesky_in_place_scratch::<f64>(dim, par, Default::default()),
         dim,
-        par,
-        Default::default(),
-    ));
-    factor::cholesky_in_place(
+    )?;
+    let factored = factor::cholesky_in_place(
         MatMut::from_column_major_slice_mut(&mut l, dim, dim),
         Default::default(),
         par,
         MemStack::new(&mut mem),
         Default::default(),
-    )
-    .ok()?;
+    );
+    if factored.is_err() {
+        return Ok(None);
+    }
     let pivots = (0..dim).map(|j| l[j * dim + j] * l[j * dim + j]);
     let (lo, hi) = pivots.fold((f64::INFINITY, 0.0f64), |(lo, hi), d| {
         (lo.min(d), hi.max(d))
     });
     if !(lo > hi * 1e-12) {
-        return None;
+        return Ok(None);
     }
     for j in 0..dim {
         for i in 0..j {
             l[j * dim + i] = 0.0;
         }
     }
-    Some(l)
+    Ok(Some(l))
+}
+
+/// How an error names a `dim × dim` factorisation.
+fn factor_name(dim: usize) -> String {
+    format!("the factorisation of a {dim} × {dim} matrix")
+}
+
+/// faer's workspace for a factorisation of a `dim × dim` matrix, or `OutOfMemory`.
+fn scratch(req: StackReq, dim: usize) -> Result<MemBuffer> {
+    MemBuffer::try_new(req).map_err(|_| FastregError::OutOfMemory {
+        what: format!("the workspace of {}", factor_name(dim)),
+        bytes: req.size_bytes() as u128,
+    })
 }
 
 /// Solve `L Lᵀ X = B` in place for a column-major `dim × m` B.
@@ -83,13 +101,13 @@ impl Eigh {
     pub fn new(a: &[f64], dim: usize) -> Result<Self> {
         let par = current_par();
         let mut values = vec![0.0; dim];
-        let mut vectors = vec![0.0; dim * dim];
-        let mut mem = MemBuffer::new(self_adjoint_evd_scratch::<f64>(
+        let mut vectors = try_zeros(dim, dim, || {
+            format!("the eigenvectors of {}", factor_name(dim))
+        })?;
+        let mut mem = scratch(
+            self_adjoint_evd_scratch::<f64>(dim, ComputeEigenvectors::Yes, par, Default::default()),
             dim,
-            ComputeEigenvectors::Yes,
-            par,
-            Default::default(),
-        ));
+        )?;
         self_adjoint_evd(
             MatRef::from_column_major_slice(a, dim, dim),
             DiagMut::from_slice_mut(&mut values),
@@ -261,6 +279,36 @@ pub(crate) fn cholesky_jittered_solve(l: &[f64], m: usize, z: &mut [f64]) {
         let s: f64 = (i + 1..m).map(|k| l[k * m + i] * z[k]).sum();
         z[i] = (z[i] - s) / l[i * m + i];
     }
+}
+
+/// `argmin ‖A X − B‖` by Householder QR, for a column-major `rows × cols` A of full column
+/// rank (`rows ≥ cols`) and `rows × m` B; returns the column-major `cols × m` X.
+pub(crate) fn least_squares(a: &[f64], rows: usize, cols: usize, b: &[f64], m: usize) -> Vec<f64> {
+    let qr = MatRef::from_column_major_slice(a, rows, cols).qr();
+    let mut x = Mat::<f64>::zeros(rows, m);
+    x.copy_from(MatRef::from_column_major_slice(b, rows, m));
+    qr.solve_lstsq_in_place(x.as_mut());
+    (0..m)
+        .flat_map(|c| (0..cols).map(move |i| (c, i)))
+        .map(|(c, i)| x[(i, c)])
+        .collect()
+}
+
+/// Thin QR `A = QR` of a column-major `rows × cols` A (`rows ≥ cols`): Q (`rows × cols`) and
+/// the upper-triangular R (`cols × cols`), both column-major.
+pub(crate) fn thin_qr(a: &[f64], rows: usize, cols: usize) -> (Vec<f64>, Vec<f64>) {
+    let qr = MatRef::from_column_major_slice(a, rows, cols).qr();
+    let q = qr.compute_thin_Q();
+    let r = qr.thin_R();
+    let q = (0..cols)
+        .flat_map(|c| (0..rows).map(move |i| (i, c)))
+        .map(|(i, c)| q[(i, c)])
+        .collect();
+    let r = (0..cols)
+        .flat_map(|c| (0..cols).map(move |i| (i, c)))
+        .map(|(i, c)| if i <= c { r[(i, c)] } else { 0.0 })
+        .collect();
+    (q, r)
 }
 
 /// `out = A B` for faer views A (`r × k`) and B (`k × c`), into a column-major `r × c` slice.

@@ -276,7 +276,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             "random_seed": random_seed(self.selection, self.random_state),
             "screening": True,
             "n_jobs": resolve_n_jobs(self.n_jobs),
-            "precompute": check_precompute(self.precompute, Xd.shape[1]),
+            "precompute": check_precompute(self.precompute, Xd.shape[1], sparse=sp.issparse(Xd)),
         }
         progress = _Progress(len(l1_ratios) * len(train), self.verbose)
         try:

@@ -275,7 +275,7 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             "positive": bool(self.positive),
             "random_seed": random_seed(self.selection, self.random_state),
         }
-        gram_mode = check_precompute(precompute, n_features)
+        gram_mode = check_precompute(precompute, n_features, sparse=sp.issparse(Xd))
         pf, lo, hi = check_feature_options(
             self.penalty_factor, self.lower_bounds, self.upper_bounds, n_features
         )

@@ -191,7 +191,7 @@ def enet_path(
     check_bool(positive, "positive")
     Xd, y1, out_dtype, multi_output = _enet_path_data(X, y, check_input, positive)
     n_samples, n_features = Xd.shape
-    gram_mode = check_precompute(precompute, n_features)
+    gram_mode = check_precompute(precompute, n_features, sparse=sp.issparse(Xd))
     sw = check_sample_weight(sample_weight, n_samples)
     if not sp.issparse(Xd):
         # scikit-learn's dense enet_path ignores sample_weight (ElasticNet.fit rescales X and y
@@ -585,7 +585,7 @@ def path(
     check_choice(selection, "selection", {"cyclic", "random"})
     Xd = as_design(X) if sp.issparse(X) else as_design(np.asarray(X))
     n_samples, n_features = Xd.shape
-    gram_mode = check_precompute(precompute, n_features)
+    gram_mode = check_precompute(precompute, n_features, sparse=sp.issparse(Xd))
     y = _path_target(y, n_samples)
     sw = check_sample_weight(sample_weight, n_samples)
     pf, lo, hi = check_feature_options(penalty_factor, lower_bounds, upper_bounds, n_features)

@@ -428,7 +428,8 @@ class RidgeCV(_RidgeBase):
     eigendecomposition (of XᵀWX when n > p, of the kernel otherwise), as scikit-learn's
     ``_RidgeGCV``: ``cv_results_`` holds the squared LOO errors in the √w-scaled space (or the
     LOO predictions when ``scoring`` is given). With a K-fold-like ``cv`` the training Gram of
-    each fold is the total Gram minus the fold's own; other splitters fall back to
+    each fold is the total Gram minus the fold's own (with more features than samples, each
+    fold's training rows are solved through their kernel instead); other splitters fall back to
     ``GridSearchCV`` over :class:`Ridge`. ``gcv_mode`` is accepted for compatibility: the
     eigendecomposition of the smaller of XᵀWX and the kernel is used whatever its value (all
     modes compute the same exact LOO errors); 'svd' with sparse X warns as scikit-learn 1.9

@@ -169,9 +169,16 @@ def check_sample_weight(sample_weight, n_samples):
 
 def as_design(X):
     """The design in the form the core reads without copying where possible: a Fortran-ordered
-    float64 ndarray, or a CSC matrix with float64 data (CSR/COO converted, never densified)."""
+    float64 ndarray, or a CSC matrix with float64 data (CSR/COO converted, never densified) in
+    canonical format (duplicates summed, indices sorted), so the core reads it as scipy does."""
     if sp.issparse(X):
+        given = X
         X = X.tocsc() if X.format != "csc" else X
+        if not X.has_canonical_format:
+            # The core's Gram and moments read each stored entry as its own value; summing on a
+            # copy leaves the caller's matrix as it was.
+            X = X.copy() if X is given else X
+            X.sum_duplicates()
         if X.data.dtype != np.float64:
             X = X.astype(np.float64)
         if X.indices.dtype != X.indptr.dtype:
@@ -227,12 +234,19 @@ def resolve_n_jobs(n_jobs):
     return check_n_jobs(n_jobs) or 1
 
 
-def check_precompute(precompute, n_features):
+def check_precompute(precompute, n_features, *, sparse=False):
     """scikit-learn's values of ``precompute`` as the core's covariance-mode choice: 'auto'
     (Gram mode for dense X with more samples than features), True ('always') or False
     ('never'). A Gram matrix given as an array is checked for shape and symmetry and selects
     covariance mode; the core builds its own from X (centred, weighted and scaled as the fit
-    needs), so the result never depends on how the caller's matrix was made."""
+    needs), so the result never depends on how the caller's matrix was made. With ``sparse``
+    X it is 'never' whatever was asked, as scikit-learn ignores ``precompute`` for sparse X
+    (whose p × p Gram may be far larger than X)."""
+    mode = _precompute_mode(precompute, n_features)
+    return "never" if sparse else mode
+
+
+def _precompute_mode(precompute, n_features):
     if isinstance(precompute, str):
         if precompute != "auto":
             raise ValueError(

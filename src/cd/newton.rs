@@ -220,7 +220,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             for (a, &j) in free.iter().enumerate() {
                 h[a * m + a] += self.l2 * pf[j];
             }
-            let l = crate::linalg::cholesky(&h, m, 0.0)?;
+            // A block too large to factor is no Newton step, as one that does not factor.
+            let l = crate::linalg::cholesky(&h, m, 0.0).ok().flatten()?;
             crate::linalg::cholesky_solve(&l, m, &mut step, 1);
         }
         Some(step)

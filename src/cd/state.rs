@@ -184,7 +184,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 stats.n_targets()
             )));
         }
-        let (mut gram, mut xty) = stats.system(pb.fit_intercept);
+        let (mut gram, mut xty) = stats.system(pb.fit_intercept)?;
         let c = pb.n_samples() as f64 / stats.w_sum();
         let s = &pb.inv_scale;
         for k in 0..p {

@@ -1,13 +1,17 @@
-//! The one conversion of the core's error into a Python exception: every core error is a
-//! `ValueError` carrying the core's message.
+//! The one conversion of the core's error into a Python exception: a buffer that cannot be
+//! allocated is a `MemoryError`, every other core error a `ValueError`; both carry the core's
+//! message.
 
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::PyErr;
 
 use crate::error::FastregError;
 
 impl From<FastregError> for PyErr {
     fn from(e: FastregError) -> PyErr {
-        PyValueError::new_err(e.to_string())
+        match e {
+            FastregError::OutOfMemory { .. } => PyMemoryError::new_err(e.to_string()),
+            _ => PyValueError::new_err(e.to_string()),
+        }
     }
 }

@@ -24,7 +24,10 @@ fn ridge_kfold_stats<'py>(
     alphas: Vec<f64>,
     fit_intercept: bool,
 ) -> PyResult<RidgeCvResult> {
-    let parts: Vec<GramStats> = folds.iter().map(|f| f.stats().clone()).collect();
+    let parts = folds
+        .iter()
+        .map(|f| f.stats().try_clone())
+        .collect::<crate::error::Result<Vec<GramStats>>>()?;
     let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
     Ok(RidgeCvResult::new(
         py,
@@ -67,8 +70,8 @@ impl PyGramStats {
 #[pymethods]
 impl PyGramStats {
     #[new]
-    fn new(n_features: usize, n_targets: usize) -> Self {
-        Self::wrap(GramStats::new(n_features, n_targets))
+    fn new(n_features: usize, n_targets: usize) -> PyResult<Self> {
+        Ok(Self::wrap(GramStats::new(n_features, n_targets)?))
     }
 
     /// Add a chunk of rows.
@@ -107,7 +110,7 @@ impl PyGramStats {
     /// object with itself (the same data twice) is well defined and two threads merging a
     /// and b in opposite directions never wait on each other's lock.
     fn merge(&self, py: Python<'_>, other: PyRef<'_, PyGramStats>) -> PyResult<()> {
-        let theirs = other.stats().clone();
+        let theirs = other.stats().try_clone()?;
         Ok(py.detach(|| self.stats().merge(&theirs))?)
     }
 
@@ -130,8 +133,8 @@ impl PyGramStats {
         )?))
     }
 
-    fn copy(&self) -> Self {
-        Self::wrap(self.stats().clone())
+    fn copy(&self) -> PyResult<Self> {
+        Ok(Self::wrap(self.stats().try_clone()?))
     }
 
     #[getter]

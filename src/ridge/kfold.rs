@@ -1,5 +1,6 @@
 //! K-fold cross-validation by down-dating sufficient statistics: the training Gram of each
-//! fold is the total minus the fold's, so no fold refits from X.
+//! fold is the total minus the fold's, so no fold refits from X. With more features than
+//! samples each training set is solved through its own `n × n` kernel instead.
 
 use rayon::prelude::*;
 
@@ -10,7 +11,9 @@ use crate::gram::GramStats;
 
 /// K-fold cross-validation by Gram down-dating: the statistics of each test fold are formed
 /// once, the training statistics are `total ⊖ fold`, and each fold's path comes from one
-/// eigendecomposition. `folds` must partition the rows. Returns one path per fold.
+/// eigendecomposition. `folds` must partition the rows. Returns one path per fold. When
+/// p > n the p × p Gram is the larger matrix (and may not fit): each fold's training rows
+/// are then copied and solved through their kernel, one fold at a time.
 pub fn kfold_paths<D: RidgeDesign>(
     x: &D,
     y: &[f64],
@@ -24,6 +27,16 @@ pub fn kfold_paths<D: RidgeDesign>(
     let n = x.n_samples();
     prepare(x, y, t, w, fit_intercept, false, false)?;
     check_partition(folds, n)?;
+    if x.n_features() > n {
+        return folds
+            .iter()
+            .map(|fold| {
+                let train = training_rows(fold, n);
+                let rows = x.copy_rows(&train)?;
+                rows.path(&train, n, y, t, w, alphas, fit_intercept)
+            })
+            .collect();
+    }
     let parts: Vec<GramStats> = folds
         .iter()
         .map(|f| {
@@ -42,6 +55,15 @@ pub fn kfold_paths<D: RidgeDesign>(
             })
         })
         .collect()
+}
+
+/// The rows outside `fold`, ascending.
+fn training_rows(fold: &[usize], n: usize) -> Vec<usize> {
+    let mut held_out = vec![false; n];
+    for &i in fold {
+        held_out[i] = true;
+    }
+    (0..n).filter(|&i| !held_out[i]).collect()
 }
 
 /// Every row in exactly one test fold.
@@ -63,7 +85,7 @@ fn check_partition(folds: &[Vec<usize>], n: usize) -> Result<()> {
 
 /// The statistics of all folds together, merged in fold order.
 fn pooled(parts: &[GramStats], p: usize, t: usize) -> Result<GramStats> {
-    let mut total = GramStats::new(p, t);
+    let mut total = GramStats::new(p, t)?;
     for s in parts {
         total.merge(s)?;
     }
@@ -72,7 +94,7 @@ fn pooled(parts: &[GramStats], p: usize, t: usize) -> Result<GramStats> {
 
 /// The training statistics of a fold: the pooled total down-dated by the fold.
 fn training_stats(total: &GramStats, part: &GramStats) -> Result<GramStats> {
-    let mut train = total.clone();
+    let mut train = total.try_clone()?;
     train.remove(part)?;
     Ok(train)
 }

@@ -3,8 +3,10 @@
 
 use faer::MatRef;
 
+use super::path::coef_name;
 use super::prepared::{dual_to_primal, path_intercepts, scaled_centred_y, Prepared};
 use super::{check_alphas, prepare, RidgeDesign, RidgeLoo, RidgePath};
+use crate::alloc::try_zeros;
 use crate::error::Result;
 use crate::linalg::{matmul_to, Eigh};
 
@@ -57,14 +59,14 @@ fn loo_on_gram<D: RidgeDesign>(
     let (n, p, t, na) = (pr.n, pr.p, pr.t, alphas.len());
     let icpt = intercept_leverage(pr, fit_intercept);
     let stats = x.gram_stats(y, t, w)?;
-    let (g, c) = stats.system(fit_intercept);
+    let (g, c) = stats.system(fit_intercept)?;
     let e = Eigh::new(&g, p)?;
     let z = design_in_eigenbasis(x, &e, pr);
     let shrink: Vec<f64> = alphas.iter().flat_map(|&a| e.shrink(a)).collect();
     let hat = squared_times(&z, n, p, &shrink, na);
     let zc = e.project(&c, t);
     let mut errors = vec![0.0; na * t * n];
-    let mut coef = vec![0.0; na * t * p];
+    let mut coef = try_zeros(na * t, p, || coef_name(na, p))?;
     let mut fitted = vec![0.0; n * na];
     for k in 0..t {
         let s = scale_rows(&shrink, &zc[k * p..(k + 1) * p], na);
@@ -100,7 +102,7 @@ fn loo_on_kernel<D: RidgeDesign>(
     ys: &[f64],
 ) -> Result<RidgeLoo> {
     let (n, p, t, na) = (pr.n, pr.p, pr.t, alphas.len());
-    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
+    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w)?;
     let e = Eigh::new(&k, n)?;
     drop(k);
     let inv: Vec<f64> = alphas

@@ -19,6 +19,7 @@ mod positive;
 mod prepared;
 mod products;
 mod results;
+mod rows;
 #[cfg(test)]
 mod tests;
 
@@ -30,6 +31,7 @@ pub use params::{check_alphas, RidgeParams, RidgeParamsBuilder, RidgeSolver, Sol
 pub use path::{path, path_stats};
 pub use products::RidgeDesign;
 pub use results::{RidgeFit, RidgeLoo, RidgePath};
+pub use rows::RowsCopy;
 
 use prepared::prepare;
 

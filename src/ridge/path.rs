@@ -5,6 +5,7 @@ use super::prepared::{
     check_has_rows, dual_to_primal, intercepts, path_intercepts, scaled_centred_y,
 };
 use super::{check_alphas, prepare, RidgeDesign, RidgePath};
+use crate::alloc::try_with_capacity;
 use crate::error::Result;
 use crate::gram::GramStats;
 use crate::linalg::Eigh;
@@ -14,10 +15,10 @@ pub fn path_stats(stats: &GramStats, alphas: &[f64], fit_intercept: bool) -> Res
     check_alphas(alphas, false)?;
     check_has_rows(stats)?;
     let (p, t) = (stats.n_features(), stats.n_targets());
-    let (g, c) = stats.system(fit_intercept);
+    let (g, c) = stats.system(fit_intercept)?;
     let e = Eigh::new(&g, p)?;
     let z = e.project(&c, t);
-    let mut coef = Vec::with_capacity(alphas.len() * t * p);
+    let mut coef = try_with_capacity(alphas.len() * t, p, || coef_name(alphas.len(), p))?;
     let mut intercept = Vec::with_capacity(alphas.len() * t);
     for &a in alphas {
         let b = e.solve_projected(&z, &vec![a; t]);
@@ -49,7 +50,7 @@ pub fn path<D: RidgeDesign>(
         return path_stats(&stats, alphas, fit_intercept);
     }
     let pr = prepare(x, y, t, w, fit_intercept, true, false)?;
-    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w);
+    let k = x.kernel(&pr.x_mean, &pr.x_ss, &pr.sqrt_w)?;
     let e = Eigh::new(&k, n)?;
     let z = e.project(&scaled_centred_y(y, &pr), t);
     let mut dual = Vec::with_capacity(alphas.len() * t * n);
@@ -59,4 +60,9 @@ pub fn path<D: RidgeDesign>(
     let coef = dual_to_primal(x, &dual, alphas.len() * t, &pr);
     let intercept = path_intercepts(&coef, p, t, &pr.x_mean, &pr.y_mean, fit_intercept);
     Ok(RidgePath { coef, intercept })
+}
+
+/// How an error names the coefficients of a path.
+pub(super) fn coef_name(n_alphas: usize, p: usize) -> String {
+    format!("the coefficients of {n_alphas} alphas × {p} features")
 }

@@ -6,7 +6,10 @@ use faer::{MatMut, MatRef};
 use rayon::prelude::*;
 
 use super::fused_gram::{fused_block_rows, fused_gram_block};
+use super::rows::RowsCopy;
+use crate::alloc::try_zeros;
 use crate::design::{dot, CscDesign, DenseDesign, Design, SparseIndex};
+use crate::error::Result;
 use crate::gram::mirror_lower;
 use crate::linalg::matmul_to;
 use crate::parallel::current_par;
@@ -18,11 +21,18 @@ pub trait RidgeDesign: Design {
     fn all_finite(&self) -> bool;
     /// `D (X − 1μᵀ)(X − 1μᵀ)ᵀ D` with `D = diag(sqrt_w)`, `n × n`; `spread` holds the centred
     /// column sums of squares (or is empty) to judge whether centring on the kernel is exact.
-    fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Vec<f64>;
+    /// `OutOfMemory` when the `n × n` matrix cannot be held.
+    fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Result<Vec<f64>>;
     /// `X B` for a column-major `p × m` matrix B.
     fn x_mul(&self, b: &[f64], m: usize) -> Vec<f64>;
     /// `Xᵀ V` for a column-major `n × m` matrix V.
     fn xt_mul(&self, v: &[f64], m: usize) -> Vec<f64>;
+    /// An owned copy of the rows `rows` (ascending).
+    fn copy_rows(&self, rows: &[usize]) -> Result<RowsCopy>;
+    /// X's column-major values when X is dense (for solves that need X itself).
+    fn dense_values(&self) -> Option<&[f64]> {
+        None
+    }
 
     /// `out = X̃ X̃ᵀ s` with `X̃ = X − 1μᵀ`, the kernel applied without forming it. Each column
     /// is read once: its dot with `s` and its axpy into `out` run while it is in cache, so an
@@ -105,7 +115,7 @@ impl RidgeDesign for DenseDesign<'_> {
     fn all_finite(&self) -> bool {
         self.data().iter().all(|v| v.is_finite())
     }
-    fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
+    fn kernel(&self, mean: &[f64], spread: &[f64], sqrt_w: &[f64]) -> Result<Vec<f64>> {
         let n = self.n_samples();
         // Explicit centring (column blocks are contiguous) only when the means dwarf the
         // spread; otherwise XXᵀ straight from the caller's buffer and a rank-two correction.
@@ -113,10 +123,11 @@ impl RidgeDesign for DenseDesign<'_> {
             .iter()
             .zip(spread)
             .any(|(&m, &ss)| ss > 0.0 && n as f64 * m * m > 1e8 * ss);
-        let mut k = if !ill {
-            kernel_lower_rank_two_centred(self, mean)
+        let mut k = kernel_zeros(n)?;
+        if !ill {
+            kernel_lower_rank_two_centred(self, mean, &mut k)
         } else {
-            kernel_lower_explicitly_centred(self, mean)
+            kernel_lower_explicitly_centred(self, mean, &mut k)
         };
         for j in 0..n {
             for i in j..n {
@@ -124,7 +135,7 @@ impl RidgeDesign for DenseDesign<'_> {
             }
         }
         mirror_lower(&mut k, n);
-        k
+        Ok(k)
     }
     fn x_mul(&self, b: &[f64], m: usize) -> Vec<f64> {
         let (n, p) = (self.n_samples(), self.n_features());
@@ -145,6 +156,12 @@ impl RidgeDesign for DenseDesign<'_> {
             MatRef::from_column_major_slice(v, n, m),
         );
         out
+    }
+    fn copy_rows(&self, rows: &[usize]) -> Result<RowsCopy> {
+        RowsCopy::of_dense(self, rows)
+    }
+    fn dense_values(&self) -> Option<&[f64]> {
+        Some(self.data())
     }
     /// One pass over X per call, fused by row blocks: `u_B = W_B(X_B v − μᵀv)` and then
     /// `X_Bᵀ u_B` while the block is still in cache (`fused_gram_block`). Each thread takes a
@@ -171,12 +188,11 @@ impl RidgeDesign for DenseDesign<'_> {
 
 /// Lower triangle of `(X − 1μᵀ)(X − 1μᵀ)ᵀ` as `XXᵀ` from the caller's buffer plus the rank-two
 /// correction `μᵀμ − v_i − v_j` with `v = Xμ`.
-fn kernel_lower_rank_two_centred(x: &DenseDesign<'_>, mean: &[f64]) -> Vec<f64> {
+fn kernel_lower_rank_two_centred(x: &DenseDesign<'_>, mean: &[f64], k: &mut [f64]) {
     let (n, p) = (x.n_samples(), x.n_features());
-    let mut k = vec![0.0; n * n];
     let xm = MatRef::from_column_major_slice(x.data(), n, p);
     gram_lower_t(
-        MatMut::from_column_major_slice_mut(&mut k, n, n),
+        MatMut::from_column_major_slice_mut(k, n, n),
         xm,
         false,
         current_par(),
@@ -190,14 +206,12 @@ fn kernel_lower_rank_two_centred(x: &DenseDesign<'_>, mean: &[f64]) -> Vec<f64> 
             }
         }
     }
-    k
 }
 
 /// Lower triangle of `(X − 1μᵀ)(X − 1μᵀ)ᵀ` accumulated over blocks of centred columns copied
 /// into a buffer of about 16 MB.
-fn kernel_lower_explicitly_centred(x: &DenseDesign<'_>, mean: &[f64]) -> Vec<f64> {
+fn kernel_lower_explicitly_centred(x: &DenseDesign<'_>, mean: &[f64], k: &mut [f64]) {
     let (n, p) = (x.n_samples(), x.n_features());
-    let mut k = vec![0.0; n * n];
     let par = current_par();
     let bp = ((1 << 21) / n.max(1)).max(16).min(p);
     let mut buf = vec![0.0; n * bp];
@@ -212,16 +226,15 @@ fn kernel_lower_explicitly_centred(x: &DenseDesign<'_>, mean: &[f64]) -> Vec<f64
             }
         }
         let b = MatRef::from_column_major_slice(&buf[..n * (j1 - j0)], n, j1 - j0);
-        gram_lower_t(
-            MatMut::from_column_major_slice_mut(&mut k, n, n),
-            b,
-            !first,
-            par,
-        );
+        gram_lower_t(MatMut::from_column_major_slice_mut(k, n, n), b, !first, par);
         first = false;
         j0 = j1;
     }
-    k
+}
+
+/// A zeroed `n × n` kernel, or `OutOfMemory` naming it.
+fn kernel_zeros(n: usize) -> Result<Vec<f64>> {
+    try_zeros(n, n, || format!("the kernel matrix of {n} samples"))
 }
 
 /// Lower triangle of `dst (+)= B Bᵀ` for a column-major `n × q` block B.
@@ -236,7 +249,7 @@ impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
     fn all_finite(&self) -> bool {
         self.raw().0.iter().all(|v| v.is_finite())
     }
-    fn kernel(&self, mean: &[f64], _spread: &[f64], sqrt_w: &[f64]) -> Vec<f64> {
+    fn kernel(&self, mean: &[f64], _spread: &[f64], sqrt_w: &[f64]) -> Result<Vec<f64>> {
         let n = self.n_samples();
         let (data, indices, indptr) = self.raw();
         // Rows of X as (column, value) lists; column k of XXᵀ is Σ_{j ∈ row k} x_kj · X[:, j].
@@ -260,7 +273,7 @@ impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
         }
         let v = self.x_mul(mean, 1);
         let c = dot(mean, mean);
-        let mut k = vec![0.0; n * n];
+        let mut k = kernel_zeros(n)?;
         k.par_chunks_mut(n).enumerate().for_each(|(kc, col)| {
             for r in row_ptr[kc]..row_ptr[kc + 1] {
                 let (j, a) = (row_col[r], row_val[r]);
@@ -272,7 +285,7 @@ impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
                 *e = (*e + c - v[i] - v[kc]) * sqrt_w[i] * sqrt_w[kc];
             }
         });
-        k
+        Ok(k)
     }
     fn x_mul(&self, b: &[f64], m: usize) -> Vec<f64> {
         let (n, p) = (self.n_samples(), self.n_features());
@@ -297,5 +310,8 @@ impl<I: SparseIndex> RidgeDesign for CscDesign<'_, I> {
             }
         });
         out
+    }
+    fn copy_rows(&self, rows: &[usize]) -> Result<RowsCopy> {
+        RowsCopy::of_csc(self, rows)
     }
 }
