@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import warnings
 
+import fastreg
 import numpy as np
 import pytest
 import scipy.optimize
@@ -24,8 +25,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold
-
-import fastreg
 
 _BIG = os.environ.get("FASTREG_HYPOTHESIS_EXAMPLES")
 
@@ -238,7 +237,7 @@ def snapshot(*arrays):
     """Copies of the caller's arrays (sparse: data, indices, indptr / row, col)."""
     out = []
     for a in arrays:
-        if a is None:
+        if a is None or not (isinstance(a, np.ndarray) or sp.issparse(a)):
             out.append(None)
         elif sp.issparse(a):
             parts = (a.data, a.row, a.col) if a.format == "coo" else (a.data, a.indices, a.indptr)
@@ -250,7 +249,7 @@ def snapshot(*arrays):
 
 def assert_unchanged(before, *arrays):
     for b, a in zip(before, arrays):
-        if a is None:
+        if b is None:
             continue
         if sp.issparse(a):
             fmt, parts = b
@@ -943,9 +942,9 @@ RIDGE_SOLVERS = ["auto", "cholesky", "svd", "eigh", "sparse_cg", "lsqr", "sag", 
 )
 def test_ridge_is_optimal(prob, solver, frac, fit_intercept, n_jobs):
     alpha = ridge_alpha(prob, frac)
+    # tol is the relative residual of conjugate gradients ('auto' on sparse X among them)
     kw = {"alpha": alpha, "fit_intercept": fit_intercept, "solver": solver, "n_jobs": n_jobs}
-    if solver not in ("auto", "cholesky", "svd", "eigh"):
-        kw.update(tol=1e-14, max_iter=100_000)
+    kw.update(tol=1e-14, max_iter=100_000)
     before = snapshot(prob.X, prob.y, prob.sample_weight)
     est = quiet(fastreg.Ridge(**kw).fit, prob.X, prob.y, sample_weight=prob.sample_weight)
     assert_unchanged(before, prob.X, prob.y, prob.sample_weight)
@@ -967,7 +966,9 @@ def test_ridge_positive_is_optimal(prob, frac, fit_intercept):
     """positive=True against scipy's NNLS on the augmented system."""
     alpha = ridge_alpha(prob, frac)
     est = quiet(
-        fastreg.Ridge(alpha=alpha, fit_intercept=fit_intercept, positive=True).fit,
+        fastreg.Ridge(
+            alpha=alpha, fit_intercept=fit_intercept, positive=True, tol=1e-12, max_iter=10**6
+        ).fit,
         prob.X,
         prob.y,
         sample_weight=prob.sample_weight,
@@ -1340,3 +1341,45 @@ def test_bounds_hold_exactly_for_float32():
     est = fastreg.Lasso(alpha=0.01, fit_intercept=False, upper_bounds=hi).fit(prob.X, prob.y)
     assert est.coef_.dtype == np.float32
     assert np.all(est.coef_ <= hi), est.coef_.astype(np.float64) - hi
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="found by the property tests: without an intercept, standardize=True divides by the "
+    "rounding noise of a constant column's weighted sd (alphas_ ~1e24)",
+)
+def test_path_standardize_constant_column_without_intercept():
+    prob = build_problem(16, 2, 9, const=((0, 1.0),), weights="random")
+    res = fastreg.path(
+        prob.X,
+        prob.y,
+        alphas=6,
+        eps=1e-2,
+        fit_intercept=False,
+        standardize=True,
+        sample_weight=prob.sample_weight,
+    )
+    # a constant column's sd is 0: left unscaled, as with an intercept
+    problem = glmnet_problem(prob, res.alphas_[1], 1.0, False, None, None, None, True, False)
+    assert_optimal(problem, res.coef_[:, 1], 0.0, label="path")
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="found by the property tests: fastreg.path on an all-zero X returns a NaN grid",
+)
+def test_path_on_all_zero_X_has_a_finite_grid_or_raises():
+    try:
+        res = fastreg.path(np.zeros((2, 1)), np.array([1.0, 2.0]))
+    except ValueError:
+        return
+    assert np.all(np.isfinite(res.alphas_))
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="found by the property tests: fastreg.path(X, None) raises NotImplementedError",
+)
+def test_path_with_y_none_raises_type_or_value_error():
+    with pytest.raises((TypeError, ValueError)):
+        fastreg.path(np.ones((3, 2)), None)
