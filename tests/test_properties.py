@@ -894,7 +894,10 @@ def ridge_alpha(prob, frac):
     w = np.ones(prob.n) if prob.sample_weight is None else prob.sample_weight
     X = prob.Xf - np.average(prob.Xf, axis=0, weights=w)
     top = np.linalg.norm(np.sqrt(w)[:, None] * X, 2) ** 2
-    return frac * (top if top > 0 else 1.0)
+    # constant columns centre to rounding noise, which must not set the scale of α
+    if not top > 1e-12 * np.sum(w[:, None] * prob.Xf**2):
+        top = 1.0
+    return frac * top
 
 
 def ridge_rounding_slack(prob, alpha, beta, fit_intercept):
