@@ -645,7 +645,14 @@ def test_cv_matches_sklearn(prob, l1_ratio, fit_intercept, grid, n_jobs):
     cls = fastreg.LassoCV if lasso else fastreg.ElasticNetCV
     skcls = sklm.LassoCV if lasso else sklm.ElasticNetCV
     before = snapshot(prob.X, prob.y, prob.sample_weight)
-    est, ok = solve(cls(**kw, n_jobs=n_jobs).fit, prob.X, prob.y, sample_weight=prob.sample_weight)
+    try:
+        est, ok = solve(
+            cls(**kw, n_jobs=n_jobs).fit, prob.X, prob.y, sample_weight=prob.sample_weight
+        )
+    except ValueError as exc:
+        # documented: a fold whose held-out rows all have zero weight has no error to measure
+        assume("zero total weight" not in str(exc))
+        raise
     assert_unchanged(before, prob.X, prob.y, prob.sample_weight)
     sk = reference(skcls(**kw).fit, prob.Xf, prob.y, sample_weight=prob.sample_weight)
     np.testing.assert_allclose(est.alphas_, sk.alphas_, rtol=1e-10)
