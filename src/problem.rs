@@ -434,8 +434,10 @@ impl ColumnScaling {
             if !(mean.is_finite() && ss.is_finite()) {
                 return Err(FastregError::NonFinite("X"));
             }
-            // constant up to rounding (a weighted mean of equal values need not be exact)
-            if fit_intercept && ss <= 1e-20 * w_sum * mean * mean {
+            // Constant up to rounding (a weighted mean of equal values need not be exact). Also
+            // without an intercept: standardising divides by this centred sd, and there the
+            // clamp cannot change `ss + w_sum·mean²`.
+            if ss <= 1e-20 * w_sum * mean * mean {
                 ss = 0.0;
             }
             let mut s2 = 1.0;

@@ -243,20 +243,31 @@ _HUGE = 10**20
         lambda X, y: fr.ElasticNet(max_iter=_HUGE).fit(X, y),
         lambda X, y: fr.LassoCV(max_iter=_HUGE).fit(X, y),
         lambda X, y: fr.ElasticNetCV(max_iter=_HUGE).fit(X, y),
-        lambda X, y: fr.LassoCV(n_jobs=_HUGE).fit(X, y),
         lambda X, y: fr.LassoCV(alphas=_HUGE).fit(X, y),
         lambda X, y: fr.lasso_path(X, y, max_iter=_HUGE),
         lambda X, y: fr.enet_path(X, y, alphas=_HUGE),
         lambda X, y: fr.Ridge(solver="sparse_cg", max_iter=_HUGE).fit(X, y),
-        lambda X, y: fr.Ridge(n_jobs=_HUGE).fit(X, y),
-        lambda X, y: fr.RidgeCV(n_jobs=_HUGE).fit(X, y),
-        lambda X, y: fr.ridge_path(X, y, n_jobs=_HUGE),
     ],
 )
 def test_integer_too_large_for_the_core_is_named(data, fit):
     X, y = data
     with pytest.raises(ValueError, match=r"must be an int in \[.*2\*\*63-1\]"):
         fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "fit",
+    [
+        lambda X, y, n_jobs: fr.LassoCV(n_jobs=n_jobs).fit(X, y).coef_,
+        lambda X, y, n_jobs: fr.Ridge(n_jobs=n_jobs).fit(X, y).coef_,
+        lambda X, y, n_jobs: fr.RidgeCV(n_jobs=n_jobs).fit(X, y).coef_,
+        lambda X, y, n_jobs: fr.ridge_path(X, y, n_jobs=n_jobs)[1],
+    ],
+)
+def test_n_jobs_too_large_for_the_core_is_capped(data, fit):
+    # Item 3: n_jobs is capped at the usable CPUs, however large (joblib would spawn them all).
+    X, y = data
+    np.testing.assert_array_equal(fit(X, y, _HUGE), fit(X, y, 1))
 
 
 def test_scaled_fits_leave_caller_arrays_alone_and_match_sparse(data):
