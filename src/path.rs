@@ -168,6 +168,11 @@ impl PathFit {
 /// Log-spaced grid from `alpha_max` down to `min_ratio · alpha_max` (scikit-learn's and
 /// glmnet's spacing).
 pub fn log_grid(alpha_max: f64, min_ratio: f64, count: usize) -> Vec<f64> {
+    if alpha_max <= 0.0 {
+        // Nothing correlates with y (e.g. X all zero): scikit-learn's floor, 1e-15 throughout,
+        // rather than the NaNs of a log grid down from 0.
+        return vec![1e-15; count];
+    }
     if count == 1 {
         return vec![alpha_max];
     }

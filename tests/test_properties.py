@@ -1267,14 +1267,8 @@ def _call(target, X, y, sw, kw):
 
 
 # ---------------------------------------------------------------------------------------------
-# Narrow tests for inputs whose fixes are in progress on other branches
+# Narrow tests for inputs the property tests found wrong (two still open: xfail)
 # ---------------------------------------------------------------------------------------------
-
-_IN_PROGRESS_SPARSE = (
-    "issue 28 item 2 (in progress): non-canonical sparse X (duplicate entries) is read "
-    "without summing the duplicates"
-)
-
 
 def _duplicate_entry_csc():
     """Issue 28's matrix: column 0 stored as (row 0: 2.0), (row 0: 2.0), (row 5: 1.0); column
@@ -1287,7 +1281,6 @@ def _duplicate_entry_csc():
     return X, y
 
 
-@pytest.mark.xfail(strict=False, reason=_IN_PROGRESS_SPARSE)
 @pytest.mark.parametrize("entry", ["Ridge", "ridge_path", "RidgeCV", "GramStats"])
 def test_ridge_reads_duplicate_entries_as_scipy(entry):
     X, y = _duplicate_entry_csc()
@@ -1306,7 +1299,6 @@ def test_ridge_reads_duplicate_entries_as_scipy(entry):
     np.testing.assert_allclose(coef, expected, rtol=1e-10)
 
 
-@pytest.mark.xfail(strict=False, reason=_IN_PROGRESS_SPARSE)
 @pytest.mark.parametrize("option", ["standardize", "precompute"])
 def test_enet_reads_duplicate_entries_as_scipy(option):
     """Found by test_lasso_is_optimal: standardisation and covariance mode read the stored
@@ -1357,11 +1349,6 @@ def test_bounds_hold_exactly_for_float32():
     assert np.all(est.coef_ <= hi), est.coef_.astype(np.float64) - hi
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="found by the property tests: without an intercept, standardize=True divides by the "
-    "rounding noise of a constant column's weighted sd (alphas_ ~1e24)",
-)
 def test_path_standardize_constant_column_without_intercept():
     prob = build_problem(16, 2, 9, const=((0, 1.0),), weights="random")
     res = fastreg.path(
@@ -1378,10 +1365,6 @@ def test_path_standardize_constant_column_without_intercept():
     assert_optimal(problem, res.coef_[:, 1], 0.0, label="path")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="found by the property tests: fastreg.path on an all-zero X returns a NaN grid",
-)
 def test_path_on_all_zero_X_has_a_finite_grid_or_raises():
     try:
         res = fastreg.path(np.zeros((2, 1)), np.array([1.0, 2.0]))
@@ -1390,10 +1373,6 @@ def test_path_on_all_zero_X_has_a_finite_grid_or_raises():
     assert np.all(np.isfinite(res.alphas_))
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="found by the property tests: fastreg.path(X, None) raises NotImplementedError",
-)
 def test_path_with_y_none_raises_type_or_value_error():
     with pytest.raises((TypeError, ValueError)):
         fastreg.path(np.ones((3, 2)), None)

@@ -468,6 +468,8 @@ class Path:
 
 def _path_target(y, n_samples):
     """y as one contiguous float64 target."""
+    if y is None:
+        raise TypeError("fastreg.path needs y, the target values (got None)")
     y = np.asarray(y, dtype=np.float64)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
