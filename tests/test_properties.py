@@ -1270,6 +1270,7 @@ def _call(target, X, y, sw, kw):
 # Narrow tests for inputs the property tests found wrong (two still open: xfail)
 # ---------------------------------------------------------------------------------------------
 
+
 def _duplicate_entry_csc():
     """Issue 28's matrix: column 0 stored as (row 0: 2.0), (row 0: 2.0), (row 5: 1.0); column
     1 = 1..6. scipy reads X[0, 0] as 4."""
