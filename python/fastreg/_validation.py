@@ -240,10 +240,10 @@ def check_precompute(precompute, n_features, *, sparse=False):
     ('never'). A Gram matrix given as an array is checked for shape and symmetry and selects
     covariance mode; the core builds its own from X (centred, weighted and scaled as the fit
     needs), so the result never depends on how the caller's matrix was made. With ``sparse``
-    X it is 'never' whatever was asked, as scikit-learn ignores ``precompute`` for sparse X
-    (whose p × p Gram may be far larger than X)."""
+    X a Gram matrix is never asked for, as scikit-learn ignores ``precompute`` for sparse X
+    (whose p × p Gram may be far larger than X); the core's 'auto' never builds one there."""
     mode = _precompute_mode(precompute, n_features)
-    return "never" if sparse else mode
+    return "never" if sparse and mode == "always" else mode
 
 
 def _precompute_mode(precompute, n_features):
