@@ -359,6 +359,27 @@ impl<'a, I: SparseIndex> CscDesign<'a, I> {
     fn range(&self, j: usize) -> std::ops::Range<usize> {
         self.indptr[j].to_usize()..self.indptr[j + 1].to_usize()
     }
+
+    /// The CSC arrays of the rows `rows` (distinct, in range), renumbered by their place in
+    /// `rows`; each column keeps its stored order.
+    pub fn select_rows(&self, rows: &[usize]) -> (Vec<f64>, Vec<i64>, Vec<i64>) {
+        let mut new_index = vec![usize::MAX; self.n_samples()];
+        for (k, &i) in rows.iter().enumerate() {
+            new_index[i] = k;
+        }
+        let (mut d, mut ix, mut ip) = (Vec::new(), Vec::new(), vec![0i64]);
+        for j in 0..self.n_features() {
+            for k in self.range(j) {
+                let r = new_index[self.indices[k].to_usize()];
+                if r != usize::MAX {
+                    d.push(self.data[k]);
+                    ix.push(r as i64);
+                }
+            }
+            ip.push(d.len() as i64);
+        }
+        (d, ix, ip)
+    }
 }
 
 /// `Σ_k data_k · f(indices_k)` with four independent accumulators, so the additions of
@@ -406,23 +427,8 @@ impl<I: SparseIndex> Design for CscDesign<'_, I> {
     ) -> Result<crate::gram::GramStats> {
         let n = self.n_samples();
         crate::gram::check_rows(rows, n)?;
-        let mut new_index = vec![usize::MAX; n];
-        for (k, &i) in rows.iter().enumerate() {
-            new_index[i] = k;
-        }
-        let (data, indices, indptr) = self.raw();
-        let (mut d, mut ix, mut ip) = (Vec::new(), Vec::new(), vec![0i64]);
-        for j in 0..self.n_features() {
-            for k in indptr[j].to_usize()..indptr[j + 1].to_usize() {
-                let r = new_index[indices[k].to_usize()];
-                if r != usize::MAX {
-                    d.push(data[k]);
-                    ix.push(r as i64);
-                }
-            }
-            // Row order inside a column does not matter to the statistics.
-            ip.push(d.len() as i64);
-        }
+        // Row order inside a column does not matter to the statistics.
+        let (d, ix, ip) = self.select_rows(rows);
         let sub = CscDesign::new(&d, &ix, &ip, rows.len())?;
         let ys = crate::gram::gather_rows(y, n, t, rows);
         let ws = w.map(|w| rows.iter().map(|&i| w[i]).collect::<Vec<_>>());

@@ -39,27 +39,11 @@ impl RowsCopy {
 
     /// The rows `rows` (ascending, so each column's row order is kept) of a CSC X.
     pub(super) fn of_csc<I: SparseIndex>(x: &CscDesign<'_, I>, rows: &[usize]) -> Result<Self> {
-        let n = x.n_samples();
-        let mut new_index = vec![usize::MAX; n];
-        for (k, &i) in rows.iter().enumerate() {
-            new_index[i] = k;
-        }
-        let (data, indices, indptr) = x.raw();
-        let (mut d, mut ix, mut ip) = (Vec::new(), Vec::new(), vec![0i64]);
-        for j in 0..x.n_features() {
-            for k in indptr[j].to_usize()..indptr[j + 1].to_usize() {
-                let r = new_index[indices[k].to_usize()];
-                if r != usize::MAX {
-                    d.push(data[k]);
-                    ix.push(r as i64);
-                }
-            }
-            ip.push(d.len() as i64);
-        }
+        let (data, indices, indptr) = x.select_rows(rows);
         Ok(RowsCopy::Csc {
-            data: d,
-            indices: ix,
-            indptr: ip,
+            data,
+            indices,
+            indptr,
             n: rows.len(),
         })
     }
