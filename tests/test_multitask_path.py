@@ -10,7 +10,6 @@ import fastreg
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from fastreg._core import run_multitask_path
 from fastreg._validation import as_design
 from sklearn import linear_model as sklm
 
@@ -96,10 +95,14 @@ def test_sparse_sample_weight_as_sklearn():
 def test_intercept_matches_multitask_elastic_net(sparse):
     """The core's intercept (implicit centring, X never densified) against scikit-learn's
     MultiTaskElasticNet, which centres X and Y."""
+    from fastreg._core import run_multitask_path  # (the private layer: no public intercept)
+
     X, Y = _data(40, 12, 3, seed=3, sparse=sparse)
     Y = Y + np.array([5.0, -2.0, 30.0])
     alphas = [0.3, 0.05]
-    r = run_multitask_path(as_design(X), Y, alphas=alphas, l1_ratio=0.6, fit_intercept=True, **TIGHT)
+    r = run_multitask_path(
+        as_design(X), Y, alphas=alphas, l1_ratio=0.6, fit_intercept=True, **TIGHT
+    )
     for k, alpha in enumerate(alphas):
         m = sklm.MultiTaskElasticNet(alpha=alpha, l1_ratio=0.6, **TIGHT).fit(_dense(X), Y)
         np.testing.assert_allclose(r.coefs[..., k], m.coef_, atol=1e-8)
@@ -110,6 +113,8 @@ def test_intercept_matches_multitask_elastic_net(sparse):
 def test_weights_and_intercept_equal_the_rescaled_problem(sparse):
     """Weights w (normalised to sum to n) with an intercept are the unweighted problem on X and
     Y centred by their w-means and rows scaled by √w, without one."""
+    from fastreg._core import run_multitask_path
+
     X, Y = _data(40, 10, 2, seed=4, sparse=sparse)
     n = Y.shape[0]
     w = np.random.default_rng(1).uniform(0.2, 4, n)
@@ -165,7 +170,11 @@ def test_a_duplicated_target_is_the_one_target_path(copies):
     l1s = l1_ratio / np.sqrt(copies)
     for k, alpha in enumerate(alphas):
         _, beta, _ = sklm.enet_path(
-            X, y, l1_ratio=l1s / (l1s + 1 - l1_ratio), alphas=[alpha * (l1s + 1 - l1_ratio)], **TIGHT
+            X,
+            y,
+            l1_ratio=l1s / (l1s + 1 - l1_ratio),
+            alphas=[alpha * (l1s + 1 - l1_ratio)],
+            **TIGHT,
         )
         for t in range(copies):
             np.testing.assert_allclose(c[t, :, k], beta[:, 0], atol=1e-8)
