@@ -12,7 +12,12 @@ use crate::design::Design;
 use crate::params::Selection;
 
 /// A fitted multi-task path, one entry per α.
-#[pyclass(name = "MultiTaskPathResult", module = "fastreg._fastreg", frozen, get_all)]
+#[pyclass(
+    name = "MultiTaskPathResult",
+    module = "fastreg._fastreg",
+    frozen,
+    get_all
+)]
 pub(crate) struct MultiTaskPathResult {
     alphas: Py<PyArray1<f64>>,
     /// `(n_targets, n_features, n_alphas)`, scikit-learn's layout.

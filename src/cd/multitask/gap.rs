@@ -92,10 +92,14 @@ impl<D: Design> BlockDescent<'_, '_, D> {
                     let v = ri + shift;
                     (a + v * v, b + v * yi)
                 }),
-                Some(w) => r.iter().zip(y).zip(w).fold((0.0, 0.0), |(a, b), ((&ri, &yi), &wi)| {
-                    let v = ri + shift;
-                    (a + wi * v * v, b + wi * v * yi)
-                }),
+                Some(w) => r
+                    .iter()
+                    .zip(y)
+                    .zip(w)
+                    .fold((0.0, 0.0), |(a, b), ((&ri, &yi), &wi)| {
+                        let v = ri + shift;
+                        (a + wi * v * v, b + wi * v * yi)
+                    }),
             };
             sums.r_norm2 += rr;
             sums.r_dot_y += ry;

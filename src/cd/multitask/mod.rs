@@ -43,7 +43,10 @@ impl MultiTaskParamsBuilder {
             return Err(invalid("alphas", "must not be empty"));
         }
         if let Some(a) = self.alphas.iter().find(|a| !(a.is_finite() && **a >= 0.0)) {
-            return Err(invalid("alphas", format!("must be finite and >= 0, got {a}")));
+            return Err(invalid(
+                "alphas",
+                format!("must be finite and >= 0, got {a}"),
+            ));
         }
         if !(0.0..=1.0).contains(&self.l1_ratio) {
             return Err(invalid(

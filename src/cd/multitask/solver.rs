@@ -106,8 +106,7 @@ impl<'p, 'a, D: Design> BlockDescent<'p, 'a, D> {
         let pb = self.pb;
         let n = pb.n_samples();
         let step = delta * pb.x.inv_scale[j];
-        pb.x
-            .design
+        pb.x.design
             .col_axpy(j, -step, &mut self.resid[k * n..(k + 1) * n]);
         let mean = pb.x.x_mean[j];
         self.wsum[k] -= step * mean * n as f64;
@@ -120,9 +119,8 @@ impl<'p, 'a, D: Design> BlockDescent<'p, 'a, D> {
         let (n, t) = (pb.n_samples(), pb.n_tasks);
         let norm2 = pb.x.col_norm2[j];
         for k in 0..t {
-            let grad = pb
-                .x
-                .centred_wdot(j, &self.resid[k * n..(k + 1) * n], self.wsum[k]);
+            let grad =
+                pb.x.centred_wdot(j, &self.resid[k * n..(k + 1) * n], self.wsum[k]);
             self.old[k] = self.coef[j * t + k];
             self.z[k] = grad + norm2 * self.old[k];
         }

@@ -134,7 +134,10 @@ fn dense_and_sparse_designs_agree() {
         for intercept in [false, true] {
             let a = fit_multitask_path(&dense, &y, t, Some(&w), intercept, &prm, None).unwrap();
             let b = fit_multitask_path(&sparse, &y, t, Some(&w), intercept, &prm, None).unwrap();
-            assert!(max_diff(&a.coefs, &b.coefs) < 1e-8, "{screening} {intercept}");
+            assert!(
+                max_diff(&a.coefs, &b.coefs) < 1e-8,
+                "{screening} {intercept}"
+            );
             assert!(max_diff(&a.intercepts, &b.intercepts) < 1e-8);
         }
     }
