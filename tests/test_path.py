@@ -191,8 +191,12 @@ def test_lasso_path_signature_and_returns():
     assert len(a) == 7
     with pytest.raises(ValueError, match="Unexpected"):
         fastreg.lasso_path(X, y, bogus=1)
-    with pytest.raises(NotImplementedError):
-        fastreg.lasso_path(X, np.c_[y, y])
+    # several targets: the multi-task path (tests/test_multitask_path.py), in scikit-learn's
+    # layout
+    _, coefs3, _ = fastreg.lasso_path(X, np.c_[y, -y, 2 * y], alphas=[0.1, 0.5, 0.01])
+    assert coefs3.shape == (3, 50, 3)
+    with pytest.raises(ValueError, match="positive"):
+        fastreg.lasso_path(X, np.c_[y, y], positive=True)
     # float32 in, float32 coefficients out, as scikit-learn
     _, c32, _ = fastreg.lasso_path(X.astype(np.float32), y, alphas=5)
     assert c32.dtype == np.float32

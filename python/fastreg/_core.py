@@ -1,6 +1,6 @@
 """The calls into the compiled core (``_fastreg``): X in core form (see ``as_design``) passed
 as one design argument, dense or CSC; the core answers with result objects with named fields
-(``EnetResult``, ``PathResult``, ``CvResult``)."""
+(``EnetResult``, ``PathResult``, ``MultiTaskPathResult``, ``CvResult``)."""
 
 from __future__ import annotations
 
@@ -90,6 +90,46 @@ def run_path(
         penalty_factor,
         sc.coef_in(lower_bounds),
         sc.coef_in(upper_bounds),
+        opts,
+    )
+    return sc.path_result(result, l1_ratio)
+
+
+def run_multitask_path(
+    Xd,
+    Y,
+    *,
+    alphas,
+    sample_weight=None,
+    coef_init=None,
+    l1_ratio=1.0,
+    fit_intercept=False,
+    max_iter=1000,
+    tol=1e-4,
+    random_seed=None,
+    screening=True,
+):
+    """A multi-task path through the core, Y of shape (n_samples, n_targets) and coef_init of
+    shape (n_targets, n_features); returns its ``MultiTaskPathResult`` (coefs of shape
+    (n_targets, n_features, n_alphas), intercepts (n_targets, n_alphas))."""
+    sc = Rescaling.for_enet(Xd, Y, sample_weight, standardize=False)
+    opts = {
+        "alphas": sc.enet_alphas(np.asarray(alphas, dtype=np.float64).ravel().tolist(), l1_ratio),
+        "l1_ratio": sc.enet_l1_ratio(l1_ratio),
+        "fit_intercept": bool(fit_intercept),
+        "max_iter": int(max_iter),
+        "tol": float(tol),
+        "random_seed": random_seed,
+        "screening": bool(screening),
+    }
+    Ys = sc.target(Y)
+    init = sc.coef_in(coef_init)
+    result = _fastreg.enet_path_multitask(
+        design_arg(sc.design(Xd)),
+        np.ravel(Ys, order="F"),
+        Ys.shape[1],
+        sc.weights(sample_weight),
+        None if init is None else np.ascontiguousarray(init, dtype=np.float64).ravel(),
         opts,
     )
     return sc.path_result(result, l1_ratio)

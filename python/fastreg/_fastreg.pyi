@@ -10,6 +10,7 @@ __all__ = [
     "CvResult",
     "EnetResult",
     "GramStatsCore",
+    "MultiTaskPathResult",
     "PathResult",
     "RidgeCvResult",
     "RidgePathResult",
@@ -18,6 +19,7 @@ __all__ = [
     "enet_cv",
     "enet_fit",
     "enet_path",
+    "enet_path_multitask",
     "ridge_fit",
     "ridge_kfold",
     "ridge_kfold_stats",
@@ -242,6 +244,44 @@ def enet_path(
     upper_bounds: _F64 | None,
     opts: _PathOptions,
 ) -> PathResult: ...
+
+class _MultiTaskOptions(TypedDict):
+    alphas: list[float]
+    l1_ratio: float
+    fit_intercept: bool
+    max_iter: int
+    tol: float
+    random_seed: int | None
+    screening: bool
+
+@final
+class MultiTaskPathResult:
+    @property
+    def alphas(self) -> _F64: ...
+    # (n_targets, n_features, n_alphas)
+    @property
+    def coefs(self) -> _F64: ...
+    # (n_targets, n_alphas)
+    @property
+    def intercepts(self) -> _F64: ...
+    @property
+    def dual_gaps(self) -> _F64: ...
+    @property
+    def objectives(self) -> _F64: ...
+    @property
+    def n_iters(self) -> npt.NDArray[np.uintp]: ...
+    @property
+    def converged(self) -> npt.NDArray[np.bool_]: ...
+
+# y: the n_tasks targets column after column; coef_init: (n_tasks, n_features) row by row
+def enet_path_multitask(
+    x: _Design,
+    y: _F64,
+    n_tasks: int,
+    sample_weight: _F64 | None,
+    coef_init: _F64 | None,
+    opts: _MultiTaskOptions,
+) -> MultiTaskPathResult: ...
 
 class _CvOptions(TypedDict):
     l1_ratios: list[float]

@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._core import path_coefs, run_path
 from ._grids import sklearn_alpha_grid
+from ._multitask import is_multi_target, multitask_enet_path
 from ._validation import (
     as_design,
     check_bool,
@@ -101,10 +102,7 @@ def _enet_path_data(X, y, check_input, positive):
         if positive:
             raise ValueError("positive=True is not allowed for multi-output (y.ndim != 1)")
         if y.ndim != 2 or y.shape[1] != 1:
-            raise NotImplementedError(
-                "fastreg.enet_path supports one target (y 1-D or of shape (n, 1)); "
-                "multi-task paths are not implemented"
-            )
+            raise ValueError(f"y must be 1-D or 2-D, got an array of shape {y.shape}")
     y1 = np.ascontiguousarray(y.reshape(-1))
     if y1.shape[0] != Xd.shape[0]:
         raise ValueError(f"X has {Xd.shape[0]} samples but y has {y1.shape[0]}")
@@ -141,7 +139,10 @@ def enet_path(
     ----------
     X : {array-like, sparse matrix} of shape (n_samples, n_features)
         Sparse X is used as CSC and never densified.
-    y : array-like of shape (n_samples,) or (n_samples, 1)
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        With several targets, the multi-task elastic net as scikit-learn's: the penalty is
+        ``α·l1_ratio·Σ_j ‖W[:, j]‖₂ + α·(1 − l1_ratio)/2·‖W‖²_F`` on W of shape
+        (n_targets, n_features), so a feature enters every target's model or none.
     l1_ratio : float, default=0.5
         Mix of the L1 and L2 penalties, in [0, 1].
     eps : float, default=1e-3
@@ -157,7 +158,7 @@ def enet_path(
         Xᵀy, used only to set the α grid.
     copy_X : bool, default=True
         Accepted for compatibility; X is never written.
-    coef_init : array-like of shape (n_features,), default=None
+    coef_init : array-like of shape (n_features,) or (n_targets, n_features), default=None
         Warm start of the first α.
     verbose : bool, default=False
         Print the number of α and epochs.
@@ -179,7 +180,7 @@ def enet_path(
     -------
     alphas : ndarray of shape (n_alphas,)
     coefs : ndarray of shape (n_features, n_alphas)
-        ``(1, n_features, n_alphas)`` for a 2-D ``y``.
+        ``(n_targets, n_features, n_alphas)`` for a 2-D ``y``.
     dual_gaps : ndarray of shape (n_alphas,)
     n_iters : list of int
         Only with ``return_n_iter=True``.
@@ -189,6 +190,26 @@ def enet_path(
     n_grid, alpha_values = _enet_path_grid(n_alphas, alphas)
     sample_weight, selection, random_state, solver_opts = _enet_path_params(params)
     check_bool(positive, "positive")
+    if is_multi_target(y):
+        return multitask_enet_path(
+            X,
+            y,
+            l1_ratio=l1_ratio,
+            eps=eps,
+            n_grid=n_grid,
+            alpha_values=alpha_values,
+            precompute=precompute,
+            Xy=Xy,
+            coef_init=coef_init,
+            verbose=verbose,
+            return_n_iter=return_n_iter,
+            positive=positive,
+            check_input=check_input,
+            sample_weight=sample_weight,
+            selection=selection,
+            random_state=random_state,
+            solver_opts=solver_opts,
+        )
     Xd, y1, out_dtype, multi_output = _enet_path_data(X, y, check_input, positive)
     n_samples, n_features = Xd.shape
     gram_mode = check_precompute(precompute, n_features, sparse=sp.issparse(Xd))

@@ -21,9 +21,13 @@
 //! unpenalised features), `working_set` (the point solve on a working set), `support_gram`
 //! (the cache of the support's inner products), `newton` (the Newton step on the support and
 //! the polish) and `trial` (moves kept only where they lower the objective).
+//!
+//! `multitask` is a solver of its own: block coordinate descent for several responses
+//! sharing one design (the row-group penalty of scikit-learn's multi-task paths).
 
 mod epoch;
 mod gap;
+pub mod multitask;
 mod newton;
 mod projection;
 mod state;

@@ -5,6 +5,7 @@
 //! - `design`: the design argument (dense | CSC) and the layout dispatch
 //! - `enet`: one elastic-net fit (`enet_fit`)
 //! - `path`: regularisation paths (`enet_path`)
+//! - `multitask`: multi-task regularisation paths (`enet_path_multitask`)
 //! - `cv`: cross-validated paths (`enet_cv`)
 //! - `ridge`: Ridge fits, paths, leave-one-out and K-fold
 //! - `gram`: Gram statistics accumulated in chunks (`GramStatsCore`)
@@ -18,6 +19,7 @@ mod design;
 mod enet;
 mod error;
 mod gram;
+mod multitask;
 mod path;
 mod ridge;
 mod signals;
@@ -27,6 +29,7 @@ fn _fastreg(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     enet::register(m)?;
     path::register(m)?;
+    multitask::register(m)?;
     cv::register(m)?;
     ridge::register(m)?;
     gram::register(m)?;
