@@ -645,6 +645,13 @@ class RidgeCV(_RidgeBase):
         if not _partition(splits, n):
             self._fit_grid_search(X, y, sample_weight, alphas)
             return
+        if sw is not None:
+            for k, (train, _) in enumerate(splits):
+                if not np.sum(sw[train]) > 0:
+                    raise ValueError(
+                        f"sample_weight is zero for every training sample of CV fold {k}: no "
+                        f"model can be fitted on it; give those samples weight or change cv"
+                    )
         folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
         sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_kfold(
