@@ -587,12 +587,16 @@ def _check_enet(prob, cfg, lasso, data):
         hint = quiet(cls(**kw, **(glm if use_glm else {})).fit, prob.Xf, prob.y, prob.sample_weight)
         hints.append(hint.coef_)
     label = f"{cls.__name__} {prob}"
-    value = fastreg_enet_objective_ok(prob, est, problem, refs, label, hints, ok)
     # the same problem with X in the other storage (dense <-> non-canonical sparse) agrees
     other = prob.dense() if sp.issparse(prob.X) else sparse_variant(prob, 1)
     est2, ok2 = solve(cls(**kw, **(glm if use_glm else {})).fit, other, prob.y, prob.sample_weight)
+    # each fit's dual point also bounds the other's optimum: the better bound of the two (one
+    # residual can be a loose dual point, e.g. along duplicate columns)
+    hints1 = hints + [np.asarray(est2.coef_, dtype=np.float64)]
+    hints2 = hints + [np.asarray(est.coef_, dtype=np.float64)]
+    value = fastreg_enet_objective_ok(prob, est, problem, refs, label, hints1, ok)
     value2 = fastreg_enet_objective_ok(
-        prob, est2, problem, refs, f"{cls.__name__} other storage", hints, ok2
+        prob, est2, problem, refs, f"{cls.__name__} other storage", hints2, ok2
     )
     if not (ok and ok2):
         return
