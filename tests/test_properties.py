@@ -1099,9 +1099,10 @@ def test_ridge_cv(prob, fracs, fit_intercept, cv, n_jobs):
     before = snapshot(prob.X, prob.y, prob.sample_weight)
     fit = fastreg.RidgeCV(alphas=alphas, fit_intercept=fit_intercept, cv=cv, n_jobs=n_jobs).fit
     w = np.ones(prob.n) if prob.sample_weight is None else prob.sample_weight
-    if cv is not None and not all(w[tr].sum() > 0 for tr, _ in KFold(cv).split(prob.Xf)):
-        # documented: a fold with no training weight has no model (scikit-learn scores it NaN)
-        with pytest.raises(ValueError, match="training sample of CV fold"):
+    splits = [] if cv is None else list(KFold(cv).split(prob.Xf))
+    if not all(w[tr].sum() > 0 and w[te].sum() > 0 for tr, te in splits):
+        # documented: a fold without training or held-out weight (scikit-learn scores it NaN)
+        with pytest.raises(ValueError, match="sample of CV fold"):
             quiet(fit, prob.X, prob.y, sample_weight=prob.sample_weight)
         assert_unchanged(before, prob.X, prob.y, prob.sample_weight)
         return

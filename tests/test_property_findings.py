@@ -48,9 +48,9 @@ def test_ridge_cv_kfold_names_a_fold_without_training_weight():
     """scikit-learn's RidgeCV(cv=3) scores such a fold NaN; fastreg says which fold it is."""
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((9, 2)), rng.standard_normal(9)
-    w = np.array([0, 0, 0, 0, 0, 0, 1, 2, 1.0])
+    w = np.array([1, 2, 1, 0, 0, 0, 0, 0, 0.0])
     before = w.copy()
-    with pytest.raises(ValueError, match="training sample of CV fold 2"):
+    with pytest.raises(ValueError, match="training sample of CV fold 0"):
         fastreg.RidgeCV(alphas=[0.1, 1.0], cv=3).fit(X, y, sample_weight=w)
     np.testing.assert_array_equal(w, before)
 
