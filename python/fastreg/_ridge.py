@@ -645,6 +645,18 @@ class RidgeCV(_RidgeBase):
         if not _partition(splits, n):
             self._fit_grid_search(X, y, sample_weight, alphas)
             return
+        if sw is not None:
+            # scikit-learn scores such a fold NaN and picks the first alpha; say which fold
+            for k, (train, test) in enumerate(splits):
+                for rows, role, why in (
+                    (train, "training", "no model can be fitted on it"),
+                    (test, "held-out", "it has no error to measure"),
+                ):
+                    if not np.sum(sw[rows]) > 0:
+                        raise ValueError(
+                            f"sample_weight is zero for every {role} sample of CV fold {k}: "
+                            f"{why}; give those samples weight or change cv"
+                        )
         folds = [np.asarray(test, dtype=np.int64).tolist() for _, test in splits]
         sc = Rescaling.for_ridge(Xd, Y, sw)
         result = _fastreg.ridge_kfold(

@@ -66,7 +66,8 @@ pub fn fit_stats(stats: &GramStats, prm: &RidgeParams) -> Result<RidgeFit> {
     let fi = prm.fit_intercept();
     let (g, c) = stats.system(fi)?;
     let (coef, solver, n_iter, converged) = if prm.positive() {
-        let (coef, it, conv) = fit_positive(&g, &c, p, t, prm);
+        let y_norm2: Vec<f64> = (0..t).map(|k| stats.y_norm2(k, fi)).collect();
+        let (coef, it, conv) = fit_positive(&g, &c, &y_norm2, p, t, prm)?;
         (coef, SolverUsed::PositiveCd, it, conv)
     } else {
         let use_eigh = prm.solver() == RidgeSolver::Eigh;

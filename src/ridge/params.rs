@@ -44,7 +44,7 @@ pub struct RidgeParamsBuilder {
     pub fit_intercept: bool,
     pub solver: RidgeSolver,
     pub positive: bool,
-    /// Relative residual `‖r‖ ≤ tol·‖b‖` for CG; projected-gradient rule for `positive`.
+    /// Relative residual `‖r‖ ≤ tol·‖b‖` for CG; for `positive`, projected gradient and duality gap.
     pub tol: f64,
     pub max_iter: Option<usize>,
 }

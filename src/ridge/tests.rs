@@ -355,6 +355,49 @@ fn positive_satisfies_kkt() {
     }
 }
 
+/// Two identical columns and a small α: descent splits the weight between them and crawls; the
+/// answer is the closed form `β₁ = β₂ = xᵀy / (2xᵀx + α)`, certified by the duality gap.
+#[test]
+fn positive_identical_columns_reach_the_closed_form() {
+    let col = [414.60378617, 387.14282497];
+    let y = [511.95788603, 497.76742598];
+    let x: Vec<f64> = col.iter().chain(col.iter()).copied().collect();
+    let d = DenseDesign::new(&x, 2, 2).unwrap();
+    let xtx: f64 = col.iter().map(|v| v * v).sum();
+    let xty: f64 = col.iter().zip(&y).map(|(a, b)| a * b).sum();
+    let alpha = 0.0754;
+    let prm = RidgeParamsBuilder {
+        alphas: vec![alpha],
+        fit_intercept: false,
+        positive: true,
+        tol: 1e-12,
+        max_iter: Some(100_000),
+        ..Default::default()
+    }
+    .check(1)
+    .unwrap();
+    let f = fit(&d, &y, 1, None, &prm).unwrap();
+    assert!(f.converged);
+    let b = xty / (2.0 * xtx + alpha);
+    close(&f.coef, &[b, b], 1e-9);
+}
+
+#[test]
+fn positive_gap_is_zero_at_the_optimum_and_bounds_the_excess() {
+    // min ½βᵀHβ − cᵀβ, H = diag(2, 2) (G = I, α = 1), c = (2, −1): β* = (1, 0), f* = −1.
+    let alpha = 1.0;
+    let at = |beta: [f64; 2]| {
+        let grad = [2.0 * beta[0] - 2.0, 2.0 * beta[1] + 1.0];
+        let f = beta[0] * beta[0] + beta[1] * beta[1] - 2.0 * beta[0] + beta[1];
+        (positive::positive_gap(&beta, &grad, alpha), f + 1.0)
+    };
+    assert_eq!(at([1.0, 0.0]).0, 0.0);
+    for beta in [[0.0, 0.0], [0.5, 0.3], [2.0, 1.0]] {
+        let (gap, excess) = at(beta);
+        assert!(gap >= excess - 1e-15 && excess > 0.0, "{gap} < {excess}");
+    }
+}
+
 /// Leave-one-out by brute force: refit without each sample.
 fn brute_loo(x: &[f64], n: usize, p: usize, y: &[f64], w: &[f64], alpha: f64) -> Vec<f64> {
     (0..n)
