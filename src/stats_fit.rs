@@ -120,11 +120,12 @@ pub fn held_out_mse(test: &GramStats, features: &[u32], values: &[f64], intercep
         cross += bj * xy[j];
         shift += bj * test.x_mean()[j];
         let col = &xx[j * p..(j + 1) * p];
-        quad += bj * features
-            .iter()
-            .zip(values)
-            .map(|(&k, &bk)| col[k as usize] * bk)
-            .sum::<f64>();
+        quad += bj
+            * features
+                .iter()
+                .zip(values)
+                .map(|(&k, &bk)| col[k as usize] * bk)
+                .sum::<f64>();
     }
     let w = test.w_sum();
     let offset = test.y_mean()[0] - intercept - shift;
@@ -229,11 +230,11 @@ fn fold_errors(fit: &PathFit, test: &GramStats) -> Result<FoldResult> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cd::Precompute;
     use crate::cv::{cross_validate, CvParamsBuilder, Split};
     use crate::design::Design;
     use crate::params::EnetParamsBuilder;
     use crate::path::{fit_design_path, AlphaGrid, PathParamsBuilder};
-    use crate::cd::Precompute;
     use crate::test_fixtures::{rand_vec, rows};
 
     fn data(n: usize, p: usize, seed: u64) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
@@ -247,7 +248,10 @@ mod tests {
         let y = (0..n)
             .map(|i| 3.0 * x[i] - 2.0 * x[2 * n + i] + x[3 * n + i] + 0.5 * noise[i] + 7.0)
             .collect();
-        let w = rand_vec(n, seed + 2).iter().map(|v| v.abs() + 0.2).collect();
+        let w = rand_vec(n, seed + 2)
+            .iter()
+            .map(|v| v.abs() + 0.2)
+            .collect();
         (x, y, w)
     }
 
@@ -373,8 +377,8 @@ mod tests {
         }
         .check()
         .unwrap();
-        let rows_cv = cross_validate(&design, &y, Some(&w), true, &opts, &prm, &splits, None)
-            .unwrap();
+        let rows_cv =
+            cross_validate(&design, &y, Some(&w), true, &opts, &prm, &splits, None).unwrap();
         let folds: Vec<GramStats> = (0..k)
             .map(|f| {
                 let idx: Vec<usize> = (0..n).filter(|&i| fold_of[i] == f).collect();
