@@ -539,3 +539,8 @@ class ElasticNetCV(_EnetCVMixin, _ElasticNetCV):
 class LassoCV(_EnetCVMixin, _LassoCV):
     """:class:`fastreg.LassoCV` with exact K-fold CV (``cv`` an int, default 5) from the
     per-fold statistics of one pass."""
+
+    def _fit_stats(self, parts):
+        super()._fit_stats(parts)
+        # scikit-learn's LassoCV has no l1_ratio_.
+        del self.l1_ratio_
