@@ -89,7 +89,9 @@ def _block_stats(x, y, w, offset, n_folds, folds, seed, names):
     elif folds is not None:
         which = np.asarray(folds).reshape(-1).astype(np.int64)
         if len(which) and (which.min() < 0 or which.max() >= n_folds):
-            raise ValueError(f"fold_column values must be in [0, {n_folds}), got {which.min()}")
+            raise ValueError(
+                f"fold_column values must be in [0, {n_folds}), got {which.min()} to {which.max()}"
+            )
     else:
         which = fold_ids(np.arange(offset, offset + len(y)), n_folds, seed)
     parts = [GramStats() for _ in range(max(n_folds, 1))]
@@ -128,21 +130,20 @@ def _is_dask_frame(obj):
 
 
 def _column(frame, spec, what):
-    """``spec`` as a dask array aligned with ``frame``: a column name, a series or an array."""
+    """``spec`` (a column name of ``frame``, or a series) as a series."""
     if spec is None:
         return None
     if isinstance(spec, str):
         if spec not in frame.columns:
             raise ValueError(f"{what} column {spec!r} is not in the dataframe")
         spec = frame[spec]
-    if hasattr(spec, "to_dask_array"):
-        return spec
     return spec
 
 
 def _inputs(X, y, sample_weight, fold_column):
-    """``(blocks, names, p)``: per partition the delayed ``(x, y, w, folds)`` and its row count
-    (None when unknown), the feature names, the number of features."""
+    """``(blocks, rows, names, p)``: per partition the delayed ``(x, y, w, folds)``, the row
+    count of each (None when unknown), the feature names (None for an array), the number of
+    features."""
     if _is_dask_frame(X):
         drop = [c for c in (y, sample_weight, fold_column) if isinstance(c, str)]
         yv = _column(X, y, "target")
@@ -210,7 +211,7 @@ def statistics(X, y=None, sample_weight=None, *, n_folds=1, fold_column=None, ra
     With a dask dataframe, ``y``, ``sample_weight`` and ``fold_column`` may be column names
     (dropped from the features). Without ``fold_column`` a row's fold is
     ``fold_ids(global_row_index, n_folds, random_state)``; with a dataframe whose partition
-    lengths are unknown they are computed first (a pass that reads only lengths)."""
+    lengths are unknown they are counted first (one more pass over the partitions)."""
     n_folds = check_int(n_folds, "n_folds")
     blocks, rows, names, p = _inputs(X, y, sample_weight, fold_column)
     _check_memory(p, n_folds + 1)
@@ -335,8 +336,6 @@ def path(
 class _DaskMixin:
     """fit / partial_fit / predict on dask inputs; subclasses solve from statistics
     (``_fit_stats(parts)``, a list of GramStats: one per fold, or one)."""
-
-    _n_folds = 1
 
     def _fold_count(self):
         return 1
