@@ -27,7 +27,7 @@ import dask.array as da
 import numpy as np
 from dask import delayed
 
-from . import _fastreg
+from ._core import cross_validate_from_stats, path_from_stats
 from ._cv import ElasticNetCV as _ElasticNetCV
 from ._cv import LassoCV as _LassoCV
 from ._grids import geometric_grid
@@ -317,7 +317,7 @@ def path(
     opts = _path_opts(kw, alphas=alpha_values, l1_ratio=l1_ratio, n_alphas=n_grid, eps=eps)
     opts["rel_tol"] = check_real(tol, "tol", low=0.0)
     opts["early_stop"] = bool(early_stop)
-    r = _fastreg.enet_path_stats(core, pf, lo, hi, opts)
+    r = path_from_stats(core, (pf, lo, hi), opts)
     return Path(
         r.alphas,
         np.asarray(r.coefs),
@@ -446,7 +446,7 @@ class _EnetMixin(_DaskMixin):
         core = _require(total)
         pf, lo, hi = _options(self, core.n_features)
         opts = _path_opts(self, alphas=[alpha], l1_ratio=l1_ratio)
-        r = _fastreg.enet_path_stats(core, pf, lo, hi, opts)
+        r = path_from_stats(core, (pf, lo, hi), opts)
         self.coef_ = np.asarray(r.coefs)[:, 0].copy()
         self.intercept_ = float(r.intercepts[0])
         self.dual_gap_ = float(r.dual_gaps[0])
@@ -502,13 +502,13 @@ class _EnetCVMixin(_DaskMixin):
             "n_jobs": 1 if self.n_jobs is None else int(self.n_jobs),
             "precompute": "always",
         }
-        result = _fastreg.enet_cv_stats([f._core for f in parts], pf, lo, hi, opts)
+        result = cross_validate_from_stats([f._core for f in parts], (pf, lo, hi), opts)
         mse = np.asarray(result.mse, dtype=np.float64)
         nnz = np.asarray(result.n_nonzero)
         self._select(mse, nnz, l1_ratios, grids, fixed_grid=alpha_values is not None)
         refit = _path_opts(self, alphas=[self.alpha_], l1_ratio=self.l1_ratio_)
         refit["max_iter"], refit["tol"] = max_iter, tol
-        r = _fastreg.enet_path_stats(core, pf, lo, hi, refit)
+        r = path_from_stats(core, (pf, lo, hi), refit)
         self.coef_ = np.asarray(r.coefs)[:, 0].copy()
         self.intercept_ = float(r.intercepts[0])
         self.dual_gap_ = float(r.dual_gaps[0])
@@ -521,7 +521,7 @@ class _EnetCVMixin(_DaskMixin):
         pf, lo, hi = feature_options
         if pf is not None or lo is not None or hi is not None or self.standardize:
             opts = _path_opts(self, alphas=None, l1_ratio=l1_ratio, n_alphas=1, eps=eps)
-            r = _fastreg.enet_path_stats(core, pf, lo, hi, opts)
+            r = path_from_stats(core, (pf, lo, hi), opts)
             return geometric_grid(float(r.alphas[0]), eps, n_grid)
         xy = np.asarray(core.xty, dtype=np.float64)
         if not self.fit_intercept:
