@@ -30,6 +30,11 @@ pub struct PseudoRows {
     pub rows: usize,
 }
 
+/// Some positive total weight (false for a NaN one too).
+fn has_weight(stats: &GramStats) -> bool {
+    stats.w_sum() > 0.0
+}
+
 /// Checks that `stats` are those of one target with some positive weight.
 fn check_stats(stats: &GramStats, what: &str) -> Result<()> {
     if stats.n_targets() != 1 {
@@ -41,7 +46,7 @@ fn check_stats(stats: &GramStats, what: &str) -> Result<()> {
     if stats.n_features() == 0 {
         return Err(FastregError::Shape(format!("{what} have 0 features")));
     }
-    if !(stats.w_sum() > 0.0) {
+    if !has_weight(stats) {
         return Err(invalid(
             "sample_weight",
             format!("{what} have no rows of positive weight"),
@@ -157,7 +162,7 @@ pub fn cross_validate_stats(
                 folds[0].n_features()
             )));
         }
-        if !(s.w_sum() > 0.0) {
+        if !has_weight(s) {
             return Err(invalid(
                 "cv",
                 format!("fold {f}: the held-out rows have zero total weight"),
