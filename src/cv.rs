@@ -53,6 +53,16 @@ pub struct CvParams {
     n_jobs: usize,
 }
 
+impl CvParams {
+    /// One path's parameters per l1_ratio.
+    pub fn paths(&self) -> &[PathParams] {
+        &self.paths
+    }
+    pub fn n_jobs(&self) -> usize {
+        self.n_jobs
+    }
+}
+
 impl CvParamsBuilder {
     pub fn check(self) -> Result<CvParams> {
         if self.l1_ratios.is_empty() {

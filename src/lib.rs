@@ -19,6 +19,7 @@ pub mod path;
 pub mod problem;
 pub mod ridge;
 pub mod screening;
+pub mod stats_fit;
 #[cfg(test)]
 mod test_fixtures;
 

@@ -169,3 +169,17 @@ def cross_validate(Xd, y, sample_weight, feature_options, train, test, opts, pro
         progress,
     )
     return sc.cv_result(result)
+
+
+def path_from_stats(core, feature_options, opts):
+    """One path from a ``GramStatsCore`` alone (covariance mode); ``opts`` as ``enet_path``'s.
+    Returns its ``PathResult``."""
+    pf, lo, hi = feature_options
+    return _fastreg.enet_path_stats(core, pf, lo, hi, opts)
+
+
+def cross_validate_from_stats(fold_cores, feature_options, opts):
+    """K-fold CV from each fold's ``GramStatsCore`` alone; ``opts`` as ``enet_cv``'s. Returns
+    its ``CvResult``."""
+    pf, lo, hi = feature_options
+    return _fastreg.enet_cv_stats(fold_cores, pf, lo, hi, opts)

@@ -17,9 +17,11 @@ __all__ = [
     "RidgeResult",
     "__version__",
     "enet_cv",
+    "enet_cv_stats",
     "enet_fit",
     "enet_path",
     "enet_path_multitask",
+    "enet_path_stats",
     "ridge_fit",
     "ridge_kfold",
     "ridge_kfold_stats",
@@ -282,6 +284,14 @@ def enet_path_multitask(
     coef_init: _F64 | None,
     opts: _MultiTaskOptions,
 ) -> MultiTaskPathResult: ...
+# the path from Gram statistics alone (covariance mode; opts' precompute is ignored)
+def enet_path_stats(
+    stats: GramStatsCore,
+    penalty_factor: _F64 | None,
+    lower_bounds: _F64 | None,
+    upper_bounds: _F64 | None,
+    opts: _PathOptions,
+) -> PathResult: ...
 
 class _CvOptions(TypedDict):
     l1_ratios: list[float]
@@ -320,4 +330,13 @@ def enet_cv(
     test: list[npt.NDArray[np.int64]],
     opts: _CvOptions,
     progress: Callable[[], object] | None = None,
+) -> CvResult: ...
+
+# K-fold CV from each fold's Gram statistics alone (opts' precompute is ignored)
+def enet_cv_stats(
+    folds: list[GramStatsCore],
+    penalty_factor: _F64 | None,
+    lower_bounds: _F64 | None,
+    upper_bounds: _F64 | None,
+    opts: _CvOptions,
 ) -> CvResult: ...

@@ -40,11 +40,11 @@ impl From<CvFit> for CvResult {
 /// The options of a cross-validation (a dict with these keys, like the path binding's).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
-struct CvKwargs {
+pub(super) struct CvKwargs {
     l1_ratios: Vec<f64>,
     alphas: Vec<Vec<f64>>,
-    fit_intercept: bool,
-    standardize: bool,
+    pub(super) fit_intercept: bool,
+    pub(super) standardize: bool,
     max_iter: usize,
     tol: f64,
     positive: bool,
@@ -55,7 +55,7 @@ struct CvKwargs {
 }
 
 impl CvKwargs {
-    fn params(&self) -> PyResult<CvParams> {
+    pub(super) fn params(&self) -> PyResult<CvParams> {
         let selection = self
             .random_seed
             .map_or(Selection::Cyclic, |seed| Selection::Random { seed });

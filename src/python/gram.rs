@@ -1,5 +1,6 @@
 //! Bindings for Gram statistics accumulated chunk by chunk (`GramStatsCore`, the core of
-//! `fastreg.GramStats`) and the Ridge fits, paths and K-fold CV computed from them alone.
+//! `fastreg.GramStats`) and the fits computed from them alone: Ridge fits, paths and K-fold
+//! CV, elastic-net paths and K-fold CV.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -7,12 +8,73 @@ use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::design::DesignArg;
+use super::cv::{CvKwargs, CvResult};
+use super::design::{opt_slice, DesignArg};
+use super::path::{PathKwargs, PathResult};
 use super::ridge::{
     ridge_params, Data, OnRidge, RidgeCvResult, RidgePathResult, RidgeResult, StatsTask,
 };
 use crate::gram::GramStats;
+use crate::problem::FeatureOptions;
 use crate::ridge;
+use crate::stats_fit;
+
+/// Copies of the statistics behind `parts` (each lock is held only for its copy).
+fn copies(parts: &[PyRef<'_, PyGramStats>]) -> crate::error::Result<Vec<GramStats>> {
+    parts.iter().map(|f| f.stats().try_clone()).collect()
+}
+
+/// Elastic-net path from the statistics alone (covariance mode); same return as `enet_path`.
+/// `opts` has `enet_path`'s keys (its `precompute` is ignored).
+#[pyfunction]
+#[pyo3(signature = (stats, penalty_factor, lower_bounds, upper_bounds, opts))]
+fn enet_path_stats<'py>(
+    py: Python<'py>,
+    stats: PyRef<'py, PyGramStats>,
+    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
+    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    opts: PathKwargs,
+) -> PyResult<PathResult> {
+    let options = FeatureOptions {
+        penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
+        lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
+        upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
+        standardize: opts.standardize,
+    };
+    let params = opts.params()?;
+    let core: &PyGramStats = &stats;
+    let fit_intercept = opts.fit_intercept;
+    let fit =
+        py.detach(|| stats_fit::path_from_stats(&core.stats(), fit_intercept, &options, &params))?;
+    PathResult::new(py, fit, opts.dense_coef)
+}
+
+/// Elastic-net K-fold CV from each fold's statistics alone; same return as `enet_cv`. `opts`
+/// has `enet_cv`'s keys (its `precompute` is ignored).
+#[pyfunction]
+#[pyo3(signature = (folds, penalty_factor, lower_bounds, upper_bounds, opts))]
+fn enet_cv_stats<'py>(
+    py: Python<'py>,
+    folds: Vec<PyRef<'py, PyGramStats>>,
+    penalty_factor: Option<PyReadonlyArray1<'py, f64>>,
+    lower_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    upper_bounds: Option<PyReadonlyArray1<'py, f64>>,
+    opts: CvKwargs,
+) -> PyResult<CvResult> {
+    let options = FeatureOptions {
+        penalty_factor: opt_slice(&penalty_factor, "penalty_factor")?,
+        lower_bounds: opt_slice(&lower_bounds, "lower_bounds")?,
+        upper_bounds: opt_slice(&upper_bounds, "upper_bounds")?,
+        standardize: opts.standardize,
+    };
+    let params = opts.params()?;
+    let parts = copies(&folds)?;
+    let fit_intercept = opts.fit_intercept;
+    let fit =
+        py.detach(|| stats_fit::cross_validate_stats(&parts, fit_intercept, &options, &params))?;
+    Ok(fit.into())
+}
 
 /// K-fold cross-validation from per-fold statistics alone: coef `F×A×t×p` flat, intercept
 /// `F×A×t` flat, errors the test MSE `F×A×t` flat.
@@ -24,10 +86,7 @@ fn ridge_kfold_stats<'py>(
     alphas: Vec<f64>,
     fit_intercept: bool,
 ) -> PyResult<RidgeCvResult> {
-    let parts = folds
-        .iter()
-        .map(|f| f.stats().try_clone())
-        .collect::<crate::error::Result<Vec<GramStats>>>()?;
+    let parts = copies(&folds)?;
     let (paths, mse) = py.detach(|| ridge::kfold_from_parts(&parts, &alphas, fit_intercept))?;
     Ok(RidgeCvResult::new(
         py,
@@ -218,6 +277,8 @@ impl PyGramStats {
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ridge_kfold_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(enet_path_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(enet_cv_stats, m)?)?;
     m.add_class::<PyGramStats>()?;
     Ok(())
 }

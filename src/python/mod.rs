@@ -8,7 +8,8 @@
 //! - `multitask`: multi-task regularisation paths (`enet_path_multitask`)
 //! - `cv`: cross-validated paths (`enet_cv`)
 //! - `ridge`: Ridge fits, paths, leave-one-out and K-fold
-//! - `gram`: Gram statistics accumulated in chunks (`GramStatsCore`)
+//! - `gram`: Gram statistics accumulated in chunks (`GramStatsCore`) and the fits from them
+//!   alone (`enet_path_stats`, `enet_cv_stats`, `ridge_kfold_stats`)
 //! - `error`: the core's error as a Python exception
 //! - `signals`: the GIL released around the core, with Ctrl-C polled
 

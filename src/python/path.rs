@@ -81,7 +81,7 @@ pub(crate) struct PathResult {
 }
 
 impl PathResult {
-    fn new(py: Python<'_>, mut fit: PathFit, dense: bool) -> PyResult<Self> {
+    pub(super) fn new(py: Python<'_>, mut fit: PathFit, dense: bool) -> PyResult<Self> {
         let coefs = coefs_to_python(py, &mut fit, dense)?.unbind();
         Ok(Self {
             alphas: fit.alphas.into_pyarray(py).unbind(),
@@ -131,13 +131,13 @@ impl DesignTask for PathArgs<'_> {
 /// The options of a path (a dict with these keys).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
-struct PathKwargs {
+pub(super) struct PathKwargs {
     alphas: Option<Vec<f64>>,
     n_alphas: usize,
     eps: f64,
     l1_ratio: f64,
-    fit_intercept: bool,
-    standardize: bool,
+    pub(super) fit_intercept: bool,
+    pub(super) standardize: bool,
     max_iter: usize,
     tol: f64,
     rel_tol: f64,
@@ -149,7 +149,7 @@ struct PathKwargs {
     precompute: String,
     /// coefficients always as a dense array (else dense or sparse, whichever `coefs_to_python`
     /// picks)
-    dense_coef: bool,
+    pub(super) dense_coef: bool,
 }
 
 /// `'auto'`, `'always'` or `'never'` (the Python layer maps scikit-learn's values onto these).
@@ -165,7 +165,7 @@ pub(super) fn precompute_mode(s: &str) -> PyResult<Precompute> {
 }
 
 impl PathKwargs {
-    fn params(&self) -> PyResult<PathParams> {
+    pub(super) fn params(&self) -> PyResult<PathParams> {
         let selection = self
             .random_seed
             .map_or(Selection::Cyclic, |seed| Selection::Random { seed });
