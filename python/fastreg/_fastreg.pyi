@@ -284,6 +284,7 @@ def enet_path_multitask(
     coef_init: _F64 | None,
     opts: _MultiTaskOptions,
 ) -> MultiTaskPathResult: ...
+
 # the path from Gram statistics alone (covariance mode; opts' precompute is ignored)
 def enet_path_stats(
     stats: GramStatsCore,
