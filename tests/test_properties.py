@@ -361,7 +361,10 @@ class EnetProblem:
         unpenalised = (self.l1 == 0) & (self.l2 == 0) & (self.lo < self.hi)
         # Unpenalised features inside their box need s_j = 0 exactly: projected out of the
         # residual, as is any whose s_j pushes towards an infinite bound (rounding noise).
-        free = unpenalised & (beta > self.lo) & (beta < self.hi)
+        # (a coefficient within a few ulps of its bound rests on it: standardising maps a bound
+        # to the internal scale and back, and projecting such a feature out loosens the bound)
+        near = 4 * np.finfo(np.float64).eps * np.abs(beta)
+        free = unpenalised & (beta > self.lo + near) & (beta < self.hi - near)
         for _ in range(2):
             u = r
             if np.any(free):
