@@ -57,6 +57,7 @@ def enet_fit(
     fit_intercept: bool,
     max_iter: int,
     tol: float,
+    coef_tol: float,
     positive: bool,
     random_seed: int | None,
 ) -> EnetResult: ...
@@ -201,6 +202,7 @@ class _PathOptions(TypedDict):
     max_iter: int
     tol: float
     rel_tol: float
+    coef_tol: float
     positive: bool
     random_seed: int | None
     screening: bool
@@ -250,6 +252,7 @@ class _CvOptions(TypedDict):
     standardize: bool
     max_iter: int
     tol: float
+    coef_tol: float
     positive: bool
     random_seed: int | None
     screening: bool
