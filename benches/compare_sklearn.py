@@ -93,8 +93,8 @@ def same_tol(tols, repeat):
                 a = frac * alpha_max / l1_ratio
                 for tol in tols:
                     kw = dict(alpha=a, l1_ratio=l1_ratio, tol=tol, max_iter=100_000)
-                    fr, t_fr = median_fit(lambda: fastreg.ElasticNet(**kw), X, y, repeat)
-                    sl, t_sl = median_fit(lambda: sk.ElasticNet(**kw), X, y, repeat)
+                    fr, t_fr = median_fit(lambda kw=kw: fastreg.ElasticNet(**kw), X, y, repeat)
+                    sl, t_sl = median_fit(lambda kw=kw: sk.ElasticNet(**kw), X, y, repeat)
                     diff = np.abs(fr.coef_ - sl.coef_).max() / max(np.abs(sl.coef_).max(), 1e-300)
                     print(
                         f"| {name} | {frac:g} | {est} | {tol:g} | {fr.n_iter_} | {t_fr:.4f} "

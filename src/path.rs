@@ -328,8 +328,7 @@ fn fit_path_in<D: Design>(
         crate::interrupt::check()?;
         let l1 = path.start_alpha(alpha, k);
         let next_l1 = alphas.get(k + 1).map(|&next| path.l1_of(next));
-        let (mut info, n_iter, settled) =
-            path.solve_and_check(l1, next_l1, &mut fit.kkt_resolves);
+        let (mut info, n_iter, settled) = path.solve_and_check(l1, next_l1, &mut fit.kkt_resolves);
         path.polish(l1, &mut info);
         let dev = path.record(&mut fit, alpha, &info, n_iter, settled);
         path.l1_prev = l1;

@@ -79,8 +79,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// ([`FeatureRules::near`]), until that sub-problem's gap falls below a fraction of the
     /// working set's gap, so a feature waiting to enter is not kept out by over-solving.
     ///
-    /// With `target.coef_tol` > 0 (scikit-learn's rule) a solve that runs epochs also needs its
-    /// last epoch over the working set to settle the coefficients; while the gap is met but
+    /// With `target.coef_tol` > 0 (scikit-learn's rule) the solve also needs its last epoch
+    /// over the working set (at least one) to settle the coefficients; while the gap is met but
     /// the epochs still move them, each inner round runs until its own epochs settle instead
     /// of to a gap.
     ///
@@ -100,9 +100,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let mut residuals = Anderson::new();
         self.best_dual = None;
         let (mut info, _) = self.gap_on(&ws);
-        // (a start the gap certifies stops before any epoch, as scikit-learn's does)
-        let mut settled = true;
-        let mut converged = target.reached(info.gap, info.primal);
+        // (with coef_tol the condition is on an epoch: at least one runs, so a warm start the
+        // gap certifies still gets its coefficients settled)
+        let mut settled = target.coef_tol == 0.0 || ws.is_empty();
+        let mut converged = settled && target.reached(info.gap, info.primal);
         while !converged && n_iter < max_iter {
             // (an interrupted solve returns unconverged; the caller's `check` turns it into
             // the error)
@@ -122,7 +123,13 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             if converged {
                 break;
             }
-            let (kept, moved) = self.gap_safe_filter(&ws, &corr, &info);
+            // (no screening once the gap is met: a gap near zero would screen out, by rounding,
+            // features that sit exactly on their KKT boundary)
+            let (kept, moved) = if gap_met {
+                ((0..ws.len()).collect(), false)
+            } else {
+                self.gap_safe_filter(&ws, &corr, &info)
+            };
             let (active, active_grad) = self.inner_features(&ws, &kept);
             ws = kept.iter().map(|&k| ws[k]).collect();
             let sub_target = GapTarget::gap_only(
