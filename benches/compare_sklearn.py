@@ -5,6 +5,10 @@ A high-precision reference run gives P*; each solver then runs over a ladder of 
 tolerances, loosest first, until the harness (evaluating the objective itself) sees a relative
 objective excess (P - P*)/P* <= 1e-6; the reported time is the median of that run. Usage:
     python benches/compare_sklearn.py [--repeat 5]
+
+``--same-tol 1e-4,1e-6`` instead fits Lasso and ElasticNet (l1_ratio 0.5) of both libraries at
+each given tol, as a user would: epochs (``n_iter_``), median time, scikit-learn's time over
+fastreg's, and how far fastreg's coefficients are from scikit-learn's (max |Δw| / max |w|).
 """
 
 import argparse
@@ -63,11 +67,51 @@ def time_to_reach(make, X, y, alpha, p_star, target, repeat):
     return float("nan")
 
 
+def median_fit(make, X, y, repeat):
+    """The last of ``repeat`` timed fits (after a warm-up) and their median time."""
+    make().fit(X, y)
+    times = []
+    for _ in range(repeat):
+        m = make()
+        t0 = time.perf_counter()
+        m.fit(X, y)
+        times.append(time.perf_counter() - t0)
+    return m, float(np.median(times))
+
+
+def same_tol(tols, repeat):
+    print(
+        "| problem | α/α_max | estimator | tol | fastreg epochs | fastreg (s) "
+        "| scikit-learn epochs | scikit-learn (s) | speed-up | max|Δw|/max|w| |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, X, y in problems():
+        Xc = X if sp.issparse(X) else X - X.mean(0)
+        alpha_max = np.abs(Xc.T @ (y - y.mean())).max() / len(y)
+        for frac in (0.1, 0.02):
+            for est, l1_ratio in (("Lasso", 1.0), ("ElasticNet", 0.5)):
+                a = frac * alpha_max / l1_ratio
+                for tol in tols:
+                    kw = dict(alpha=a, l1_ratio=l1_ratio, tol=tol, max_iter=100_000)
+                    fr, t_fr = median_fit(lambda kw=kw: fastreg.ElasticNet(**kw), X, y, repeat)
+                    sl, t_sl = median_fit(lambda kw=kw: sk.ElasticNet(**kw), X, y, repeat)
+                    diff = np.abs(fr.coef_ - sl.coef_).max() / max(np.abs(sl.coef_).max(), 1e-300)
+                    print(
+                        f"| {name} | {frac:g} | {est} | {tol:g} | {fr.n_iter_} | {t_fr:.4f} "
+                        f"| {sl.n_iter_} | {t_sl:.4f} | {t_sl / t_fr:.1f}x | {diff:.1e} |",
+                        flush=True,
+                    )
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--target", type=float, default=1e-6)
+    ap.add_argument("--same-tol", default=None, help="comma-separated tols (see the docstring)")
     args = ap.parse_args()
+    if args.same_tol:
+        same_tol([float(t) for t in args.same_tol.split(",")], args.repeat)
+        return
     solvers = {
         "fastreg": lambda a, t: fastreg.Lasso(alpha=a, tol=t, max_iter=100_000),
         "scikit-learn": lambda a, t: sk.Lasso(alpha=a, tol=t, max_iter=100_000),

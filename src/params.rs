@@ -24,6 +24,11 @@ pub struct EnetParamsBuilder {
     pub tol: f64,
     /// … or below `rel_tol · primal objective` (a bound on the relative objective excess).
     pub rel_tol: f64,
+    /// When > 0, converged also needs the last plain epoch over the working set to have moved
+    /// no coefficient by more than `coef_tol · max_j |β_j|` on the original scale of X
+    /// (scikit-learn's `d_w_tol`, which makes the coefficients, not only the objective,
+    /// accurate); 0 leaves the gap alone to decide.
+    pub coef_tol: f64,
     pub positive: bool,
     pub selection: Selection,
 }
@@ -36,6 +41,7 @@ impl Default for EnetParamsBuilder {
             max_iter: 1000,
             tol: 1e-4,
             rel_tol: 0.0,
+            coef_tol: 0.0,
             positive: false,
             selection: Selection::Cyclic,
         }
@@ -77,6 +83,12 @@ impl EnetParamsBuilder {
                 format!("must be finite and >= 0, got {}", self.rel_tol),
             ));
         }
+        if !(self.coef_tol.is_finite() && self.coef_tol >= 0.0) {
+            return Err(invalid(
+                "coef_tol",
+                format!("must be finite and >= 0, got {}", self.coef_tol),
+            ));
+        }
         if self.max_iter == 0 {
             return Err(invalid("max_iter", "must be >= 1"));
         }
@@ -103,6 +115,9 @@ impl EnetParams {
     }
     pub fn rel_tol(&self) -> f64 {
         self.0.rel_tol
+    }
+    pub fn coef_tol(&self) -> f64 {
+        self.0.coef_tol
     }
     pub fn positive(&self) -> bool {
         self.0.positive

@@ -207,10 +207,7 @@ fn fit_unpenalised<D: Design>(
         return;
     }
     cd.set_penalty(0.0, 0.0);
-    let target = GapTarget {
-        scaled: 1e-12 * pb.y_norm2,
-        relative: 0.0,
-    };
+    let target = GapTarget::gap_only(1e-12 * pb.y_norm2, 0.0);
     cd.solve_on(&pb.unpenalised, target, prm.max_iter());
 }
 
@@ -331,9 +328,9 @@ fn fit_path_in<D: Design>(
         crate::interrupt::check()?;
         let l1 = path.start_alpha(alpha, k);
         let next_l1 = alphas.get(k + 1).map(|&next| path.l1_of(next));
-        let (mut info, n_iter) = path.solve_and_check(l1, next_l1, &mut fit.kkt_resolves);
+        let (mut info, n_iter, settled) = path.solve_and_check(l1, next_l1, &mut fit.kkt_resolves);
         path.polish(l1, &mut info);
-        let dev = path.record(&mut fit, alpha, &info, n_iter);
+        let dev = path.record(&mut fit, alpha, &info, n_iter, settled);
         path.l1_prev = l1;
         if prm.early_stop && k >= 4 {
             let prev = fit.dev_ratio[k - 1];
@@ -521,16 +518,17 @@ impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
         }
     }
 
-    /// Solves on the working set until the full problem's gap is certified: after each solve
-    /// a gradient sweep and the KKT check of the features outside it (violators join it and
-    /// the solve resumes, counted in `kkt_resolves`), then the gap over every feature.
-    /// Returns the certificate and the epochs run.
+    /// Solves on the working set until the full problem's gap is certified (and, with
+    /// `coef_tol`, the working set's last epoch settled): after each solve a gradient sweep
+    /// and the KKT check of the features outside it (violators join it and the solve resumes,
+    /// counted in `kkt_resolves`), then the gap over every feature. Returns the certificate,
+    /// the epochs run and whether the last solve's epoch settled.
     fn solve_and_check(
         &mut self,
         l1: f64,
         next_l1: Option<f64>,
         kkt_resolves: &mut usize,
-    ) -> (GapInfo, usize) {
+    ) -> (GapInfo, usize, bool) {
         let prm = self.prm;
         let (point, target) = (&prm.point, self.target);
         let p = self.pb.n_features();
@@ -538,6 +536,7 @@ impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
         // The working set's gap can be below target while the full problem's is not: the dual
         // point's scaling and projection see every feature. Then re-solve to a tighter target.
         let mut ws_target = target;
+        let mut settled;
         let info = loop {
             // Each working-set solve gets half the epochs left: one that cannot reach its
             // target (tol 0, or a target below rounding) still leaves epochs for the KKT
@@ -548,6 +547,7 @@ impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
                 (point.max_iter().saturating_sub(n_iter) / 2).max(1),
             );
             n_iter += res.n_iter;
+            settled = res.settled;
             if crate::interrupt::requested() {
                 // (the path stops at its next α; this point is not recorded)
                 break res.info;
@@ -582,12 +582,16 @@ impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
             }
             // (a round at a zero target that ran no epoch would repeat forever)
             let stalled = res.n_iter == 0 && ws_target.scaled == 0.0 && ws_target.relative == 0.0;
-            if target.reached(info.gap, info.primal) || n_iter >= point.max_iter() || stalled {
+            let gap_met = target.reached(info.gap, info.primal);
+            if (gap_met && settled) || n_iter >= point.max_iter() || stalled {
                 break info;
             }
-            ws_target = ws_target.times(0.1);
+            // (a certified gap whose solve ran out of epochs before settling resumes as it was)
+            if !gap_met {
+                ws_target = ws_target.times(0.1);
+            }
         };
-        (info, n_iter)
+        (info, n_iter, settled)
     }
 
     /// A certified point polished: the zero features still violating their KKT condition
@@ -616,8 +620,16 @@ impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
     }
 
     /// Records the point at `alpha` in `fit` (coefficients on the original scale) and marks
-    /// its support ever active. Returns its deviance ratio.
-    fn record(&mut self, fit: &mut PathFit, alpha: f64, info: &GapInfo, n_iter: usize) -> f64 {
+    /// its support ever active; converged when its gap is certified and its last epoch
+    /// `settled`. Returns its deviance ratio.
+    fn record(
+        &mut self,
+        fit: &mut PathFit,
+        alpha: f64,
+        info: &GapInfo,
+        n_iter: usize,
+        settled: bool,
+    ) -> f64 {
         let pb = self.pb;
         let n = pb.n_samples() as f64;
         let coef = self.cd.coef_internal();
@@ -643,7 +655,7 @@ impl<'p, 'a, 'r, D: Design> PathDriver<'p, 'a, 'r, D> {
         fit.primals.push(info.primal / n);
         fit.n_iters.push(n_iter);
         fit.converged
-            .push(self.target.reached(info.gap, info.primal));
+            .push(settled && self.target.reached(info.gap, info.primal));
         fit.dev_ratio.push(dev);
         dev
     }

@@ -50,6 +50,7 @@ def run_path(
     max_iter=1000,
     tol=1e-4,
     rel_tol=0.0,
+    coef_tol=0.0,
     positive=False,
     random_seed=None,
     screening=True,
@@ -60,7 +61,9 @@ def run_path(
 ):
     """One target's path through the core; returns its ``PathResult``, whose ``coefs`` is an
     ndarray of shape (n_features, n_alphas), or with ``dense_coef=False`` compressed sparse
-    columns when that is smaller and the array would take over 1 MiB (see ``path_coefs``)."""
+    columns when that is smaller and the array would take over 1 MiB (see ``path_coefs``).
+    ``coef_tol`` > 0 adds scikit-learn's condition on the coefficients' last changes to the
+    gap's (0: the gap alone decides, as ``fastreg.path``)."""
     opts = {
         "alphas": None if alphas is None else np.asarray(alphas, dtype=np.float64).ravel().tolist(),
         "n_alphas": int(n_alphas),
@@ -71,6 +74,7 @@ def run_path(
         "max_iter": int(max_iter),
         "tol": float(tol),
         "rel_tol": float(rel_tol),
+        "coef_tol": float(coef_tol),
         "positive": bool(positive),
         "random_seed": random_seed,
         "screening": bool(screening),

@@ -272,6 +272,7 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             "standardize": bool(self.standardize),
             "max_iter": max_iter,
             "tol": tol,
+            "coef_tol": tol,
             "positive": bool(self.positive),
             "random_seed": random_seed(self.selection, self.random_state),
             "screening": True,
@@ -461,7 +462,7 @@ class ElasticNetCV(_ElasticNetCVBase):
     max_iter : int, default=1000
         Epochs per α at most.
     tol : float, default=1e-4
-        Duality-gap tolerance, scikit-learn's rule.
+        scikit-learn's stopping rule at each α, as in :class:`fastreg.ElasticNet`.
     cv : int, cross-validation generator or iterable, default=None
         As scikit-learn's ``check_cv`` (None: 5-fold).
     copy_X : bool, default=True

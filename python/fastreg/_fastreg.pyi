@@ -61,6 +61,7 @@ def enet_fit(
     fit_intercept: bool,
     max_iter: int,
     tol: float,
+    coef_tol: float,
     positive: bool,
     random_seed: int | None,
 ) -> EnetResult: ...
@@ -205,6 +206,7 @@ class _PathOptions(TypedDict):
     max_iter: int
     tol: float
     rel_tol: float
+    coef_tol: float
     positive: bool
     random_seed: int | None
     screening: bool
@@ -301,6 +303,7 @@ class _CvOptions(TypedDict):
     standardize: bool
     max_iter: int
     tol: float
+    coef_tol: float
     positive: bool
     random_seed: int | None
     screening: bool

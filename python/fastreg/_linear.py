@@ -117,7 +117,9 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
     copy_X : bool, default=True
         Accepted for compatibility; X is never written.
     tol : float, default=1e-4
-        Stop when the duality gap is ≤ tol·‖y − ȳ‖²/n (scikit-learn's rule).
+        scikit-learn's stopping rule: stop after an epoch that moves no coefficient by more
+        than tol·max_j|w_j| once the duality gap is ≤ tol·‖y − ȳ‖²/n (so the coefficients,
+        not only the objective, are accurate to about tol).
     warm_start : bool, default=False
         Start from the previous fit's coefficients.
     positive : bool, default=False
@@ -272,6 +274,8 @@ class ElasticNet(MultiOutputMixin, RegressorMixin, BaseEstimator):
             "fit_intercept": bool(self.fit_intercept),
             "max_iter": int(self.max_iter),
             "tol": float(self.tol),
+            # scikit-learn's rule: the coefficients' changes as well as the gap
+            "coef_tol": float(self.tol),
             "positive": bool(self.positive),
             "random_seed": random_seed(self.selection, self.random_state),
         }

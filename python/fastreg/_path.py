@@ -72,6 +72,7 @@ def _enet_path_params(params):
         "tol": check_real(params.pop("tol", 1e-4), "tol", low=0.0),
         "max_iter": check_int(params.pop("max_iter", 1000), "max_iter"),
     }
+    opts["coef_tol"] = opts["tol"]  # scikit-learn's rule: the coefficients settle too
     random_state = params.pop("random_state", None)
     selection = check_choice(params.pop("selection", "cyclic"), "selection", {"cyclic", "random"})
     opts["screening"] = check_bool(params.pop("do_screening", True), "do_screening")
@@ -169,7 +170,8 @@ def enet_path(
     check_input : bool, default=True
         Convert X to float64 / CSC; with False, X must already be so.
     **params
-        ``tol`` (duality gap ≤ tol·‖y‖²/n, scikit-learn's rule), ``max_iter`` (epochs per α),
+        ``tol`` (scikit-learn's rule: stop once an epoch moves no coefficient by more than
+        tol·max|w_j| and the duality gap is ≤ tol·‖y‖²/n), ``max_iter`` (epochs per α),
         ``sample_weight`` (as scikit-learn: used, unnormalised, for sparse X only; ignored for
         dense X, which its callers rescale by √w), ``random_state``, ``selection``,
         ``do_screening`` (strong rules and gap-safe screening; results are the same either

@@ -90,7 +90,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     }
 
     /// One pass over `features` (or, with random selection, as many random draws from them).
-    /// Returns `(max |β_j|, max |Δβ_j|)` over the visited coordinates.
+    /// Returns `(max |β_j|, max |Δβ_j|)` over the visited coordinates, on the original scale
+    /// of X (what scikit-learn's stopping rule compares; b_j is standardised).
     pub fn epoch(&mut self, features: &[usize]) -> (f64, f64) {
         let (mut w_max, mut d_max) = (0.0f64, 0.0f64);
         let prefetching = self.pb.n_features() >= PREFETCH_MIN_FEATURES;
@@ -105,8 +106,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 Some(rng) => features[rng.below(features.len())],
             };
             let (d, w) = self.update(j);
-            d_max = d_max.max(d);
-            w_max = w_max.max(w);
+            let s = self.pb.inv_scale[j];
+            d_max = d_max.max(d * s);
+            w_max = w_max.max(w * s);
         }
         (w_max, d_max)
     }
@@ -144,7 +146,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     }
 
     /// [`Self::epoch`] over `support` with the gradients from `se` (updated by the block's
-    /// columns); the changes wait in `se` for [`Self::flush`] to reach the residual.
+    /// columns); the changes wait in `se` for [`Self::flush`] to reach the residual. Returns
+    /// what [`Self::epoch`] does.
     pub(super) fn support_epoch(
         &mut self,
         support: &[usize],
@@ -160,8 +163,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             };
             let j = support[k];
             let old = self.coef[j];
+            let s = self.pb.inv_scale[j];
             if self.pb.col_norm2[j] == 0.0 {
-                w_max = w_max.max(old.abs());
+                w_max = w_max.max(old.abs() * s);
                 continue;
             }
             let new = self.coordinate_minimiser(j, se.grad[k]);
@@ -171,8 +175,8 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
                 se.pending[k] += delta;
                 se.coef_moved(k, delta);
             }
-            d_max = d_max.max(delta.abs());
-            w_max = w_max.max(new.abs());
+            d_max = d_max.max(delta.abs() * s);
+            w_max = w_max.max(new.abs() * s);
         }
         se.flushed = false;
         (w_max, d_max)

@@ -38,12 +38,14 @@ pub fn conjugate(u: f64, l1: f64, l2: f64, lo: f64, hi: f64) -> f64 {
     u * b - l1 * b.abs() - 0.5 * l2 * b * b
 }
 
-/// Stopping target for the duality gap (solver units): scikit-learn's `tol·‖ỹ‖²_W`, or
-/// `rel_tol·P`, whichever is larger.
+/// Stopping target (solver units): the duality gap below scikit-learn's `tol·‖ỹ‖²_W` or
+/// `rel_tol·P`, whichever is larger, and, with `coef_tol` > 0, the last plain epoch over the
+/// working set settled (see [`GapTarget::settled`]).
 #[derive(Clone, Copy, Debug)]
 pub struct GapTarget {
     pub scaled: f64,
     pub relative: f64,
+    pub coef_tol: f64,
 }
 
 impl GapTarget {
@@ -52,18 +54,35 @@ impl GapTarget {
         GapTarget {
             scaled: prm.tol() * y_norm2,
             relative: prm.rel_tol(),
+            coef_tol: prm.coef_tol(),
         }
     }
-    /// Both parts multiplied by `factor`.
+    /// The gap alone: `scaled` and `relative`, no condition on the epochs.
+    pub fn gap_only(scaled: f64, relative: f64) -> Self {
+        GapTarget {
+            scaled,
+            relative,
+            coef_tol: 0.0,
+        }
+    }
+    /// Both gap parts multiplied by `factor`.
     pub fn times(self, factor: f64) -> Self {
         GapTarget {
             scaled: factor * self.scaled,
             relative: factor * self.relative,
+            coef_tol: self.coef_tol,
         }
     }
     #[inline]
     pub fn reached(&self, gap: f64, primal: f64) -> bool {
         gap <= self.scaled.max(self.relative * primal)
+    }
+    /// Whether an epoch whose largest |β_j| and largest |Δβ_j| (original scale) are `w_max` and
+    /// `d_max` settled the coefficients: scikit-learn's `w_max == 0 or d_w_max / w_max <=
+    /// d_w_tol`. Always with `coef_tol` 0.
+    #[inline]
+    pub fn settled(&self, w_max: f64, d_max: f64) -> bool {
+        self.coef_tol == 0.0 || w_max == 0.0 || d_max <= self.coef_tol * w_max
     }
 }
 

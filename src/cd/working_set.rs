@@ -15,7 +15,11 @@ use super::state::CoordinateDescent;
 pub struct PointSolve {
     pub info: GapInfo,
     pub n_iter: usize,
+    /// The gap reached its target and the last epoch over the working set settled.
     pub converged: bool,
+    /// The last epoch over the working set settled ([`GapTarget::settled`]); always with a
+    /// target without `coef_tol`.
+    pub settled: bool,
     /// When converged: features (a subset of the given ones, in their order) and their
     /// gradients at the final iterate, from the gap that certified it, for a gradient sweep
     /// not to redo them.
@@ -75,6 +79,11 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// ([`FeatureRules::near`]), until that sub-problem's gap falls below a fraction of the
     /// working set's gap, so a feature waiting to enter is not kept out by over-solving.
     ///
+    /// With `target.coef_tol` > 0 (scikit-learn's rule) the solve also needs its last epoch
+    /// over the working set (at least one) to settle the coefficients; while the gap is met but
+    /// the epochs still move them, each inner round runs until its own epochs settle instead
+    /// of to a gap.
+    ///
     /// [`FeatureRules::near`]: crate::screening::FeatureRules::near
     pub fn solve_on(
         &mut self,
@@ -91,43 +100,60 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let mut residuals = Anderson::new();
         self.best_dual = None;
         let (mut info, _) = self.gap_on(&ws);
-        let mut converged = target.reached(info.gap, info.primal);
+        // (with coef_tol the condition is on an epoch: at least one runs, so a warm start the
+        // gap certifies still gets its coefficients settled)
+        let mut settled = target.coef_tol == 0.0 || ws.is_empty();
+        let mut converged = settled && target.reached(info.gap, info.primal);
         while !converged && n_iter < max_iter {
             // (an interrupted solve returns unconverged; the caller's `check` turns it into
             // the error)
             if crate::interrupt::requested() {
                 break;
             }
-            self.epoch(&ws);
+            let (w_max, d_max) = self.epoch(&ws);
             n_iter += 1;
+            settled = target.settled(w_max, d_max);
             if extrapolate_dual {
                 residuals.push_rolling(self.true_residual().unwrap_or_default());
             }
             let corr;
             (info, corr) = self.working_set_gap(&ws, &residuals, target);
-            converged = target.reached(info.gap, info.primal);
+            let gap_met = target.reached(info.gap, info.primal);
+            converged = gap_met && settled;
             if converged {
                 break;
             }
-            let (kept, moved) = self.gap_safe_filter(&ws, &corr, &info);
+            // (no screening once the gap is met: a gap near zero would screen out, by rounding,
+            // features that sit exactly on their KKT boundary)
+            let (kept, moved) = if gap_met {
+                ((0..ws.len()).collect(), false)
+            } else {
+                self.gap_safe_filter(&ws, &corr, &info)
+            };
             let (active, active_grad) = self.inner_features(&ws, &kept);
             ws = kept.iter().map(|&k| ws[k]).collect();
-            let sub_target = GapTarget {
-                scaled: (SUB_GAP_FRACTION * info.gap).max(0.5 * target.scaled),
-                relative: 0.5 * target.relative,
-            };
+            let sub_target = GapTarget::gap_only(
+                (SUB_GAP_FRACTION * info.gap).max(0.5 * target.scaled),
+                0.5 * target.relative,
+            );
             let grad = (!moved).then_some(&active_grad[..]);
             let mut round = self.start_inner_round(&active, grad);
             while n_iter < max_iter && !crate::interrupt::requested() {
-                let due = self.inner_epoch(&active, &mut round);
+                let (due, moves) = self.inner_epoch(&active, &mut round);
                 n_iter += 1;
                 let jumped = self.accelerate(&active, &mut round, due);
                 if extrapolate_dual && round.support.as_ref().is_none_or(|se| se.flushed) {
                     residuals.push_rolling(self.true_residual().unwrap_or_default());
                 }
-                if (due || jumped)
-                    && self.sub_problem_solved(&active, &mut round, &residuals, sub_target)
-                {
+                let done = if gap_met {
+                    // (settling: the gap is met already; an extrapolation or a Newton step is
+                    // not an epoch, the next epoch measures where it landed)
+                    !jumped && target.settled(moves.0, moves.1)
+                } else {
+                    (due || jumped)
+                        && self.sub_problem_solved(&active, &mut round, &residuals, sub_target)
+                };
+                if done {
                     break;
                 }
             }
@@ -144,6 +170,7 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
             info,
             n_iter,
             converged,
+            settled,
             gradients,
         }
     }
@@ -225,15 +252,16 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         }
     }
 
-    /// One inner epoch. Returns whether the sub-problem's gap is due: every
-    /// [`SUB_GAP_EVERY`] epochs, and once an epoch moves nothing.
-    fn inner_epoch(&mut self, active: &[usize], round: &mut InnerRound) -> bool {
+    /// One inner epoch. Returns whether the sub-problem's gap is due (every [`SUB_GAP_EVERY`]
+    /// epochs, and once an epoch moves nothing), and the epoch's `(max |β_j|, max |Δβ_j|)`.
+    fn inner_epoch(&mut self, active: &[usize], round: &mut InnerRound) -> (bool, (f64, f64)) {
         let (w_max, d_max) = match &mut round.support {
             Some(se) => self.support_epoch(active, se),
             None => self.epoch(active),
         };
         round.epochs += 1;
-        w_max == 0.0 || d_max == 0.0 || round.epochs % SUB_GAP_EVERY == 0
+        let due = w_max == 0.0 || d_max == 0.0 || round.epochs % SUB_GAP_EVERY == 0;
+        (due, (w_max, d_max))
     }
 
     /// After an inner epoch: a Newton step on the support once its signs have held for a few

@@ -47,6 +47,8 @@ pub(super) struct CvKwargs {
     pub(super) standardize: bool,
     max_iter: usize,
     tol: f64,
+    /// scikit-learn's coefficient-change condition (see `EnetParamsBuilder::coef_tol`); 0: off
+    coef_tol: f64,
     positive: bool,
     random_seed: Option<u64>,
     screening: bool,
@@ -64,6 +66,7 @@ impl CvKwargs {
                 point: EnetParamsBuilder {
                     max_iter: self.max_iter,
                     tol: self.tol,
+                    coef_tol: self.coef_tol,
                     positive: self.positive,
                     selection,
                     ..EnetParamsBuilder::default()

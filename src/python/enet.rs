@@ -20,7 +20,8 @@ pub(crate) struct EnetResult {
     dual_gap: f64,
     /// Epochs run.
     n_iter: usize,
-    /// Whether the gap reached the target within `max_iter` epochs.
+    /// Whether the gap reached the target (and, with `coef_tol`, the last epoch settled)
+    /// within `max_iter` epochs.
     converged: bool,
 }
 
@@ -58,6 +59,7 @@ fn params(
     l2: f64,
     max_iter: usize,
     tol: f64,
+    coef_tol: f64,
     positive: bool,
     seed: Option<u64>,
 ) -> PyResult<EnetParams> {
@@ -68,6 +70,7 @@ fn params(
         max_iter,
         tol,
         rel_tol: 0.0,
+        coef_tol,
         positive,
         selection,
     }
@@ -76,7 +79,7 @@ fn params(
 
 /// Elastic net on X (a dense Fortran-ordered float64 array or a CSC triple; never densified).
 #[pyfunction]
-#[pyo3(signature = (x, y, sample_weight, coef_init, *, l1, l2, fit_intercept, max_iter, tol, positive, random_seed))]
+#[pyo3(signature = (x, y, sample_weight, coef_init, *, l1, l2, fit_intercept, max_iter, tol, coef_tol, positive, random_seed))]
 #[allow(clippy::too_many_arguments)]
 fn enet_fit<'py>(
     py: Python<'py>,
@@ -89,6 +92,7 @@ fn enet_fit<'py>(
     fit_intercept: bool,
     max_iter: usize,
     tol: f64,
+    coef_tol: f64,
     positive: bool,
     random_seed: Option<u64>,
 ) -> PyResult<EnetResult> {
@@ -97,7 +101,7 @@ fn enet_fit<'py>(
         sample_weight: opt_slice(&sample_weight, "sample_weight")?,
         coef_init: opt_slice(&coef_init, "coef_init")?,
         fit_intercept,
-        params: params(l1, l2, max_iter, tol, positive, random_seed)?,
+        params: params(l1, l2, max_iter, tol, coef_tol, positive, random_seed)?,
     };
     let fit = x.run(py, &args)?;
     Ok(EnetResult::new(py, fit))

@@ -141,6 +141,8 @@ pub(super) struct PathKwargs {
     max_iter: usize,
     tol: f64,
     rel_tol: f64,
+    /// scikit-learn's coefficient-change condition (see `EnetParamsBuilder::coef_tol`); 0: off
+    coef_tol: f64,
     positive: bool,
     random_seed: Option<u64>,
     screening: bool,
@@ -174,6 +176,7 @@ impl PathKwargs {
                 max_iter: self.max_iter,
                 tol: self.tol,
                 rel_tol: self.rel_tol,
+                coef_tol: self.coef_tol,
                 positive: self.positive,
                 selection,
                 ..EnetParamsBuilder::default()
