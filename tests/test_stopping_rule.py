@@ -54,17 +54,28 @@ def test_coefficients_as_accurate_as_sklearns(sparse, l1_ratio):
     assert relative_difference(ours.coef_, theirs.coef_) <= 20 * tol
 
 
-def test_warm_start_at_the_solution_runs_one_epoch():
-    # The rule is on an epoch, so one runs and moves nothing (scikit-learn >= 1.8 checks the
-    # gap first and may run none).
+def test_warm_start_at_the_solution_runs_no_epoch_as_sklearn():
+    # scikit-learn >= 1.8 checks the gap before its first epoch: a warm start the gap
+    # certifies stops there, with n_iter_ 0 (its test_warm_start_convergence)
     X, y = wide_problem(seed=2)
     exact = sk.Lasso(alpha=0.05, tol=1e-15, max_iter=10**6).fit(X, y)
+    theirs = sk.Lasso(alpha=0.05, tol=1e-6, warm_start=True)
+    theirs.coef_ = exact.coef_.copy()
+    theirs.fit(X, y)
     ours = fastreg.Lasso(alpha=0.05, tol=1e-6, warm_start=True)
     ours.coef_ = exact.coef_.copy()
     ours.fit(X, y)
-    assert ours.n_iter_ == 1
+    assert ours.n_iter_ == theirs.n_iter_ == 0
     atol = 1e-6 * np.abs(exact.coef_).max()
     np.testing.assert_allclose(ours.coef_, exact.coef_, rtol=0, atol=atol)
+
+
+def test_path_warm_start_runs_an_epoch():
+    # along a path the warm start is extrapolated, so an epoch settles it before it counts
+    X, y = wide_problem(seed=2)
+    alphas = np.geomspace(0.5, 0.05, 6)
+    _, coefs, _, n_iters = fastreg.lasso_path(X, y, alphas=alphas, tol=1e-6, return_n_iter=True)
+    assert np.all(np.asarray(n_iters)[1:] >= 1)
 
 
 @pytest.mark.parametrize("sparse", [False, True])

@@ -46,6 +46,10 @@ pub struct GapTarget {
     pub scaled: f64,
     pub relative: f64,
     pub coef_tol: f64,
+    /// With `coef_tol`: a start the gap already certifies stops before any epoch, as
+    /// scikit-learn's point fit does. A path's warm start is extrapolated, so there it is
+    /// false and an epoch must settle the coefficients first.
+    pub certified_start: bool,
 }
 
 impl GapTarget {
@@ -55,6 +59,7 @@ impl GapTarget {
             scaled: prm.tol() * y_norm2,
             relative: prm.rel_tol(),
             coef_tol: prm.coef_tol(),
+            certified_start: false,
         }
     }
     /// The gap alone: `scaled` and `relative`, no condition on the epochs.
@@ -63,6 +68,7 @@ impl GapTarget {
             scaled,
             relative,
             coef_tol: 0.0,
+            certified_start: false,
         }
     }
     /// Both gap parts multiplied by `factor`.
@@ -71,6 +77,7 @@ impl GapTarget {
             scaled: factor * self.scaled,
             relative: factor * self.relative,
             coef_tol: self.coef_tol,
+            certified_start: self.certified_start,
         }
     }
     #[inline]

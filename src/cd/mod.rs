@@ -77,7 +77,10 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     pub fn run(mut self, prm: &EnetParams) -> EnetFit {
         let pb = self.pb;
         let all: Vec<usize> = (0..pb.n_features()).filter(|&j| !pb.excluded[j]).collect();
-        let target = GapTarget::of(prm, pb.y_norm2);
+        let target = GapTarget {
+            certified_start: true,
+            ..GapTarget::of(prm, pb.y_norm2)
+        };
         let res = self.solve_on(&all, target, prm.max_iter());
         let n = pb.n_samples() as f64;
         let coef = self.coef();

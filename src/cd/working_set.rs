@@ -80,9 +80,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
     /// working set's gap, so a feature waiting to enter is not kept out by over-solving.
     ///
     /// With `target.coef_tol` > 0 (scikit-learn's rule) the solve also needs its last epoch
-    /// over the working set (at least one) to settle the coefficients; while the gap is met but
-    /// the epochs still move them, each inner round runs until its own epochs settle instead
-    /// of to a gap.
+    /// over the working set (at least one, unless `target.certified_start`) to settle the
+    /// coefficients; while the gap is met but the epochs still move them, each inner round
+    /// runs until its own epochs settle instead of to a gap.
     ///
     /// [`FeatureRules::near`]: crate::screening::FeatureRules::near
     pub fn solve_on(
@@ -100,9 +100,9 @@ impl<'p, 'a, D: Design> CoordinateDescent<'p, 'a, D> {
         let mut residuals = Anderson::new();
         self.best_dual = None;
         let (mut info, _) = self.gap_on(&ws);
-        // (with coef_tol the condition is on an epoch: at least one runs, so a warm start the
-        // gap certifies still gets its coefficients settled)
-        let mut settled = target.coef_tol == 0.0 || ws.is_empty();
+        // (with coef_tol the condition is on an epoch: unless the target accepts a certified
+        // start, at least one runs, so a warm start gets its coefficients settled)
+        let mut settled = target.coef_tol == 0.0 || ws.is_empty() || target.certified_start;
         let mut converged = settled && target.reached(info.gap, info.primal);
         while !converged && n_iter < max_iter {
             // (an interrupted solve returns unconverged; the caller's `check` turns it into
