@@ -261,6 +261,8 @@ def _path_opts(est_or_kw, *, alphas, l1_ratio, n_alphas=100, eps=1e-3):
         "standardize": bool(get("standardize", False)),
         "max_iter": int(get("max_iter", 1000)),
         "tol": float(get("tol", 1e-4)),
+        # the estimators stop by scikit-learn's rule, as in memory; ``path`` passes tol 0
+        "coef_tol": float(get("tol", 1e-4)),
         "rel_tol": 0.0,
         "positive": bool(get("positive", False)),
         "random_seed": random_seed(get("selection", "cyclic"), get("random_state", None)),
@@ -496,6 +498,7 @@ class _EnetCVMixin(_DaskMixin):
             "standardize": bool(self.standardize),
             "max_iter": max_iter,
             "tol": tol,
+            "coef_tol": tol,
             "positive": bool(self.positive),
             "random_seed": random_seed(self.selection, self.random_state),
             "screening": True,
@@ -507,7 +510,7 @@ class _EnetCVMixin(_DaskMixin):
         nnz = np.asarray(result.n_nonzero)
         self._select(mse, nnz, l1_ratios, grids, fixed_grid=alpha_values is not None)
         refit = _path_opts(self, alphas=[self.alpha_], l1_ratio=self.l1_ratio_)
-        refit["max_iter"], refit["tol"] = max_iter, tol
+        refit["max_iter"], refit["tol"], refit["coef_tol"] = max_iter, tol, tol
         r = path_from_stats(core, (pf, lo, hi), refit)
         self.coef_ = np.asarray(r.coefs)[:, 0].copy()
         self.intercept_ = float(r.intercepts[0])
