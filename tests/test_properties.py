@@ -715,7 +715,12 @@ def test_cv_with_glmnet_options_refit_is_optimal(prob, data):
     if not lasso:
         kw["l1_ratio"] = [0.3, 0.9]
     before = snapshot(prob.X, prob.y, prob.sample_weight)
-    est, ok = solve(cls(**kw).fit, prob.X, prob.y, sample_weight=prob.sample_weight)
+    try:
+        est, ok = solve(cls(**kw).fit, prob.X, prob.y, sample_weight=prob.sample_weight)
+    except ValueError as exc:
+        # documented: a fold whose held-out rows all have zero weight has no error to measure
+        assume("zero total weight" not in str(exc))
+        raise
     assert_unchanged(before, prob.X, prob.y, prob.sample_weight)
     assert est.alpha_ in est.alphas_
     l1_ratio_ = getattr(est, "l1_ratio_", 1.0)
