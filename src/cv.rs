@@ -174,7 +174,7 @@ fn check_splits(splits: &[Split], sample_weight: Option<&[f64]>, n: usize) -> Re
 }
 
 /// Held-out errors and non-zero counts per α, unconverged count, worst relative gap.
-type FoldResult = (Vec<f64>, Vec<usize>, usize, f64);
+pub(crate) type FoldResult = (Vec<f64>, Vec<usize>, usize, f64);
 
 /// One pair: the path on the split's training rows, then the held-out error at every α.
 #[allow(clippy::too_many_arguments)]
@@ -222,13 +222,7 @@ fn fold_mse<D: Design>(
             .sum();
         mse.push(sse / test_total);
     }
-    let unconverged = fit.converged.iter().filter(|&&c| !c).count();
-    let worst_gap = fit
-        .dual_gaps
-        .iter()
-        .zip(&fit.primals)
-        .map(|(g, pr)| if *pr > 0.0 { g / pr } else { *g })
-        .fold(0.0, f64::max);
+    let (unconverged, worst_gap) = fit.convergence_summary();
     Ok((mse, n_nonzero, unconverged, worst_gap))
 }
 

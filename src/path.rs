@@ -148,6 +148,19 @@ pub struct PathFit {
 }
 
 impl PathFit {
+    /// How many points did not converge, and the worst gap relative to its primal (absolute
+    /// where the primal is zero): what CV reports of its fold paths.
+    pub fn convergence_summary(&self) -> (usize, f64) {
+        let unconverged = self.converged.iter().filter(|&&c| !c).count();
+        let worst_gap = self
+            .dual_gaps
+            .iter()
+            .zip(&self.primals)
+            .map(|(g, pr)| if *pr > 0.0 { g / pr } else { *g })
+            .fold(0.0, f64::max);
+        (unconverged, worst_gap)
+    }
+
     /// The non-zero coefficients at `alphas[k]`: (feature indices, values).
     pub fn nonzeros(&self, k: usize) -> (&[u32], &[f64]) {
         let r = self.coef_indptr[k]..self.coef_indptr[k + 1];

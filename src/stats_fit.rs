@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::alloc::try_zeros;
-use crate::cv::{CvFit, CvParams};
+use crate::cv::{CvFit, CvParams, FoldResult};
 use crate::design::DenseDesign;
 use crate::error::{invalid, FastregError, Result};
 use crate::gram::GramStats;
@@ -210,9 +210,6 @@ pub fn cross_validate_stats(
     Ok(fit)
 }
 
-/// Held-out errors and non-zero counts per α, unconverged count, worst relative gap.
-type FoldResult = (Vec<f64>, Vec<usize>, usize, f64);
-
 fn fold_errors(fit: &PathFit, test: &GramStats) -> Result<FoldResult> {
     let k = fit.alphas.len();
     let mut mse = Vec::with_capacity(k);
@@ -222,13 +219,7 @@ fn fold_errors(fit: &PathFit, test: &GramStats) -> Result<FoldResult> {
         mse.push(held_out_mse(test, features, values, fit.intercepts[a]));
         nnz.push(features.len());
     }
-    let unconverged = fit.converged.iter().filter(|&&c| !c).count();
-    let worst_gap = fit
-        .dual_gaps
-        .iter()
-        .zip(&fit.primals)
-        .map(|(g, pr)| if *pr > 0.0 { g / pr } else { *g })
-        .fold(0.0, f64::max);
+    let (unconverged, worst_gap) = fit.convergence_summary();
     Ok((mse, nnz, unconverged, worst_gap))
 }
 
