@@ -260,12 +260,9 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             ]
         return [sklearn_alpha_grid(Xd, y, l1_ratio=r, **common) for r in l1_ratios]
 
-    def _cross_validate(
-        self, Xd, y, sw, feature_options, train, test, l1_ratios, grids, max_iter, tol
-    ):
-        """Every (l1_ratio, fold) path in the core; returns the held-out errors and non-zero
-        counts, each of shape (n_l1_ratio, n_folds, n_alphas)."""
-        opts = {
+    def _cv_options(self, l1_ratios, grids, max_iter, tol, *, n_jobs, precompute):
+        """The core's CV options for this estimator's settings (scikit-learn's stopping rule)."""
+        return {
             "l1_ratios": [float(r) for r in l1_ratios],
             "alphas": [[float(a) for a in g] for g in grids],
             "fit_intercept": bool(self.fit_intercept),
@@ -276,9 +273,23 @@ class _ElasticNetCVBase(RegressorMixin, BaseEstimator):
             "positive": bool(self.positive),
             "random_seed": random_seed(self.selection, self.random_state),
             "screening": True,
-            "n_jobs": resolve_n_jobs(self.n_jobs),
-            "precompute": check_precompute(self.precompute, Xd.shape[1], sparse=sp.issparse(Xd)),
+            "n_jobs": n_jobs,
+            "precompute": precompute,
         }
+
+    def _cross_validate(
+        self, Xd, y, sw, feature_options, train, test, l1_ratios, grids, max_iter, tol
+    ):
+        """Every (l1_ratio, fold) path in the core; returns the held-out errors and non-zero
+        counts, each of shape (n_l1_ratio, n_folds, n_alphas)."""
+        opts = self._cv_options(
+            l1_ratios,
+            grids,
+            max_iter,
+            tol,
+            n_jobs=resolve_n_jobs(self.n_jobs),
+            precompute=check_precompute(self.precompute, Xd.shape[1], sparse=sp.issparse(Xd)),
+        )
         progress = _Progress(len(l1_ratios) * len(train), self.verbose)
         try:
             result = cross_validate(Xd, y, sw, feature_options, train, test, opts, progress)

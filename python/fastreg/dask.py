@@ -491,20 +491,14 @@ class _EnetCVMixin(_DaskMixin):
             grids = [alpha_values.copy() for _ in l1_ratios]
         for f, part in enumerate(parts):
             _require(part, f"CV fold {f}")
-        opts = {
-            "l1_ratios": [float(r) for r in l1_ratios],
-            "alphas": [[float(a) for a in g] for g in grids],
-            "fit_intercept": bool(self.fit_intercept),
-            "standardize": bool(self.standardize),
-            "max_iter": max_iter,
-            "tol": tol,
-            "coef_tol": tol,
-            "positive": bool(self.positive),
-            "random_seed": random_seed(self.selection, self.random_state),
-            "screening": True,
-            "n_jobs": 1 if self.n_jobs is None else int(self.n_jobs),
-            "precompute": "always",
-        }
+        opts = self._cv_options(
+            l1_ratios,
+            grids,
+            max_iter,
+            tol,
+            n_jobs=1 if self.n_jobs is None else int(self.n_jobs),
+            precompute="always",
+        )
         result = cross_validate_from_stats([f._core for f in parts], (pf, lo, hi), opts)
         mse = np.asarray(result.mse, dtype=np.float64)
         nnz = np.asarray(result.n_nonzero)
